@@ -1,0 +1,1 @@
+"""The running service and its edges: channel adapters, the ASGI app and the command line."""

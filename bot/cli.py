@@ -1,0 +1,108 @@
+"""The `concierge` command line: serve the service, migrate the database, load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, NoReturn
+
+import typer
+import uvicorn
+
+from bot.app import create_app
+from bot.runtime import Runtime, StartupError
+from concierge.catalogue import ensure_default_services
+from concierge.clock import SystemClock
+from concierge.database import transaction
+from concierge.demo import load_demo
+from concierge.migrate import upgrade
+from concierge.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+async def _upgrade(settings: Settings) -> int:
+    runtime = Runtime.create(settings)
+    try:
+        await upgrade(runtime.engine)
+        async with transaction(runtime.sessions) as session:
+            return await ensure_default_services(session)
+    finally:
+        await runtime.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration and add the default service catalogue."""
+    settings = _settings()
+    try:
+        added = asyncio.run(_upgrade(settings))
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        _fail(f"DATABASE_URL: cannot migrate {settings.url.render_as_string(hide_password=True)}: {reason}")
+    typer.echo(f"Database up to date ({added} default services added).")
+
+
+async def _demo(settings: Settings) -> dict[str, int]:
+    runtime = Runtime.create(settings)
+    try:
+        await runtime.check_database()
+        async with transaction(runtime.sessions) as session:
+            return await load_demo(session, SystemClock().now())
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
+    settings = _settings()
+    try:
+        added = asyncio.run(_demo(settings))
+    except StartupError as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"Demo data ready ({added['operators']} operators and {added['services']} services added)."
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (HTTP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (HTTP_PORT).")] = None,
+) -> None:
+    """Start the service: web chat at /chat and every channel configured in .env."""
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    runtime = Runtime.create(settings)
+    try:
+        asyncio.run(runtime.check_database())
+    except StartupError as exc:
+        _fail(str(exc))
+    listen_host = host or settings.http_host
+    listen_port = port or settings.http_port
+    typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
+    uvicorn.run(create_app(Runtime.create(settings)), host=listen_host, port=listen_port,
+                log_level=settings.log_level.lower())
+
+
+if __name__ == "__main__":
+    app()

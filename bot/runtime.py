@@ -1,0 +1,52 @@
+"""The pieces one running service shares: settings, database engine, sessions and clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from concierge.clock import Clock, SystemClock
+from concierge.database import create_engine, session_factory
+from concierge.migrate import pending_migrations
+from concierge.settings import Settings
+
+
+class StartupError(Exception):
+    """The service cannot start; the message names the setting or the command that fixes it."""
+
+
+@dataclass
+class Runtime:
+    """What every part of a running service is built from."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        """Open the engine for the configured database (connections are made lazily)."""
+        engine = create_engine(settings)
+        return cls(settings, engine, session_factory(engine), clock or SystemClock())
+
+    async def check_database(self) -> None:
+        """Fail with a one-line StartupError when the database is unreachable or not migrated."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            behind = await pending_migrations(self.engine)
+        except Exception as exc:  # any driver error means the URL does not lead to a database
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            url = self.settings.url.render_as_string(hide_password=True)
+            raise StartupError(f"DATABASE_URL: cannot use {url}: {reason}") from exc
+        if behind:
+            raise StartupError(
+                "DATABASE_URL: the database is not up to date; run `concierge db upgrade`"
+            )
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""The concierge domain and its storage: knows nothing of channels, HTTP or schedulers."""

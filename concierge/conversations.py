@@ -1,0 +1,89 @@
+"""Conversation state per person and channel, and the log of every inbound message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from concierge.database import Base, UTCDateTime
+from concierge.messages import Inbound
+
+
+class Conversation(Base):
+    """Where a dialogue with one person on one channel stands (a JSON state)."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("person_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboundRecord(Base):
+    """Every message received, once: the provider's id is the idempotency key."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    provider_message_id: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    choice: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+async def already_received(session: AsyncSession, inbound: Inbound) -> bool:
+    """Whether this provider message was processed before (a webhook delivered twice)."""
+    found = await session.scalar(
+        select(InboundRecord.id).where(
+            InboundRecord.channel == inbound.channel,
+            InboundRecord.provider_message_id == inbound.provider_message_id,
+        )
+    )
+    return found is not None
+
+
+async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int | None) -> None:
+    """Log an inbound message; the unique key makes a concurrent duplicate fail the transaction."""
+    session.add(
+        InboundRecord(
+            channel=inbound.channel,
+            provider_message_id=inbound.provider_message_id,
+            person_id=person_id,
+            text=inbound.text or "",
+            choice=inbound.choice or "",
+            received_at=inbound.received_at,
+        )
+    )
+    await session.flush()
+
+
+async def load_conversation(
+    session: AsyncSession, person_id: int, channel: str, now: datetime
+) -> Conversation:
+    """The conversation of a person on a channel, created empty the first time."""
+    conversation = await session.scalar(
+        select(Conversation).where(
+            Conversation.person_id == person_id, Conversation.channel == channel
+        )
+    )
+    if conversation is None:
+        conversation = Conversation(person_id=person_id, channel=channel, state={}, updated_at=now)
+        session.add(conversation)
+        await session.flush()
+    return conversation
+
+
+def save_state(conversation: Conversation, state: dict[str, Any], now: datetime) -> None:
+    """Store a dialogue's new state (a fresh dict, so the JSON change is noticed)."""
+    conversation.state = dict(state)
+    conversation.updated_at = now

@@ -1,0 +1,100 @@
+"""Demo data: one cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents, workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from concierge.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
+from concierge.messages import Channel, IdentityKind
+from concierge.operators import Cooperative, Operator, Shift
+from concierge.people import ChannelIdentity, Person, PersonKind, find_person
+
+COOPERATIVE_NAME = "Cooperativa Il Portico"
+ROTA_WEEKDAYS = range(6)  # Monday to Saturday
+ROTA_START, ROTA_END = time(8, 0), time(18, 0)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A demo person as the loader creates them."""
+
+    first_name: str
+    last_name: str
+    phone: str
+    kind: PersonKind
+    language: str
+    address: str = ""
+    skills: tuple[str, ...] = ()
+
+
+DEMO_OPERATORS = (
+    DemoPerson("Giulia", "Bianchi", "+393331000001", PersonKind.WORKER, "it",
+               skills=DEFAULT_SERVICE_CODES),
+    DemoPerson("Marco", "Esposito", "+393331000002", PersonKind.WORKER, "it",
+               skills=("home_repair", "cleaning", "ironing", "shopping", "parcel", "other")),
+    DemoPerson("Sara", "Conti", "+393331000003", PersonKind.WORKER, "en",
+               skills=("accompaniment", "childcare", "carer_search", "elder_checkin",
+                       "prescription", "shopping", "home_watch")),
+)
+
+DEMO_REQUESTERS = (
+    DemoPerson("Maria", "Rossi", "+393402000001", PersonKind.RESIDENT, "it", "Via Roma 12"),
+    DemoPerson("Giuseppe", "Verdi", "+393402000002", PersonKind.RESIDENT, "it", "Corso Italia 3"),
+    DemoPerson("Luca", "Ferrari", "+393402000003", PersonKind.WORKER, "it", "Via Milano 40"),
+    DemoPerson("Emma", "Clark", "+393402000004", PersonKind.WORKER, "en", "Piazza Dante 7"),
+)
+
+
+async def _person(session: AsyncSession, demo: DemoPerson, now: datetime) -> Person:
+    existing = await find_person(session, IdentityKind.PHONE, demo.phone)
+    if existing is not None:
+        return existing
+    person = Person(
+        first_name=demo.first_name,
+        last_name=demo.last_name,
+        kind=demo.kind,
+        language=demo.language,
+        address=demo.address,
+        created_at=now,
+    )
+    person.identities.append(ChannelIdentity(kind=IdentityKind.PHONE, address=demo.phone))
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """Load the demo data; running it again adds nothing twice."""
+    added_services = await ensure_default_services(session)
+    cooperative = await session.scalar(
+        select(Cooperative).where(Cooperative.name == COOPERATIVE_NAME)
+    )
+    if cooperative is None:
+        cooperative = Cooperative(name=COOPERATIVE_NAME)
+        session.add(cooperative)
+        await session.flush()
+    added_operators = 0
+    for demo in DEMO_OPERATORS:
+        person = await _person(session, demo, now)
+        if await session.scalar(select(Operator).where(Operator.person_id == person.id)):
+            continue
+        operator = Operator(
+            person_id=person.id,
+            cooperative_id=cooperative.id,
+            skills=list(demo.skills),
+            contact_channel=Channel.WEBCHAT,
+            active=True,
+        )
+        operator.shifts = [
+            Shift(weekday=day, starts_at=ROTA_START, ends_at=ROTA_END) for day in ROTA_WEEKDAYS
+        ]
+        session.add(operator)
+        added_operators += 1
+    for demo in DEMO_REQUESTERS:
+        await _person(session, demo, now)
+    await session.flush()
+    return {"services": added_services, "operators": added_operators}

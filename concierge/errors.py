@@ -1,0 +1,39 @@
+"""Domain errors: each carries an i18n key so a dialogue can tell the person what went wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request of the domain that cannot be honoured; nothing was changed."""
+
+    key = "error.generic"
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.params = params
+
+
+class ForbiddenTransition(DomainError):
+    """A request lifecycle change that the transition table does not allow."""
+
+    key = "error.forbidden_transition"
+
+
+class NotFound(DomainError):
+    """The thing named does not exist."""
+
+    key = "error.not_found"
+
+
+class NotYours(DomainError):
+    """An operator acted on a request that is not offered or assigned to them."""
+
+    key = "error.not_yours"
+
+
+class InvalidPhoneNumber(DomainError):
+    """A phone number that cannot be read as a valid number."""
+
+    key = "error.invalid_phone"

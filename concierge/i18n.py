@@ -1,0 +1,52 @@
+"""The Italian and English message catalogues (gettext .po files read with Babel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.pofile import read_po
+
+from concierge.settings import Language
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+DOMAIN = "concierge"
+
+
+def catalogue_path(language: str) -> Path:
+    """Where the .po file of a language lives."""
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """Message id → translated template, for one language."""
+    with catalogue_path(language).open("rb") as handle:
+        po = read_po(handle, locale=language, domain=DOMAIN)
+    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+
+
+def language_or_default(language: str | None, default: Language) -> Language:
+    """A supported language: the one asked for when we have it, else the default."""
+    for known in LANGUAGES:
+        if language == known:
+            return known
+    return default
+
+
+def t(language: str, key: str, **params: Any) -> str:
+    """The text `key` in `language`, with `{placeholders}` filled from `params`."""
+    template = catalogue(language).get(key)
+    if template is None:
+        raise KeyError(f"message {key!r} missing from the {language!r} catalogue")
+    return template.format(**params) if params else template
+
+
+def format_moment(moment: datetime, language: str, zone: ZoneInfo) -> str:
+    """A moment as a person reads it in the service's time zone, e.g. 'martedì 24 novembre, 10:00'."""
+    return str(format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=zone, locale=language))

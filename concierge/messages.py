@@ -1,0 +1,86 @@
+"""The channel-neutral contracts: what comes in (`Inbound`) and what goes out (`Reply`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Channel(StrEnum):
+    """Every way a person reaches the service."""
+
+    WEBCHAT = "webchat"
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    VOICE = "voice"
+
+
+class IdentityKind(StrEnum):
+    """How a person is addressed: by phone number (E.164) or by Telegram chat id."""
+
+    PHONE = "phone"
+    TELEGRAM = "telegram"
+
+
+def identity_kind(channel: Channel) -> IdentityKind:
+    """Which identity a channel's sender address is."""
+    return IdentityKind.TELEGRAM if channel is Channel.TELEGRAM else IdentityKind.PHONE
+
+
+class Location(BaseModel):
+    """A shared position."""
+
+    model_config = ConfigDict(frozen=True)
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class Inbound(BaseModel):
+    """One message from a person, whatever the channel it came by."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    provider_message_id: str = Field(min_length=1, max_length=200)
+    sender: str = Field(min_length=1, max_length=100)
+    text: str | None = Field(default=None, max_length=4000)
+    choice: str | None = Field(default=None, max_length=200)
+    media: tuple[str, ...] = ()
+    location: Location | None = None
+    received_at: AwareDatetime
+
+
+class Choice(BaseModel):
+    """One option offered to the person: what they read and what comes back when chosen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str = Field(min_length=1, max_length=100)
+    payload: str = Field(min_length=1, max_length=64)
+
+
+class Reply(BaseModel):
+    """A text with optional choices; each channel renders the choices natively."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(min_length=1)
+    choices: tuple[Choice, ...] = ()
+
+
+class OutboundMessage(BaseModel):
+    """An outbox row as the channel senders see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    channel: Channel
+    address: str
+    text: str
+    choices: tuple[Choice, ...] = ()
+    dedupe_key: str
+    created_at: datetime

@@ -1,0 +1,131 @@
+"""What each lifecycle change tells the people concerned, written to the outbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from concierge.context import DomainContext
+from concierge.i18n import format_moment, t
+from concierge.lifecycle import RequestStatus
+from concierge.messages import Channel, Choice, Reply, identity_kind
+from concierge.outbox import enqueue
+from concierge.people import Person
+
+if TYPE_CHECKING:
+    from concierge.requests import RequestEvent, ServiceRequest
+
+
+def language_of(ctx: DomainContext, person: Person) -> str:
+    """The language to write to a person in."""
+    return person.language or ctx.default_language
+
+
+def request_summary(ctx: DomainContext, request: ServiceRequest, language: str) -> str:
+    """One line naming a request: number, service, when and details."""
+    parts = [t(language, "request.number", id=request.id), request.service.name(language)]
+    if request.due_at is not None:
+        parts.append(format_moment(request.due_at, language, ctx.zone))
+    if request.details:
+        parts.append(f"«{request.details}»")
+    if request.urgent:
+        parts.append(t(language, "request.urgent"))
+    return " · ".join(parts)
+
+
+async def tell_person(
+    ctx: DomainContext,
+    person: Person,
+    channel: Channel,
+    reply: Reply,
+    dedupe_key: str,
+    request_id: int | None = None,
+) -> None:
+    """Queue a message to a person on a channel, if we know their address there."""
+    address = person.address_for(identity_kind(channel))
+    if address is None:
+        return
+    await enqueue(
+        ctx.session,
+        channel=channel,
+        address=address,
+        reply=reply,
+        dedupe_key=dedupe_key,
+        now=ctx.now(),
+        person_id=person.id,
+        request_id=request_id,
+    )
+
+
+def offer_reply(ctx: DomainContext, request: ServiceRequest, language: str) -> Reply:
+    """The message that offers a request to an operator, with accept and decline."""
+    requester = request.requester
+    who = requester.display_name
+    if requester.address:
+        who = f"{who}, {requester.address}"
+    return Reply(
+        text=t(language, "offer.new", summary=request_summary(ctx, request, language), who=who),
+        choices=(
+            Choice(label=t(language, "choice.accept"), payload=f"accept:{request.id}"),
+            Choice(label=t(language, "choice.decline"), payload=f"decline:{request.id}"),
+        ),
+    )
+
+
+_REQUESTER_TEXTS = {
+    RequestStatus.ACCEPTED: "request.accepted",
+    RequestStatus.IN_PROGRESS: "request.started",
+    RequestStatus.DONE: "request.done",
+    RequestStatus.CANCELLED: "request.cancelled",
+    RequestStatus.FAILED: "request.failed",
+}
+
+
+async def notify_transition(
+    ctx: DomainContext, request: ServiceRequest, event: RequestEvent
+) -> None:
+    """Queue what the requester and the operator should hear about one lifecycle change."""
+    target = RequestStatus(event.to_status)
+    requester = request.requester
+    operator = request.operator
+    requester_acted = event.actor_kind == "person" and event.actor_id == requester.id
+    operator_acted = (
+        operator is not None and event.actor_kind == "operator" and event.actor_id == operator.id
+    )
+
+    if target is RequestStatus.QUEUED and event.from_status == RequestStatus.NEW:
+        lang = language_of(ctx, requester)
+        text = t(lang, "request.queued", summary=request_summary(ctx, request, lang))
+        await tell_person(
+            ctx, requester, request.channel, Reply(text=text), f"event:{event.id}:requester",
+            request.id,
+        )
+    elif target is RequestStatus.OFFERED and operator is not None:
+        lang = language_of(ctx, operator.person)
+        await tell_person(
+            ctx,
+            operator.person,
+            operator.contact_channel,
+            offer_reply(ctx, request, lang),
+            f"event:{event.id}:operator",
+            request.id,
+        )
+    elif target in _REQUESTER_TEXTS and not requester_acted:
+        lang = language_of(ctx, requester)
+        text = t(
+            lang,
+            _REQUESTER_TEXTS[target],
+            summary=request_summary(ctx, request, lang),
+            operator=operator.first_name if operator is not None else "",
+        )
+        await tell_person(
+            ctx, requester, request.channel, Reply(text=text), f"event:{event.id}:requester",
+            request.id,
+        )
+
+    if target is RequestStatus.CANCELLED and operator is not None and not operator_acted:
+        lang = language_of(ctx, operator.person)
+        text = t(lang, "task.cancelled", summary=request_summary(ctx, request, lang))
+        await tell_person(
+            ctx, operator.person, operator.contact_channel, Reply(text=text),
+            f"event:{event.id}:operator", request.id,
+        )

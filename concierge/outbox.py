@@ -1,0 +1,181 @@
+"""The outbox: every outbound message is a row before it is sent, claimed and retried by senders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from concierge.database import Base, UTCDateTime
+from concierge.messages import Channel, Choice, OutboundMessage, Reply
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbound message is on its way out."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    """One message waiting to go out, going out, or gone."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[Channel] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    status: Mapped[OutboxStatus] = mapped_column(String(20), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def to_message(self) -> OutboundMessage:
+        """The row as the channel-neutral message a sender delivers."""
+        return OutboundMessage(
+            id=self.id,
+            channel=Channel(self.channel),
+            address=self.address,
+            text=self.text,
+            choices=tuple(Choice.model_validate(c) for c in self.choices),
+            dedupe_key=self.dedupe_key,
+            created_at=self.created_at,
+        )
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    address: str,
+    reply: Reply,
+    dedupe_key: str,
+    now: datetime,
+    person_id: int | None = None,
+    request_id: int | None = None,
+) -> OutboxMessage | None:
+    """Add a message to the outbox in the caller's transaction; None if the key was queued before."""
+    existing = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    if existing is not None:
+        return None
+    row = OutboxMessage(
+        dedupe_key=dedupe_key,
+        channel=channel,
+        address=address,
+        person_id=person_id,
+        request_id=request_id,
+        text=reply.text,
+        choices=[choice.model_dump() for choice in reply.choices],
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        last_error="",
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def claim_due(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    channels: Sequence[Channel],
+    limit: int = 50,
+    lease: timedelta = timedelta(minutes=2),
+) -> list[OutboundMessage]:
+    """Claim due messages for these channels so no other sender takes them for `lease`.
+
+    A row whose claim expired (its sender died mid-way) is due again: nothing is lost.
+    On PostgreSQL concurrent senders skip each other's rows (FOR UPDATE SKIP LOCKED).
+    """
+    due = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel.in_(list(channels)),
+            or_(
+                (OutboxMessage.status == OutboxStatus.PENDING)
+                & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == OutboxStatus.SENDING)
+                & (OutboxMessage.claimed_until <= now),
+            ),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(due)).all())
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.claimed_until = now + lease
+        row.attempts += 1
+    await session.flush()
+    return [row.to_message() for row in rows]
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    """Record that a claimed message reached its channel."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error="")
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before retry number `attempts`: 2, 4, 8 … seconds, at most ten minutes."""
+    return timedelta(seconds=min(2**attempts, 600))
+
+
+async def mark_failed(
+    session: AsyncSession, message_id: int, now: datetime, error: str, max_attempts: int
+) -> OutboxStatus:
+    """Record a failed delivery: retried later with back-off, or dead after `max_attempts`."""
+    row = await session.get(OutboxMessage, message_id)
+    if row is None:
+        return OutboxStatus.DEAD
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    if row.attempts >= max_attempts:
+        row.status = OutboxStatus.DEAD
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now + backoff(row.attempts)
+    await session.flush()
+    return OutboxStatus(row.status)
+
+
+async def delivered_to(
+    session: AsyncSession, channel: Channel, address: str, after_id: int = 0, limit: int = 200
+) -> list[OutboxMessage]:
+    """Messages already delivered to one address on one channel, after a given id."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.address == address,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.id > after_id,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows.all())

@@ -1,0 +1,111 @@
+"""People (residents and workers) and the channel identities they are reached by."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import phonenumbers
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from concierge.database import Base, UTCDateTime
+from concierge.errors import InvalidPhoneNumber
+from concierge.messages import IdentityKind
+
+
+class PersonKind(StrEnum):
+    """Residents of the neighbourhood, or workers served through a company welfare plan."""
+
+    RESIDENT = "resident"
+    WORKER = "worker"
+
+
+class Person(Base):
+    """Someone who talks to the service: a resident, a worker, or an operator's own person."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80), default="")
+    kind: Mapped[PersonKind] = mapped_column(String(20), default=PersonKind.RESIDENT)
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    identities: Mapped[list[ChannelIdentity]] = relationship(
+        back_populates="person", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_name(self) -> str:
+        """First and last name, or the first identity when the person gave no name."""
+        name = f"{self.first_name} {self.last_name}".strip()
+        if name:
+            return name
+        return self.identities[0].address if self.identities else f"#{self.id}"
+
+    def address_for(self, kind: IdentityKind) -> str | None:
+        """This person's address of one kind (phone number, Telegram chat id), if known."""
+        for identity in self.identities:
+            if identity.kind == kind:
+                return identity.address
+        return None
+
+
+class ChannelIdentity(Base):
+    """One address of a person: an E.164 phone number or a Telegram chat id."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("kind", "address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[IdentityKind] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100))
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+def normalise_phone(raw: str, default_region: str = "IT") -> str:
+    """The number in E.164 (+393331234567); InvalidPhoneNumber when it is not a valid number."""
+    cleaned = raw.strip().removeprefix("whatsapp:").removeprefix("tel:")
+    try:
+        number = phonenumbers.parse(cleaned, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"not a phone number: {raw!r}", number=raw) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(f"not a valid phone number: {raw!r}", number=raw)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalise_address(kind: IdentityKind, raw: str, default_region: str = "IT") -> str:
+    """An address in its canonical form for its kind."""
+    if kind is IdentityKind.PHONE:
+        return normalise_phone(raw, default_region)
+    return raw.strip()
+
+
+async def find_person(session: AsyncSession, kind: IdentityKind, address: str) -> Person | None:
+    """The person owning this (already normalised) address, if any."""
+    return await session.scalar(
+        select(Person)
+        .join(ChannelIdentity)
+        .where(ChannelIdentity.kind == kind, ChannelIdentity.address == address)
+    )
+
+
+async def find_or_register(
+    session: AsyncSession, kind: IdentityKind, address: str, now: datetime
+) -> tuple[Person, bool]:
+    """The person behind an address, registering a new resident the first time we hear of it."""
+    person = await find_person(session, kind, address)
+    if person is not None:
+        return person, False
+    person = Person(kind=PersonKind.RESIDENT, created_at=now)
+    person.identities.append(ChannelIdentity(kind=kind, address=address))
+    session.add(person)
+    await session.flush()
+    return person, True

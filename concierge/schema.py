@@ -1,0 +1,23 @@
+"""Every table of the service, gathered so migrations and tests see the whole schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from concierge import (
+    catalogue,
+    conversations,
+    operators,
+    outbox,
+    people,
+    requests,
+    routing,
+)
+from concierge.database import Base
+
+MODEL_MODULES = (catalogue, conversations, operators, outbox, people, requests, routing)
+
+
+def metadata() -> MetaData:
+    """The metadata of all tables."""
+    return Base.metadata

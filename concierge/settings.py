@@ -1,0 +1,137 @@
+"""Service settings, read from the environment and `.env`; a wrong one names itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+Language = Literal["it", "en"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/concierge.sqlite3"
+
+# Synchronous or driver-less URLs people commonly paste, mapped to the async drivers we ship.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and says what is expected."""
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment; see `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    time_zone: str = Field(default="Europe/Rome", validation_alias="TIME_ZONE")
+    default_language: Language = Field(default="it", validation_alias="DEFAULT_LANGUAGE")
+    default_region: str = Field(default="IT", validation_alias="DEFAULT_PHONE_REGION")
+    http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
+    http_port: int = Field(default=8000, ge=1, le=65535, validation_alias="HTTP_PORT")
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, validation_alias="OUTBOX_POLL_SECONDS"
+    )
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100, validation_alias="OUTBOX_MAX_ATTEMPTS")
+    manual_duty_hours: float = Field(default=8.0, gt=0, le=24, validation_alias="MANUAL_DUTY_HOURS")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="LOG_LEVEL"
+    )
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_phone_number: str | None = Field(default=None, validation_alias="TWILIO_PHONE_NUMBER")
+    twilio_whatsapp_number: str | None = Field(
+        default=None, validation_alias="TWILIO_WHATSAPP_NUMBER"
+    )
+    public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {value!r}") from exc
+        driver = _ASYNC_DRIVERS.get(url.drivername)
+        if driver is None:
+            raise ValueError(
+                f"unsupported database {url.drivername!r}; use sqlite:///path or postgresql://..."
+            )
+        if driver.startswith("sqlite") and not url.database:
+            raise ValueError("a SQLite URL needs a file path, e.g. sqlite:///./var/concierge.sqlite3")
+        return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Rome") from exc
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_code(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError(f"expected a two-letter country code such as IT, got {value!r}")
+        return value.upper()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The service's time zone, in which people read every time."""
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def url(self) -> URL:
+        """The database URL as SQLAlchemy reads it."""
+        return make_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether storage is a SQLite file (one process) rather than PostgreSQL."""
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, when storage is SQLite."""
+        return Path(self.url.database or "") if self.is_sqlite else None
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    return alias if isinstance(alias, str) else field.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise SettingsError whose message names each wrong setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{_setting_name(error['loc'])}: {message}")
+        raise SettingsError("; ".join(problems)) from None

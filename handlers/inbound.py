@@ -1,0 +1,112 @@
+"""Turn one Inbound into state changes and replies, all in one transaction with the outbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from concierge.clock import Clock
+from concierge.context import DomainContext
+from concierge.conversations import (
+    already_received,
+    load_conversation,
+    record_inbound,
+    save_state,
+)
+from concierge.database import transaction
+from concierge.errors import DomainError
+from concierge.i18n import t
+from concierge.messages import Inbound, Reply, identity_kind
+from concierge.notifications import language_of
+from concierge.operators import operator_for_person
+from concierge.outbox import enqueue
+from concierge.people import Person, find_or_register, normalise_address
+from concierge.settings import Settings
+from handlers.operator_actions import handle_operator
+from handlers.resident_intake import handle_resident
+from handlers.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of an inbound message."""
+
+    duplicate: bool
+    person_id: int | None
+    replies: int
+
+
+async def _queue_replies(
+    ctx: DomainContext, person: Person, inbound: Inbound, address: str, replies: list[Reply]
+) -> None:
+    for index, reply in enumerate(replies):
+        await enqueue(
+            ctx.session,
+            channel=inbound.channel,
+            address=address,
+            reply=reply,
+            dedupe_key=f"reply:{inbound.channel}:{inbound.provider_message_id}:{index}",
+            now=ctx.now(),
+            person_id=person.id,
+        )
+
+
+async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
+    session = ctx.session
+    person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
+    await record_inbound(session, inbound, person.id)
+    conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
+    turn = Turn(ctx=ctx, person=person, language=language_of(ctx, person), inbound=inbound)
+    operator = await operator_for_person(session, person.id)
+    if operator is not None:
+        state, replies = await handle_operator(turn, dict(conversation.state), operator)
+    else:
+        state, replies = await handle_resident(turn, dict(conversation.state))
+    save_state(conversation, state, ctx.now())
+    await _queue_replies(ctx, person, inbound, address, replies)
+    return Handled(duplicate=False, person_id=person.id, replies=len(replies))
+
+
+async def _explain_error(ctx: DomainContext, inbound: Inbound, address: str, error: DomainError) -> Handled:
+    person, _ = await find_or_register(
+        ctx.session, identity_kind(inbound.channel), address, ctx.now()
+    )
+    await record_inbound(ctx.session, inbound, person.id)
+    reply = Reply(text=t(language_of(ctx, person), error.key, **error.params))
+    await _queue_replies(ctx, person, inbound, address, [reply])
+    return Handled(duplicate=False, person_id=person.id, replies=1)
+
+
+async def handle_inbound(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings, inbound: Inbound
+) -> Handled:
+    """Process one inbound message exactly once; its replies land in the outbox atomically.
+
+    Raises InvalidPhoneNumber when the sender address cannot be read.
+    """
+    address = normalise_address(
+        identity_kind(inbound.channel), inbound.sender, settings.default_region
+    )
+    try:
+        async with transaction(sessions) as session:
+            ctx = DomainContext(session=session, clock=clock, settings=settings)
+            if await already_received(session, inbound):
+                return Handled(duplicate=True, person_id=None, replies=0)
+            return await _converse(ctx, inbound, address)
+    except DomainError as error:
+        # The turn's half-done changes were rolled back; explain in a clean transaction.
+        failure = error
+    except IntegrityError:
+        # The same provider message processed concurrently: the other delivery won.
+        async with sessions() as session:
+            if await already_received(session, inbound):
+                return Handled(duplicate=True, person_id=None, replies=0)
+        raise
+    async with transaction(sessions) as session:
+        ctx = DomainContext(session=session, clock=clock, settings=settings)
+        return await _explain_error(ctx, inbound, address, failure)
