@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from bot.app import create_app
-from bot.runtime import Runtime, StartupError
+from bot.runtime import Runtime, StartupError, first_line
 from concierge.catalogue import ensure_default_services
 from concierge.clock import SystemClock
 from concierge.database import transaction
@@ -39,8 +39,15 @@ def _settings() -> Settings:
         _fail(str(exc))
 
 
+def _runtime(settings: Settings) -> Runtime:
+    try:
+        return Runtime.create(settings)
+    except StartupError as exc:
+        _fail(str(exc))
+
+
 async def _upgrade(settings: Settings) -> int:
-    runtime = Runtime.create(settings)
+    runtime = _runtime(settings)
     try:
         await upgrade(runtime.engine)
         async with transaction(runtime.sessions) as session:
@@ -55,14 +62,14 @@ def db_upgrade() -> None:
     settings = _settings()
     try:
         added = asyncio.run(_upgrade(settings))
-    except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        _fail(f"DATABASE_URL: cannot migrate {settings.url.render_as_string(hide_password=True)}: {reason}")
+    except Exception as exc:  # whatever the driver raised, name the setting to fix
+        safe_url = settings.url.render_as_string(hide_password=True)
+        _fail(f"DATABASE_URL: cannot migrate {safe_url}: {first_line(exc)}")
     typer.echo(f"Database up to date ({added} default services added).")
 
 
 async def _demo(settings: Settings) -> dict[str, int]:
-    runtime = Runtime.create(settings)
+    runtime = _runtime(settings)
     try:
         await runtime.check_database()
         async with transaction(runtime.sessions) as session:
@@ -92,7 +99,7 @@ def serve(
     """Start the service: web chat at /chat and every channel configured in .env."""
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    runtime = Runtime.create(settings)
+    runtime = _runtime(settings)
     try:
         asyncio.run(runtime.check_database())
     except StartupError as exc:
@@ -100,8 +107,12 @@ def serve(
     listen_host = host or settings.http_host
     listen_port = port or settings.http_port
     typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
-    uvicorn.run(create_app(Runtime.create(settings)), host=listen_host, port=listen_port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(_runtime(settings)),
+        host=listen_host,
+        port=listen_port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 if __name__ == "__main__":

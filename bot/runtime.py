@@ -13,6 +13,11 @@ from concierge.migrate import pending_migrations
 from concierge.settings import Settings
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception as one line, for messages that must fit one line."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class StartupError(Exception):
     """The service cannot start; the message names the setting or the command that fixes it."""
 
@@ -29,7 +34,10 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         """Open the engine for the configured database (connections are made lazily)."""
-        engine = create_engine(settings)
+        try:
+            engine = create_engine(settings)
+        except OSError as exc:  # the SQLite file's folder cannot be created
+            raise StartupError(f"DATABASE_URL: cannot create the database folder: {exc}") from exc
         return cls(settings, engine, session_factory(engine), clock or SystemClock())
 
     async def check_database(self) -> None:
@@ -39,13 +47,18 @@ class Runtime:
                 await connection.execute(text("SELECT 1"))
             behind = await pending_migrations(self.engine)
         except Exception as exc:  # any driver error means the URL does not lead to a database
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            url = self.settings.url.render_as_string(hide_password=True)
-            raise StartupError(f"DATABASE_URL: cannot use {url}: {reason}") from exc
+            raise StartupError(
+                f"DATABASE_URL: cannot use {self.safe_url}: {first_line(exc)}"
+            ) from exc
         if behind:
             raise StartupError(
                 "DATABASE_URL: the database is not up to date; run `concierge db upgrade`"
             )
+
+    @property
+    def safe_url(self) -> str:
+        """The database URL without its password, for messages."""
+        return self.settings.url.render_as_string(hide_password=True)
 
     async def close(self) -> None:
         """Release the database connections."""

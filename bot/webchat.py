@@ -28,7 +28,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 class WebChatMessageIn(BaseModel):
     """What the chat page posts: who writes (a phone number), and a text or a chosen option."""
 
-    address: str = Field(min_length=3, max_length=40)
+    address: str = Field(min_length=1, max_length=40)
     message_id: str = Field(min_length=8, max_length=100)
     text: str | None = Field(default=None, max_length=4000)
     choice: str | None = Field(default=None, max_length=64)
@@ -74,8 +74,11 @@ def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
     async def chat_page(request: Request, lang: str | None = None) -> HTMLResponse:
         language = language_or_default(lang, default_language)
         other = next(code for code in LANGUAGES if code != language)
-        texts = {k.removeprefix("webchat."): v for k, v in catalogue(language).items()
-                 if k.startswith("webchat.")}
+        texts = {
+            k.removeprefix("webchat."): v
+            for k, v in catalogue(language).items()
+            if k.startswith("webchat.")
+        }
         return TEMPLATES.TemplateResponse(
             request, "chat.html", {"t": texts, "language": language, "other": other}
         )
@@ -83,9 +86,15 @@ def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
     @router.get("/api/people")
     async def people() -> dict[str, list[DemoContact]]:
         async with runtime.sessions() as session:
-            operators = (await session.scalars(
-                select(Operator).where(Operator.active.is_(True)).order_by(Operator.id)
-            )).unique().all()
+            operators = (
+                (
+                    await session.scalars(
+                        select(Operator).where(Operator.active.is_(True)).order_by(Operator.id)
+                    )
+                )
+                .unique()
+                .all()
+            )
             operator_people = {op.person_id for op in operators}
             everyone = (await session.scalars(select(Person).order_by(Person.id))).all()
 
@@ -94,7 +103,8 @@ def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
             if phone is None or not person.first_name:
                 return None
             return DemoContact(
-                name=person.display_name, phone=phone,
+                name=person.display_name,
+                phone=phone,
                 language=person.language or default_language,
             )
 

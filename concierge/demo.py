@@ -32,13 +32,33 @@ class DemoPerson:
 
 
 DEMO_OPERATORS = (
-    DemoPerson("Giulia", "Bianchi", "+393331000001", PersonKind.WORKER, "it",
-               skills=DEFAULT_SERVICE_CODES),
-    DemoPerson("Marco", "Esposito", "+393331000002", PersonKind.WORKER, "it",
-               skills=("home_repair", "cleaning", "ironing", "shopping", "parcel", "other")),
-    DemoPerson("Sara", "Conti", "+393331000003", PersonKind.WORKER, "en",
-               skills=("accompaniment", "childcare", "carer_search", "elder_checkin",
-                       "prescription", "shopping", "home_watch")),
+    DemoPerson(
+        "Giulia", "Bianchi", "+393331000001", PersonKind.WORKER, "it", skills=DEFAULT_SERVICE_CODES
+    ),
+    DemoPerson(
+        "Marco",
+        "Esposito",
+        "+393331000002",
+        PersonKind.WORKER,
+        "it",
+        skills=("home_repair", "cleaning", "ironing", "shopping", "parcel", "other"),
+    ),
+    DemoPerson(
+        "Sara",
+        "Conti",
+        "+393331000003",
+        PersonKind.WORKER,
+        "en",
+        skills=(
+            "accompaniment",
+            "childcare",
+            "carer_search",
+            "elder_checkin",
+            "prescription",
+            "shopping",
+            "home_watch",
+        ),
+    ),
 )
 
 DEMO_REQUESTERS = (

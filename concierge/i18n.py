@@ -48,5 +48,5 @@ def t(language: str, key: str, **params: Any) -> str:
 
 
 def format_moment(moment: datetime, language: str, zone: ZoneInfo) -> str:
-    """A moment as a person reads it in the service's time zone, e.g. 'martedì 24 novembre, 10:00'."""
+    """A moment as read in the service's time zone, e.g. 'martedì 24 novembre, 10:00'."""
     return str(format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=zone, locale=language))

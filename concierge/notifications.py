@@ -96,7 +96,11 @@ async def notify_transition(
         lang = language_of(ctx, requester)
         text = t(lang, "request.queued", summary=request_summary(ctx, request, lang))
         await tell_person(
-            ctx, requester, request.channel, Reply(text=text), f"event:{event.id}:requester",
+            ctx,
+            requester,
+            request.channel,
+            Reply(text=text),
+            f"event:{event.id}:requester",
             request.id,
         )
     elif target is RequestStatus.OFFERED and operator is not None:
@@ -118,7 +122,11 @@ async def notify_transition(
             operator=operator.first_name if operator is not None else "",
         )
         await tell_person(
-            ctx, requester, request.channel, Reply(text=text), f"event:{event.id}:requester",
+            ctx,
+            requester,
+            request.channel,
+            Reply(text=text),
+            f"event:{event.id}:requester",
             request.id,
         )
 
@@ -126,6 +134,10 @@ async def notify_transition(
         lang = language_of(ctx, operator.person)
         text = t(lang, "task.cancelled", summary=request_summary(ctx, request, lang))
         await tell_person(
-            ctx, operator.person, operator.contact_channel, Reply(text=text),
-            f"event:{event.id}:operator", request.id,
+            ctx,
+            operator.person,
+            operator.contact_channel,
+            Reply(text=text),
+            f"event:{event.id}:operator",
+            request.id,
         )

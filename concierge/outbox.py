@@ -68,7 +68,7 @@ async def enqueue(
     person_id: int | None = None,
     request_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Add a message to the outbox in the caller's transaction; None if the key was queued before."""
+    """Add a message to the outbox in the caller's transaction; None if its key is known."""
     existing = await session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     )
@@ -120,7 +120,7 @@ async def claim_due(
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     rows = list((await session.scalars(due)).all())
     for row in rows:

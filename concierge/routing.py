@@ -75,7 +75,9 @@ async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | Non
     )
     ctx.session.add(offer)
     request.operator = operator
-    await transition(ctx, request, RequestStatus.OFFERED, SYSTEM, f"offered to operator {operator.id}")
+    await transition(
+        ctx, request, RequestStatus.OFFERED, SYSTEM, f"offered to operator {operator.id}"
+    )
     return offer
 
 
@@ -119,7 +121,7 @@ async def decline_offer(
 
 
 async def offer_queued_to(ctx: DomainContext, operator: Operator) -> list[Offer]:
-    """Offer the waiting requests this operator can do (e.g. when they come on duty), oldest first."""
+    """Offer the waiting requests this operator can do (when they come on duty), oldest first."""
     rows = await ctx.session.scalars(
         select(ServiceRequest)
         .where(ServiceRequest.status == RequestStatus.QUEUED)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         populate_by_name=True,
+        env_ignore_empty=True,
     )
 
     database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
@@ -51,7 +52,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, validation_alias="OUTBOX_POLL_SECONDS"
     )
-    outbox_max_attempts: int = Field(default=8, ge=1, le=100, validation_alias="OUTBOX_MAX_ATTEMPTS")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, le=100, validation_alias="OUTBOX_MAX_ATTEMPTS"
+    )
     manual_duty_hours: float = Field(default=8.0, gt=0, le=24, validation_alias="MANUAL_DUTY_HOURS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
@@ -78,7 +81,9 @@ class Settings(BaseSettings):
                 f"unsupported database {url.drivername!r}; use sqlite:///path or postgresql://..."
             )
         if driver.startswith("sqlite") and not url.database:
-            raise ValueError("a SQLite URL needs a file path, e.g. sqlite:///./var/concierge.sqlite3")
+            raise ValueError(
+                "a SQLite URL needs a file path, e.g. sqlite:///./var/concierge.sqlite3"
+            )
         return url.set(drivername=driver).render_as_string(hide_password=False)
 
     @field_validator("time_zone")

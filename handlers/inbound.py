@@ -72,7 +72,9 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     return Handled(duplicate=False, person_id=person.id, replies=len(replies))
 
 
-async def _explain_error(ctx: DomainContext, inbound: Inbound, address: str, error: DomainError) -> Handled:
+async def _explain_error(
+    ctx: DomainContext, inbound: Inbound, address: str, error: DomainError
+) -> Handled:
     person, _ = await find_or_register(
         ctx.session, identity_kind(inbound.channel), address, ctx.now()
     )

@@ -138,9 +138,9 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
         draft = draft.model_copy(update={"step": "confirm", "details": text})
         return draft.model_dump(), [await _confirmation(turn, draft)]
     if text:
-        code = recognise_service(text)
-        if code is not None:
-            draft = IntakeState(step="confirm", service=code, details=text)
+        recognised = recognise_service(text)
+        if recognised is not None:
+            draft = IntakeState(step="confirm", service=recognised, details=text)
             return draft.model_dump(), [await _confirmation(turn, draft)]
         return _idle(), [await service_menu(turn, "intake.not_understood")]
     return draft.model_dump(), [await service_menu(turn)]

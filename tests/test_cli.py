@@ -1,0 +1,74 @@
+"""The `concierge` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def concierge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the command line in `cwd` (no .env there) with extra environment variables."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TIME_ZONE"}}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = concierge("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "db", "demo"):
+        assert command in result.stdout
+    for sub in (["serve"], ["db"], ["db", "upgrade"], ["demo"]):
+        sub_help = concierge(*sub, "--help", cwd=tmp_path)
+        assert sub_help.returncode == 0 and "Usage" in sub_help.stdout, sub
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/none", "Error: DATABASE_URL: cannot use"),
+        ("oracle://scott@db/x", "Error: DATABASE_URL: unsupported database 'oracle'"),
+        ("sqlite:///{tmp}/a-file/x.db", "Error: DATABASE_URL: cannot create the database folder"),
+    ],
+)
+def test_serve_with_a_broken_database_url(tmp_path: Path, url: str, message: str) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    url = url.format(tmp=tmp_path)
+    result = concierge("serve", cwd=tmp_path, DATABASE_URL=url)
+    assert result.returncode != 0
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = concierge("serve", cwd=tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
+    assert result.returncode == 2
+    assert "run `concierge db upgrade`" in result.stderr
+
+
+def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/var/concierge.sqlite3"
+    upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "13 default services added" in upgrade.stdout
+    first = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    again = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    assert "3 operators" in first.stdout
+    assert "0 operators and 0 services added" in again.stdout
+    assert (tmp_path / "var" / "concierge.sqlite3").exists()
+
+
+def test_a_wrong_setting_in_dot_env_is_named(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TIME_ZONE=Mars/Olympus\n")
+    result = concierge("demo", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "Error: TIME_ZONE: unknown time zone 'Mars/Olympus', e.g. Europe/Rome"
+    )

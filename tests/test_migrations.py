@@ -1,0 +1,24 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect
+
+from bot.runtime import Runtime
+from concierge.schema import metadata
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata()))
+
+
+async def test_models_and_migrations_agree(runtime: Runtime) -> None:
+    async with runtime.engine.connect() as connection:
+        assert await connection.run_sync(_differences) == []
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"requests", "request_events", "outbox", "offers", "conversations"} <= tables

@@ -1,0 +1,71 @@
+"""Settings: sensible defaults, async drivers chosen for plain URLs, wrong values named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from concierge.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings(_env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.time_zone == "Europe/Rome"
+    assert settings.default_language == "it"
+    assert settings.is_sqlite
+    assert settings.telegram_bot_token is None
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("sqlite:///var/x.db", "sqlite+aiosqlite:///var/x.db"),
+        ("postgresql://u:p@db/concierge", "postgresql+asyncpg://u:p@db/concierge"),
+        ("postgres://u@db/c", "postgresql+asyncpg://u@db/c"),
+        ("postgresql+asyncpg://u@db/c", "postgresql+asyncpg://u@db/c"),
+    ],
+)
+def test_database_urls_get_async_drivers(given: str, used: str) -> None:
+    assert load_settings(DATABASE_URL=given, _env_file=None).database_url == used
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/x", "DATABASE_URL: unsupported database 'mysql'"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL: not a database URL"),
+        ("DATABASE_URL", "sqlite://", "DATABASE_URL: a SQLite URL needs a file path"),
+        ("TIME_ZONE", "Europe/Rom", "TIME_ZONE: unknown time zone 'Europe/Rom'"),
+        ("DEFAULT_LANGUAGE", "fr", "DEFAULT_LANGUAGE:"),
+        ("HTTP_PORT", "99999", "HTTP_PORT:"),
+        ("DEFAULT_PHONE_REGION", "ITA", "DEFAULT_PHONE_REGION: expected a two-letter"),
+    ],
+)
+def test_wrong_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, setting: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(setting, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None)
+    assert str(raised.value).startswith(named)
+    assert "\n" not in str(raised.value)
+
+
+def test_settings_come_from_the_env_file(tmp_path: pytest.TempPathFactory) -> None:
+    env = tmp_path / ".env"  # type: ignore[operator]
+    env.write_text("TIME_ZONE=Europe/London\nDEFAULT_LANGUAGE=en\n")
+    settings = load_settings(_env_file=env)
+    assert (settings.time_zone, settings.default_language) == ("Europe/London", "en")
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    for info in Settings.model_fields.values():
+        assert f"{info.validation_alias}=" in example, info.validation_alias
+    assert load_settings(_env_file=None).model_dump() == {
+        **load_settings(
+            _env_file=Path(__file__).resolve().parent.parent / ".env.example"
+        ).model_dump(),
+    }
