@@ -94,21 +94,22 @@ async def handle_inbound(
     address = normalise_address(
         identity_kind(inbound.channel), inbound.sender, settings.default_region
     )
-    try:
-        async with transaction(sessions) as session:
-            ctx = DomainContext(session=session, clock=clock, settings=settings)
-            if await already_received(session, inbound):
-                return Handled(duplicate=True, person_id=None, replies=0)
-            return await _converse(ctx, inbound, address)
-    except DomainError as error:
-        # The turn's half-done changes were rolled back; explain in a clean transaction.
-        failure = error
-    except IntegrityError:
-        # The same provider message processed concurrently: the other delivery won.
-        async with sessions() as session:
-            if await already_received(session, inbound):
-                return Handled(duplicate=True, person_id=None, replies=0)
-        raise
-    async with transaction(sessions) as session:
-        ctx = DomainContext(session=session, clock=clock, settings=settings)
-        return await _explain_error(ctx, inbound, address, failure)
+    # A concurrent turn may win a race on a unique row (the same webhook twice, or the first two
+    # messages of a new person): the loser starts over once and then sees what the winner wrote.
+    for attempt in (1, 2):
+        try:
+            async with transaction(sessions) as session:
+                ctx = DomainContext(session=session, clock=clock, settings=settings)
+                if await already_received(session, inbound):
+                    return Handled(duplicate=True, person_id=None, replies=0)
+                return await _converse(ctx, inbound, address)
+        except DomainError as error:
+            # The turn's half-done changes were rolled back; explain in a clean transaction.
+            async with transaction(sessions) as session:
+                ctx = DomainContext(session=session, clock=clock, settings=settings)
+                return await _explain_error(ctx, inbound, address, error)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("turn for %s lost a race; starting over", inbound.provider_message_id)
+    raise AssertionError("unreachable")

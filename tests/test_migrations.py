@@ -22,3 +22,11 @@ async def test_models_and_migrations_agree(runtime: Runtime) -> None:
         assert await connection.run_sync(_differences) == []
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert {"requests", "request_events", "outbox", "offers", "conversations"} <= tables
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(runtime: Runtime) -> None:
+    if not runtime.settings.is_sqlite:
+        return
+    async with runtime.engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1

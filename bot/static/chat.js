@@ -19,6 +19,13 @@ class Pane {
     this.after = 0;
     this.timer = null;
     section.querySelector(".who").addEventListener("submit", (e) => { e.preventDefault(); this.connect(); });
+    // One way to say who you are at a time: picking a person clears the typed number and back.
+    const select = section.querySelector("select");
+    const phone = section.querySelector("input[name=phone]");
+    if (phone) {
+      select.addEventListener("change", () => { if (select.value) phone.value = ""; });
+      phone.addEventListener("input", () => { if (phone.value) select.value = ""; });
+    }
     section.querySelector(".compose").addEventListener("submit", (e) => {
       e.preventDefault();
       const text = this.textInput.value.trim();
@@ -41,19 +48,31 @@ class Pane {
     this.error.hidden = !message;
   }
 
-  connect() {
+  setOpen(open) {
+    this.textInput.disabled = !open;
+    this.sendButton.disabled = !open;
+  }
+
+  async connect() {
     const phone = this.section.querySelector("input[name=phone]");
     const chosen = (phone && phone.value.trim()) || this.section.querySelector("select").value;
+    clearInterval(this.timer);
+    this.setOpen(false);
     if (!chosen) { this.showError(T.not_connected); return; }
     this.address = chosen;
     this.after = 0;
     this.log.innerHTML = "";
     this.showError("");
-    this.textInput.disabled = false;
-    this.sendButton.disabled = false;
-    clearInterval(this.timer);
+    // The first poll checks the number: the chat opens only for an address the server accepts.
+    if (!(await this.poll())) { this.address = null; return; }
+    this.setOpen(true);
     this.timer = setInterval(() => this.poll(), 700);
-    this.poll();
+    this.textInput.focus();
+  }
+
+  async problem(response) {
+    const body = await response.json().catch(() => ({}));
+    return typeof body.detail === "string" ? body.detail : T.bad_input;
   }
 
   add(kind, text, choices) {
@@ -67,7 +86,11 @@ class Pane {
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = c.label;
-        button.addEventListener("click", () => this.send({ choice: c.payload }, c.label));
+        button.addEventListener("click", () => {
+          // A choice is answered once: the whole row is spent.
+          for (const b of row.querySelectorAll("button")) b.disabled = true;
+          this.send({ choice: c.payload }, c.label);
+        });
         row.appendChild(button);
       }
       item.appendChild(row);
@@ -84,8 +107,7 @@ class Pane {
       body: JSON.stringify({ address: this.address, message_id: newId(), ...body }),
     });
     if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      this.showError(typeof problem.detail === "string" ? problem.detail : response.statusText);
+      this.showError(await this.problem(response));
       return;
     }
     this.showError("");
@@ -94,14 +116,15 @@ class Pane {
   }
 
   async poll() {
-    if (!this.address) return;
+    if (!this.address) return false;
     const query = new URLSearchParams({ address: this.address, after: this.after, lang: LANG });
-    const response = await fetch(`/chat/api/messages?${query}`);
+    const response = await fetch(`/chat/api/messages?${query}`).catch(() => null);
+    if (!response) { this.showError(T.offline); return false; }
     if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      this.showError(typeof problem.detail === "string" ? problem.detail : response.statusText);
+      this.showError(await this.problem(response));
       clearInterval(this.timer);
-      return;
+      this.setOpen(false);
+      return false;
     }
     const { messages } = await response.json();
     for (const m of messages) {
@@ -109,6 +132,8 @@ class Pane {
       this.after = m.id;
       this.add("in", m.text, m.choices);
     }
+    if (this.error.textContent === T.offline) this.showError("");
+    return true;
   }
 }
 
