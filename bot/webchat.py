@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.runtime import Runtime
+from concierge.coordinators import Coordinator
 from concierge.database import transaction
 from concierge.errors import InvalidPhoneNumber
 from concierge.i18n import LANGUAGES, catalogue, language_or_default, t
@@ -95,7 +96,19 @@ def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
                 .unique()
                 .all()
             )
-            operator_people = {op.person_id for op in operators}
+            coordinators = (
+                (
+                    await session.scalars(
+                        select(Coordinator)
+                        .where(Coordinator.active.is_(True))
+                        .order_by(Coordinator.id)
+                    )
+                )
+                .unique()
+                .all()
+            )
+            staff_people = [op.person for op in operators] + [c.person for c in coordinators]
+            staff_ids = {person.id for person in staff_people}
             everyone = (await session.scalars(select(Person).order_by(Person.id))).all()
 
         def contact(person: Person) -> DemoContact | None:
@@ -108,8 +121,8 @@ def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
                 language=person.language or default_language,
             )
 
-        residents = [c for p in everyone if p.id not in operator_people if (c := contact(p))]
-        staff = [c for op in operators if (c := contact(op.person))]
+        residents = [c for p in everyone if p.id not in staff_ids if (c := contact(p))]
+        staff = [c for p in staff_people if (c := contact(p))]
         return {"residents": residents, "operators": staff}
 
     @router.post("/api/messages", status_code=202)

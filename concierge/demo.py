@@ -1,4 +1,5 @@
-"""Demo data: one cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents, workers."""
+"""Demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, a coordinator,
+residents and workers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
+from concierge.coordinators import Coordinator
 from concierge.messages import Channel, IdentityKind
 from concierge.operators import Cooperative, Operator, Shift
 from concierge.people import ChannelIdentity, Person, PersonKind, find_person
@@ -60,6 +62,8 @@ DEMO_OPERATORS = (
         ),
     ),
 )
+
+DEMO_COORDINATOR = DemoPerson("Paola", "Greco", "+393331000009", PersonKind.WORKER, "it")
 
 DEMO_REQUESTERS = (
     DemoPerson("Maria", "Rossi", "+393402000001", PersonKind.RESIDENT, "it", "Via Roma 12"),
@@ -114,6 +118,16 @@ async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
         ]
         session.add(operator)
         added_operators += 1
+    coordinator = await _person(session, DEMO_COORDINATOR, now)
+    if not await session.scalar(select(Coordinator).where(Coordinator.person_id == coordinator.id)):
+        session.add(
+            Coordinator(
+                person_id=coordinator.id,
+                cooperative_id=cooperative.id,
+                contact_channel=Channel.WEBCHAT,
+                active=True,
+            )
+        )
     for demo in DEMO_REQUESTERS:
         await _person(session, demo, now)
     await session.flush()

@@ -17,6 +17,7 @@ from concierge.messages import Channel
 from concierge.notifications import notify_transition
 from concierge.operators import Operator
 from concierge.people import Person
+from concierge.timers import plan_timers
 
 
 class ServiceRequest(Base):
@@ -97,6 +98,7 @@ async def transition(
     ctx.session.add(event)
     await ctx.session.flush()
     await notify_transition(ctx, request, event)
+    await plan_timers(ctx, request, event)
     return event
 
 

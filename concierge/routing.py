@@ -11,9 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
 from concierge.errors import NotYours
+from concierge.i18n import t
 from concierge.lifecycle import SYSTEM, Actor, RequestStatus
+from concierge.messages import Reply
+from concierge.notifications import language_of, request_summary, tell_person
 from concierge.operators import Operator, operators_on_duty
 from concierge.requests import ServiceRequest, get_request, transition
+from concierge.timers import Timer
 
 
 class OfferStatus(StrEnum):
@@ -134,3 +138,26 @@ async def offer_queued_to(ctx: DomainContext, operator: Operator) -> list[Offer]
             if offer is not None:
                 offers.append(offer)
     return offers
+
+
+async def expire_offer(ctx: DomainContext, timer: Timer) -> None:
+    """An offer went unanswered: withdraw it from that operator and pass the request on."""
+    request = await ctx.session.get(ServiceRequest, timer.request_id)
+    if request is None or request.status != RequestStatus.OFFERED:
+        return
+    operator = request.operator
+    if operator is None or operator.id != timer.subject_id:
+        return
+    offer = await _pending_offer(ctx, operator, request.id)
+    offer.status = OfferStatus.EXPIRED
+    offer.answered_at = ctx.now()
+    await transition(ctx, request, RequestStatus.QUEUED, SYSTEM, "offer timed out")
+    request.operator = None
+    lang = language_of(ctx, operator.person)
+    text = t(lang, "offer.expired", summary=request_summary(ctx, request, lang))
+    await tell_person(
+        ctx, operator.person, operator.contact_channel, Reply(text=text),
+        f"timer:{timer.id}:operator", request.id,
+    )  # fmt: skip
+    await ctx.session.flush()
+    await offer_next(ctx, request)

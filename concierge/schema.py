@@ -7,15 +7,27 @@ from sqlalchemy import MetaData
 from concierge import (
     catalogue,
     conversations,
+    coordinators,
     operators,
     outbox,
     people,
     requests,
     routing,
+    timers,
 )
 from concierge.database import Base
 
-MODEL_MODULES = (catalogue, conversations, operators, outbox, people, requests, routing)
+MODEL_MODULES = (
+    catalogue,
+    conversations,
+    coordinators,
+    operators,
+    outbox,
+    people,
+    requests,
+    routing,
+    timers,
+)
 
 
 def metadata() -> MetaData:

@@ -56,6 +56,18 @@ class Settings(BaseSettings):
         default=8, ge=1, le=100, validation_alias="OUTBOX_MAX_ATTEMPTS"
     )
     manual_duty_hours: float = Field(default=8.0, gt=0, le=24, validation_alias="MANUAL_DUTY_HOURS")
+    offer_timeout_seconds: int = Field(
+        default=120, ge=10, le=86400, validation_alias="OFFER_TIMEOUT_SECONDS"
+    )
+    reminder_lead_minutes: int = Field(
+        default=30, ge=0, le=1440, validation_alias="REMINDER_LEAD_MINUTES"
+    )
+    scheduler_sync_seconds: float = Field(
+        default=5.0, gt=0, le=300, validation_alias="SCHEDULER_SYNC_SECONDS"
+    )
+    leader_retry_seconds: float = Field(
+        default=5.0, gt=0, le=300, validation_alias="LEADER_RETRY_SECONDS"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
     )

@@ -1,0 +1,34 @@
+"""Firing a due timer: the one entry point the scheduler calls, for every kind of timer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from concierge.context import DomainContext
+from concierge.reminders import alert_overdue, remind_operator
+from concierge.routing import expire_offer
+from concierge.timers import Timer, TimerKind, TimerStatus
+
+ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
+    TimerKind.OFFER_TIMEOUT: expire_offer,
+    TimerKind.REMINDER: remind_operator,
+    TimerKind.OVERDUE: alert_overdue,
+}
+
+# A scheduler whose clock runs a little ahead of the database's must not be refused.
+EARLY_TOLERANCE = timedelta(seconds=2)
+
+
+async def fire_timer(ctx: DomainContext, timer_id: int) -> bool:
+    """Do what a due timer promised, once; False if it fired before, was called off or is early."""
+    timer = await ctx.session.get(Timer, timer_id, with_for_update=True)
+    if timer is None or timer.status != TimerStatus.PENDING:
+        return False
+    if timer.due_at > ctx.now() + EARLY_TOLERANCE:
+        return False
+    timer.status = TimerStatus.FIRED
+    timer.fired_at = ctx.now()
+    await ctx.session.flush()
+    await ACTIONS[TimerKind(timer.kind)](ctx, timer)
+    return True

@@ -1,0 +1,118 @@
+"""Timers: promises about the future (offer time-outs, reminders, overdue alerts), stored as rows
+in the same transaction as the change that made them, fired at most once by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from concierge.context import DomainContext
+from concierge.database import Base, UTCDateTime
+from concierge.lifecycle import OPEN_STATUSES, RequestStatus
+
+if TYPE_CHECKING:
+    from concierge.requests import RequestEvent, ServiceRequest
+
+
+class TimerKind(StrEnum):
+    """What happens when a timer fires."""
+
+    OFFER_TIMEOUT = "offer_timeout"
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+
+
+class TimerStatus(StrEnum):
+    """A timer waits, has fired, or was called off."""
+
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
+class Timer(Base):
+    """One thing to do at one moment for one request."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[TimerKind] = mapped_column(String(30))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[TimerStatus] = mapped_column(String(20), default=TimerStatus.PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+async def set_timer(
+    ctx: DomainContext,
+    kind: TimerKind,
+    due_at: datetime,
+    request_id: int | None = None,
+    subject_id: int | None = None,
+) -> Timer:
+    """Promise to do `kind` at `due_at`; replaces a pending timer of the same kind and request."""
+    await cancel_timers(ctx, request_id, [kind])
+    timer = Timer(
+        kind=kind,
+        request_id=request_id,
+        subject_id=subject_id,
+        due_at=due_at,
+        status=TimerStatus.PENDING,
+        created_at=ctx.now(),
+    )
+    ctx.session.add(timer)
+    await ctx.session.flush()
+    return timer
+
+
+async def cancel_timers(
+    ctx: DomainContext, request_id: int | None, kinds: list[TimerKind] | None = None
+) -> int:
+    """Call off a request's pending timers (of some kinds, or all); returns how many."""
+    query = select(Timer).where(Timer.request_id == request_id, Timer.status == TimerStatus.PENDING)
+    if kinds is not None:
+        query = query.where(Timer.kind.in_(kinds))
+    timers = (await ctx.session.scalars(query)).all()
+    for timer in timers:
+        timer.status = TimerStatus.CANCELLED
+    await ctx.session.flush()
+    return len(timers)
+
+
+async def pending_timers(ctx: DomainContext) -> list[Timer]:
+    """Every timer still to fire, soonest first."""
+    rows = await ctx.session.scalars(
+        select(Timer).where(Timer.status == TimerStatus.PENDING).order_by(Timer.due_at, Timer.id)
+    )
+    return list(rows.all())
+
+
+async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: RequestEvent) -> None:
+    """Set and call off a request's timers after a lifecycle change (same transaction)."""
+    target = RequestStatus(event.to_status)
+    settings = ctx.settings
+    if event.from_status == RequestStatus.OFFERED:
+        await cancel_timers(ctx, request.id, [TimerKind.OFFER_TIMEOUT])
+    if target not in OPEN_STATUSES:
+        await cancel_timers(ctx, request.id)
+        return
+    if target is RequestStatus.OFFERED:
+        due = ctx.now() + timedelta(seconds=settings.offer_timeout_seconds)
+        await set_timer(ctx, TimerKind.OFFER_TIMEOUT, due, request.id, request.operator_id)
+    if request.due_at is None:
+        return
+    if target is RequestStatus.QUEUED and event.from_status == RequestStatus.NEW:
+        await set_timer(ctx, TimerKind.OVERDUE, request.due_at, request.id)
+    if target is RequestStatus.ACCEPTED:
+        remind_at = request.due_at - timedelta(minutes=settings.reminder_lead_minutes)
+        await set_timer(
+            ctx, TimerKind.REMINDER, max(remind_at, ctx.now()), request.id, request.operator_id
+        )
