@@ -1,4 +1,5 @@
-"""The ASGI app: web chat now; webhooks and the coordinators' dashboard mount here later."""
+"""The ASGI app: web chat, the outbox sender and the scheduler; webhooks and the coordinators'
+dashboard mount here later."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.runtime import Runtime
 from bot.webchat import WebChatSender, webchat_router
 from concierge.i18n import catalogue
 from concierge.messages import Channel
+from scheduling.service import SchedulingService
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -22,23 +24,31 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(runtime: Runtime) -> FastAPI:
     """The whole HTTP face of the service, delivering its outbox while it runs."""
     sender = OutboxSender(runtime, {Channel.WEBCHAT: WebChatSender()})
+    scheduling = SchedulingService(runtime.settings, runtime.clock)
+
+    def after_commit() -> None:
+        sender.wake()
+        scheduling.wake()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for language in ("it", "en"):
             catalogue(language)  # read the catalogues once, before the first message
         sender.start()
+        scheduling.start()
         try:
             yield
         finally:
+            await scheduling.stop()
             await sender.stop()
             await runtime.close()
 
     app = FastAPI(title="Neighbourhood concierge", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.outbox_sender = sender
+    app.state.scheduling = scheduling
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(webchat_router(runtime, sender.wake))
+    app.include_router(webchat_router(runtime, after_commit))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -30,6 +30,17 @@ MODEL_MODULES = (
 )
 
 
+# Tables that migrations create for a library, outside our models (APScheduler's job store).
+LIBRARY_TABLES = frozenset({"scheduler_jobs"})
+
+
+def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's filter: compare only the tables our models describe."""
+    return not (type_ == "table" and name in LIBRARY_TABLES) and not (
+        type_ == "index" and name is not None and name.startswith("ix_scheduler_jobs")
+    )
+
+
 def metadata() -> MetaData:
     """The metadata of all tables."""
     return Base.metadata

@@ -85,7 +85,8 @@ def postgres_url() -> str:
     return url
 
 
-async def _truncate_postgres(url: str) -> None:
+async def truncate_postgres(url: str) -> None:
+    """Empty every table and put the default catalogue back."""
     tables = ", ".join(t.name for t in metadata().sorted_tables)
     engine = create_async_engine(url)
     async with engine.begin() as connection:
@@ -102,7 +103,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         shutil.copy(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(_truncate_postgres(url))
+    asyncio.run(truncate_postgres(url))
     return url
 
 

@@ -9,11 +9,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
 from bot.runtime import Runtime
-from concierge.schema import metadata
+from concierge.schema import metadata, ours
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": ours}
+    )
     return list(compare_metadata(context, metadata()))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from concierge.database import UTCDateTime
-from concierge.schema import metadata
+from concierge.schema import metadata, ours
 from concierge.settings import load_settings
 
 config = context.config
@@ -31,6 +31,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         render_item=render_item,
+        include_object=ours,
     )
     with context.begin_transaction():
         context.run_migrations()
