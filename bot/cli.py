@@ -13,10 +13,12 @@ from bot.app import create_app
 from bot.runtime import Runtime, StartupError, first_line
 from concierge.catalogue import ensure_default_services
 from concierge.clock import SystemClock
+from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import load_demo
 from concierge.migrate import upgrade
 from concierge.settings import Settings, SettingsError, load_settings
+from concierge.timer_listing import describe_pending
 
 app = typer.Typer(
     help="Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty.",
@@ -89,6 +91,33 @@ def demo() -> None:
     typer.echo(
         f"Demo data ready ({added['operators']} operators and {added['services']} services added)."
     )
+
+
+async def _jobs(settings: Settings) -> list[dict[str, str]]:
+    runtime = _runtime(settings)
+    try:
+        await runtime.check_database()
+        async with transaction(runtime.sessions) as session:
+            ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
+            return await describe_pending(ctx)
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def jobs() -> None:
+    """List the pending scheduled jobs: when (local time), what, which request, for whom."""
+    settings = _settings()
+    try:
+        rows = asyncio.run(_jobs(settings))
+    except StartupError as exc:
+        _fail(str(exc))
+    if not rows:
+        typer.echo("No pending jobs.")
+        return
+    typer.echo(f"{'when (' + settings.time_zone + ')':<22} {'what':<14} {'request':<18} for")
+    for row in rows:
+        typer.echo(f"{row['when']:<22} {row['what']:<14} {row['request']:<18} {row['for']}")
 
 
 @app.command()

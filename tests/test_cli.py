@@ -72,3 +72,41 @@ def test_a_wrong_setting_in_dot_env_is_named(tmp_path: Path) -> None:
         result.stderr.strip()
         == "Error: TIME_ZONE: unknown time zone 'Mars/Olympus', e.g. Europe/Rome"
     )
+
+
+def test_jobs_lists_pending_timers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    empty = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    assert empty.returncode == 0 and empty.stdout.strip() == "No pending jobs."
+    concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    script = f"""
+import asyncio
+from bot.runtime import Runtime
+from concierge.context import DomainContext
+from concierge.database import transaction
+from concierge.messages import Channel, IdentityKind
+from concierge.operators import go_on_duty, operator_for_person
+from concierge.people import find_person
+from concierge.requests import create_request
+from concierge.routing import offer_next
+from concierge.settings import load_settings
+
+async def main():
+    rt = Runtime.create(load_settings(DATABASE_URL={url!r}, _env_file=None))
+    async with transaction(rt.sessions) as session:
+        ctx = DomainContext(session=session, clock=rt.clock, settings=rt.settings)
+        giulia = await find_person(session, IdentityKind.PHONE, "+393331000001")
+        go_on_duty(await operator_for_person(session, giulia.id), ctx.now(), 1)
+        maria = await find_person(session, IdentityKind.PHONE, "+393402000001")
+        await offer_next(ctx, await create_request(ctx, maria, "parcel", "", Channel.WEBCHAT))
+    await rt.close()
+
+asyncio.run(main())
+"""
+    made = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    listing = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    lines = listing.stdout.strip().splitlines()
+    assert lines[0].split() == ["when", "(Europe/Rome)", "what", "request", "for"]
+    assert lines[1].split()[2:] == ["offer_timeout", "#1", "parcel", "Giulia", "Bianchi"]
