@@ -8,6 +8,7 @@ from concierge.context import DomainContext
 from concierge.i18n import format_moment, t
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, Choice, Reply, identity_kind
+from concierge.operators import Operator
 from concierge.outbox import enqueue
 from concierge.people import Person
 
@@ -53,6 +54,17 @@ async def tell_person(
         now=ctx.now(),
         person_id=person.id,
         request_id=request_id,
+    )
+
+
+async def tell_operator(
+    ctx: DomainContext, operator: Operator, key: str, request: ServiceRequest, dedupe_key: str
+) -> None:
+    """Queue a catalogue text about one request to an operator, on their contact channel."""
+    lang = language_of(ctx, operator.person)
+    text = t(lang, key, summary=request_summary(ctx, request, lang))
+    await tell_person(
+        ctx, operator.person, operator.contact_channel, Reply(text=text), dedupe_key, request.id
     )
 
 
@@ -131,13 +143,4 @@ async def notify_transition(
         )
 
     if target is RequestStatus.CANCELLED and operator is not None and not operator_acted:
-        lang = language_of(ctx, operator.person)
-        text = t(lang, "task.cancelled", summary=request_summary(ctx, request, lang))
-        await tell_person(
-            ctx,
-            operator.person,
-            operator.contact_channel,
-            Reply(text=text),
-            f"event:{event.id}:operator",
-            request.id,
-        )
+        await tell_operator(ctx, operator, "task.cancelled", request, f"event:{event.id}:operator")

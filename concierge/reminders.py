@@ -7,7 +7,7 @@ from concierge.coordinators import active_coordinators
 from concierge.i18n import t
 from concierge.lifecycle import OPEN_STATUSES, RequestStatus
 from concierge.messages import Reply
-from concierge.notifications import language_of, request_summary, tell_person
+from concierge.notifications import language_of, request_summary, tell_operator, tell_person
 from concierge.requests import ServiceRequest
 from concierge.timers import Timer
 
@@ -20,12 +20,7 @@ async def remind_operator(ctx: DomainContext, timer: Timer) -> None:
     operator = request.operator
     if operator is None or request.due_at is None:
         return
-    lang = language_of(ctx, operator.person)
-    text = t(lang, "reminder.operator", summary=request_summary(ctx, request, lang))
-    await tell_person(
-        ctx, operator.person, operator.contact_channel, Reply(text=text),
-        f"timer:{timer.id}:operator", request.id,
-    )  # fmt: skip
+    await tell_operator(ctx, operator, "reminder.operator", request, f"timer:{timer.id}:operator")
 
 
 async def alert_overdue(ctx: DomainContext, timer: Timer) -> None:

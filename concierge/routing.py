@@ -11,10 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
 from concierge.errors import NotYours
-from concierge.i18n import t
 from concierge.lifecycle import SYSTEM, Actor, RequestStatus
-from concierge.messages import Reply
-from concierge.notifications import language_of, request_summary, tell_person
+from concierge.notifications import tell_operator
 from concierge.operators import Operator, operators_on_duty
 from concierge.requests import ServiceRequest, get_request, transition
 from concierge.timers import Timer
@@ -27,7 +25,6 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
 
 
 class Offer(Base):
@@ -153,11 +150,6 @@ async def expire_offer(ctx: DomainContext, timer: Timer) -> None:
     offer.answered_at = ctx.now()
     await transition(ctx, request, RequestStatus.QUEUED, SYSTEM, "offer timed out")
     request.operator = None
-    lang = language_of(ctx, operator.person)
-    text = t(lang, "offer.expired", summary=request_summary(ctx, request, lang))
-    await tell_person(
-        ctx, operator.person, operator.contact_channel, Reply(text=text),
-        f"timer:{timer.id}:operator", request.id,
-    )  # fmt: skip
+    await tell_operator(ctx, operator, "offer.expired", request, f"timer:{timer.id}:operator")
     await ctx.session.flush()
     await offer_next(ctx, request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from concierge import (
+from concierge import (  # noqa: F401  (importing the modules registers their tables)
     catalogue,
     conversations,
     coordinators,
@@ -16,19 +16,6 @@ from concierge import (
     timers,
 )
 from concierge.database import Base
-
-MODEL_MODULES = (
-    catalogue,
-    conversations,
-    coordinators,
-    operators,
-    outbox,
-    people,
-    requests,
-    routing,
-    timers,
-)
-
 
 # Tables that migrations create for a library, outside our models (APScheduler's job store).
 LIBRARY_TABLES = frozenset({"scheduler_jobs"})
