@@ -16,8 +16,13 @@ from concierge.clock import SystemClock
 from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import load_demo
+from concierge.errors import NotFound
+from concierge.i18n import format_moment, language_or_default
 from concierge.migrate import upgrade
+from concierge.notifications import request_summary
+from concierge.requests import get_request
 from concierge.settings import Settings, SettingsError, load_settings
+from concierge.timeline import request_timeline
 from concierge.timer_listing import describe_pending
 
 app = typer.Typer(
@@ -118,6 +123,41 @@ def jobs() -> None:
     typer.echo(f"{'when (' + settings.time_zone + ')':<22} {'what':<14} {'request':<18} for")
     for row in rows:
         typer.echo(f"{row['when']:<22} {row['what']:<14} {row['request']:<18} {row['for']}")
+
+
+async def _timeline(settings: Settings, request_id: int, lang: str) -> list[str]:
+    runtime = _runtime(settings)
+    try:
+        await runtime.check_database()
+        async with transaction(runtime.sessions) as session:
+            ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
+            request = await get_request(ctx, request_id)
+            lines = [request_summary(ctx, request, lang)]
+            for entry in await request_timeline(ctx, request_id, lang):
+                lines.append(f"{format_moment(entry.at, lang, ctx.zone)}  {entry.text}")
+            return lines
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def request(
+    number: Annotated[int, typer.Argument(help="The request's number, as people see it.")],
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the timeline: it or en (DEFAULT_LANGUAGE).")
+    ] = None,
+) -> None:
+    """Show one request and its timeline: every change, who made it, the requester's mark."""
+    settings = _settings()
+    language = language_or_default(lang, settings.default_language)
+    try:
+        lines = asyncio.run(_timeline(settings, number, language))
+    except StartupError as exc:
+        _fail(str(exc))
+    except NotFound:
+        _fail(f"there is no request number {number}")
+    for line in lines:
+        typer.echo(line)
 
 
 @app.command()

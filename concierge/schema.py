@@ -13,6 +13,7 @@ from concierge import (  # noqa: F401  (importing the modules registers their ta
     people,
     requests,
     routing,
+    satisfaction,
     timers,
 )
 from concierge.database import Base

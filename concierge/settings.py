@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,6 +70,14 @@ class Settings(BaseSettings):
     leader_retry_seconds: float = Field(
         default=5.0, gt=0, le=300, validation_alias="LEADER_RETRY_SECONDS"
     )
+    follow_up_delay_minutes: int = Field(
+        default=60, ge=0, le=10080, validation_alias="FOLLOW_UP_DELAY_MINUTES"
+    )
+    follow_up_window_hours: float = Field(
+        default=24, gt=0, le=720, validation_alias="FOLLOW_UP_WINDOW_HOURS"
+    )
+    quiet_hours: str = Field(default="21:00-08:00", validation_alias="QUIET_HOURS")
+    daily_digest_time: str = Field(default="08:00", validation_alias="DAILY_DIGEST_TIME")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
     )
@@ -114,6 +124,36 @@ class Settings(BaseSettings):
             raise ValueError(f"expected a two-letter country code such as IT, got {value!r}")
         return value.upper()
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if value.strip().lower() == "off":
+            return "off"
+        start, sep, end = value.partition("-")
+        if not sep:
+            raise ValueError(f"expected a span such as 21:00-08:00, or off; got {value!r}")
+        return f"{_time_of_day(start):%H:%M}-{_time_of_day(end):%H:%M}"
+
+    @field_validator("daily_digest_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        if value.strip().lower() == "off":
+            return "off"
+        return f"{_time_of_day(value):%H:%M}"
+
+    @property
+    def quiet_span(self) -> tuple[time, time] | None:
+        """When not to text people (start, end in local time), or None to text at any hour."""
+        if self.quiet_hours == "off":
+            return None
+        start, end = self.quiet_hours.split("-")
+        return _time_of_day(start), _time_of_day(end)
+
+    @property
+    def digest_at(self) -> time | None:
+        """The local time of the coordinators' daily digest, or None when it is off."""
+        return None if self.daily_digest_time == "off" else _time_of_day(self.daily_digest_time)
+
     @property
     def zone(self) -> ZoneInfo:
         """The service's time zone, in which people read every time."""
@@ -133,6 +173,18 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path | None:
         """The SQLite file, when storage is SQLite."""
         return Path(self.url.database or "") if self.is_sqlite else None
+
+
+_TIME_OF_DAY = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?")
+
+
+def _time_of_day(text: str) -> time:
+    """'8', '08:00', '7.30' or '21:15' as a time; ValueError naming what was given."""
+    found = _TIME_OF_DAY.fullmatch(text.strip())
+    hour, minute = (int(found[1]), int(found[2] or 0)) if found else (99, 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"expected a time of day such as 08:00, got {text.strip()!r}")
+    return time(hour, minute)
 
 
 def _setting_name(loc: tuple[int | str, ...]) -> str:

@@ -6,14 +6,19 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from concierge.context import DomainContext
+from concierge.digest import send_digest
 from concierge.reminders import alert_overdue, remind_operator
 from concierge.routing import expire_offer
+from concierge.satisfaction import ask_satisfaction, close_satisfaction
 from concierge.timers import Timer, TimerKind, TimerStatus
 
 ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.OFFER_TIMEOUT: expire_offer,
     TimerKind.REMINDER: remind_operator,
     TimerKind.OVERDUE: alert_overdue,
+    TimerKind.FOLLOW_UP: ask_satisfaction,
+    TimerKind.FOLLOW_UP_CLOSE: close_satisfaction,
+    TimerKind.DAILY_DIGEST: send_digest,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.

@@ -16,8 +16,12 @@ async def describe_pending(ctx: DomainContext) -> list[dict[str, str]]:
         operator = await ctx.session.get(Operator, timer.subject_id) if timer.subject_id else None
         if operator is not None:
             whom = operator.person.display_name
+        elif timer.kind in (TimerKind.OVERDUE, TimerKind.DAILY_DIGEST):
+            whom = "coordinators"
+        elif timer.kind == TimerKind.FOLLOW_UP and request is not None:
+            whom = request.requester.display_name
         else:
-            whom = "coordinators" if timer.kind == TimerKind.OVERDUE else "-"
+            whom = "-"
         rows.append(
             {
                 "when": timer.due_at.astimezone(ctx.zone).strftime("%Y-%m-%d %H:%M"),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
 from concierge.lifecycle import OPEN_STATUSES, RequestStatus
+from concierge.local_time import outside_quiet_hours
 
 if TYPE_CHECKING:
     from concierge.requests import RequestEvent, ServiceRequest
@@ -24,6 +25,9 @@ class TimerKind(StrEnum):
     OFFER_TIMEOUT = "offer_timeout"
     REMINDER = "reminder"
     OVERDUE = "overdue"
+    FOLLOW_UP = "follow_up"
+    FOLLOW_UP_CLOSE = "follow_up_close"
+    DAILY_DIGEST = "daily_digest"
 
 
 class TimerStatus(StrEnum):
@@ -95,6 +99,12 @@ async def pending_timers(ctx: DomainContext) -> list[Timer]:
     return list(rows.all())
 
 
+def follow_up_due(ctx: DomainContext) -> datetime:
+    """When to ask how a request done now went: after the delay, never in the quiet hours."""
+    due = ctx.now() + timedelta(minutes=ctx.settings.follow_up_delay_minutes)
+    return outside_quiet_hours(due, ctx.settings.quiet_span, ctx.zone)
+
+
 async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: RequestEvent) -> None:
     """Set and call off a request's timers after a lifecycle change (same transaction)."""
     target = RequestStatus(event.to_status)
@@ -103,6 +113,8 @@ async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: Reques
         await cancel_timers(ctx, request.id, [TimerKind.OFFER_TIMEOUT])
     if target not in OPEN_STATUSES:
         await cancel_timers(ctx, request.id)
+        if target is RequestStatus.DONE:
+            await set_timer(ctx, TimerKind.FOLLOW_UP, follow_up_due(ctx), request.id)
         return
     if target is RequestStatus.OFFERED:
         due = ctx.now() + timedelta(seconds=settings.offer_timeout_seconds)

@@ -12,6 +12,7 @@ from concierge.messages import Choice, Reply
 from concierge.notifications import request_summary
 from concierge.requests import cancel_request, create_request, open_requests_of
 from concierge.routing import offer_next
+from handlers.follow_up_answers import handle_follow_up
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
 
@@ -101,6 +102,9 @@ async def _which_to_cancel(turn: Turn) -> Reply:
 
 async def handle_resident(turn: Turn, state: State) -> Outcome:
     """One turn of a resident's or worker's conversation."""
+    answered = await handle_follow_up(turn, state)
+    if answered is not None:
+        return answered
     draft = _read_state(state)
     choice = turn.inbound.choice or ""
     text = (turn.inbound.text or "").strip()

@@ -20,7 +20,7 @@ from concierge.database import create_engine, session_factory
 from concierge.settings import Settings
 from scheduling.leader import Leadership
 from scheduling.scheduler import VOLATILE, build_scheduler, job_store_engine
-from scheduling.timer_jobs import Domain, bind, sync_timers
+from scheduling.timer_jobs import Domain, bind, plan_daily_timers, sync_timers
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class SchedulingService:
             seconds=self._settings.scheduler_sync_seconds, replace_existing=True,
         )  # fmt: skip
         self._scheduler = scheduler
+        await plan_daily_timers()
         await sync_timers(scheduler)
         self.synced.set()
         log.info("this process now runs the scheduler")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from concierge.clock import Clock
 from concierge.context import DomainContext
 from concierge.database import transaction
+from concierge.digest import plan_digest
 from concierge.settings import Settings
 from concierge.timer_dispatch import fire_timer
 from concierge.timers import pending_timers
@@ -54,6 +55,15 @@ async def run_timer(timer_id: int) -> None:
         ctx = DomainContext(session=session, clock=domain.clock, settings=domain.settings)
         fired = await fire_timer(ctx, timer_id)
     log.info("timer %s %s", timer_id, "fired" if fired else "skipped")
+
+
+async def plan_daily_timers() -> None:
+    """Plan the timers that repeat every day (the coordinators' digest) if they are missing."""
+    domain = bound()
+    async with transaction(domain.sessions) as session:
+        await plan_digest(
+            DomainContext(session=session, clock=domain.clock, settings=domain.settings)
+        )
 
 
 async def sync_timers(scheduler: AsyncIOScheduler) -> tuple[int, int]:

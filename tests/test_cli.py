@@ -74,7 +74,7 @@ def test_a_wrong_setting_in_dot_env_is_named(tmp_path: Path) -> None:
     )
 
 
-def test_jobs_lists_pending_timers(tmp_path: Path) -> None:
+def test_jobs_and_a_request_timeline(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/concierge.sqlite3"
     assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
     empty = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
@@ -110,3 +110,18 @@ asyncio.run(main())
     lines = listing.stdout.strip().splitlines()
     assert lines[0].split() == ["when", "(Europe/Rome)", "what", "request", "for"]
     assert lines[1].split()[2:] == ["offer_timeout", "#1", "parcel", "Giulia", "Bianchi"]
+
+    timeline = concierge("request", "1", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
+    assert timeline.returncode == 0, timeline.stderr
+    shown = timeline.stdout.strip().splitlines()
+    assert shown[0] == "no. 1 · Parcel pickup"
+    assert [line.split("  ", 1)[1] for line in shown[1:]] == [
+        "new — Maria Rossi",
+        "waiting for an operator — Maria Rossi",
+        "offered to Giulia Bianchi",
+    ]
+    missing = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url)
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2,
+        "Error: there is no request number 99",
+    )

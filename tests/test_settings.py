@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,9 @@ def test_database_urls_get_async_drivers(given: str, used: str) -> None:
         ("DEFAULT_LANGUAGE", "fr", "DEFAULT_LANGUAGE:"),
         ("HTTP_PORT", "99999", "HTTP_PORT:"),
         ("DEFAULT_PHONE_REGION", "ITA", "DEFAULT_PHONE_REGION: expected a two-letter"),
+        ("QUIET_HOURS", "21-8:75", "QUIET_HOURS: expected a time of day such as 08:00, got '8:75'"),
+        ("QUIET_HOURS", "night", "QUIET_HOURS: expected a span such as 21:00-08:00"),
+        ("DAILY_DIGEST_TIME", "25:00", "DAILY_DIGEST_TIME: expected a time of day"),
     ],
 )
 def test_wrong_settings_are_named(
@@ -51,6 +55,17 @@ def test_wrong_settings_are_named(
         load_settings(_env_file=None)
     assert str(raised.value).startswith(named)
     assert "\n" not in str(raised.value)
+
+
+def test_times_of_day_and_off() -> None:
+    settings = load_settings(_env_file=None, QUIET_HOURS="22.30 - 7", DAILY_DIGEST_TIME="7:45")
+    assert settings.quiet_hours == "22:30-07:00"
+    assert (settings.digest_at, settings.quiet_span) == (
+        time(7, 45),
+        (time(22, 30), time(7, 0)),
+    )
+    off = load_settings(_env_file=None, QUIET_HOURS="off", DAILY_DIGEST_TIME="OFF")
+    assert (off.quiet_span, off.digest_at) == (None, None)
 
 
 def test_settings_come_from_the_env_file(tmp_path: pytest.TempPathFactory) -> None:

@@ -1,0 +1,74 @@
+"""Answers to "was everything all right?": a 1–5 rating (tapped or typed), then a comment."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from concierge.messages import Choice, Reply
+from concierge.satisfaction import RATINGS, awaiting_answer, comment_request, rate_request
+from handlers.turn import Command, Outcome, State, Turn, command_of
+
+
+class CommentState(BaseModel):
+    """The requester rated a request and may add a comment about it."""
+
+    step: Literal["comment"]
+    request_id: int
+
+
+def _comment_state(state: State) -> CommentState | None:
+    try:
+        return CommentState.model_validate(state)
+    except ValidationError:
+        return None
+
+
+def _rating_payload(choice: str) -> tuple[int, int] | None:
+    parts = choice.split(":")
+    if len(parts) == 3 and parts[0] == "rate" and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return None
+
+
+def _typed_rating(text: str) -> int | None:
+    stripped = text.strip().removesuffix("/5").strip()
+    if stripped.isdigit() and int(stripped) in RATINGS:
+        return int(stripped)
+    return None
+
+
+async def _rated(turn: Turn, request_id: int, rating: int) -> Outcome:
+    await rate_request(turn.ctx, turn.person.id, request_id, rating)
+    skip = Choice(label=turn.text("choice.no_comment"), payload="comment:skip")
+    key = "survey.thanks_low" if rating <= 2 else "survey.thanks"
+    state = CommentState(step="comment", request_id=request_id).model_dump()
+    return state, [Reply(text=turn.text(key), choices=(skip,))]
+
+
+async def handle_follow_up(turn: Turn, state: State) -> Outcome | None:
+    """The turn, if it answers a follow-up question; None to let the intake dialogue have it."""
+    choice = turn.inbound.choice or ""
+    text = (turn.inbound.text or "").strip()
+    rated = _rating_payload(choice)
+    if rated is not None:
+        return await _rated(turn, *rated)
+
+    commenting = _comment_state(state)
+    if commenting is not None:
+        command = command_of(text)
+        if choice == "comment:skip" or command is Command.NO:
+            return {}, [turn.reply("survey.bye")]
+        if text and command is None and not choice:
+            await comment_request(turn.ctx, turn.person.id, commenting.request_id, text)
+            return {}, [turn.reply("survey.comment_saved")]
+        return None  # a command or another choice: the comment is simply not given
+
+    # A bare digit is a rating only between dialogues: while telling a request it is a detail.
+    typed = _typed_rating(text) if state.get("step") in (None, "idle") and not choice else None
+    if typed is not None:
+        survey = await awaiting_answer(turn.ctx, turn.person.id)
+        if survey is not None:
+            return await _rated(turn, survey.request_id, typed)
+    return None
