@@ -56,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:
-        return {"status": "ok"}
+        # Which process of a cluster runs the scheduler is what an operator of the service asks.
+        return {"status": "ok", "scheduler": "leading" if scheduling.leading else "following"}
 
     return app

@@ -16,11 +16,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
 from concierge.clock import Clock
-from concierge.database import create_engine, session_factory
+from concierge.database import create_engine
 from concierge.settings import Settings
+from scheduling.domain_worker import DomainWorker
 from scheduling.leader import Leadership
 from scheduling.scheduler import VOLATILE, build_scheduler, job_store_engine
-from scheduling.timer_jobs import Domain, bind, plan_daily_timers, sync_timers
+from scheduling.timer_jobs import bind, plan_daily_timers, sync_timers
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,11 @@ class SchedulingService:
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        engine = create_engine(self._settings)
+        engine = create_engine(self._settings)  # for the leader lock, on this loop
         job_engine = job_store_engine(self._settings)
         leadership = Leadership(engine)
-        bind(Domain(session_factory(engine), self._clock, self._settings))
+        worker = DomainWorker(self._settings, self._clock)
+        bind(worker)
         try:
             await self._rounds(leadership, job_engine)
         finally:
@@ -83,6 +85,7 @@ class SchedulingService:
             await leadership.release()
             await engine.dispose()
             job_engine.dispose()
+            await asyncio.to_thread(worker.close)
             self._loop = None
 
     async def _rounds(self, leadership: Leadership, job_engine: Engine) -> None:

@@ -3,46 +3,36 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from concierge.clock import Clock
-from concierge.context import DomainContext
-from concierge.database import transaction
 from concierge.digest import plan_digest
-from concierge.settings import Settings
 from concierge.timer_dispatch import fire_timer
 from concierge.timers import pending_timers
+from scheduling.domain_worker import DomainWorker
 from scheduling.scheduler import PERSISTENT
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "timer-"
 
 
-@dataclass(frozen=True)
-class Domain:
-    """What a job needs to open a unit of work."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
-    settings: Settings
-
-
 # Persistent jobs are stored as a function reference and ids, never as objects: the running
-# service binds the domain here when it starts, and every job reaches it through this module.
-_bound: list[Domain] = []
+# service binds its domain worker here when it starts, and every job reaches it through here.
+_bound: list[DomainWorker] = []
+# Timers whose job is running: APScheduler has already removed the stored job while the timer
+# is still pending, and it must not be scheduled again meanwhile.
+_running: set[int] = set()
 
 
-def bind(domain: Domain) -> None:
-    """Give the jobs of this process their database, clock and settings."""
-    _bound[:] = [domain]
+def bind(worker: DomainWorker) -> None:
+    """Give the jobs of this process the worker that runs their domain calls."""
+    _bound[:] = [worker]
+    _running.clear()  # runs cut short by an earlier stop never finished
 
 
-def bound() -> Domain:
-    """The domain jobs run against."""
+def bound() -> DomainWorker:
+    """The worker jobs run their domain calls on."""
     if not _bound:
         raise RuntimeError("scheduling jobs ran before the service bound its domain")
     return _bound[0]
@@ -50,39 +40,37 @@ def bound() -> Domain:
 
 async def run_timer(timer_id: int) -> None:
     """The persistent job: fire one timer (a no-op if it fired before or was called off)."""
-    domain = bound()
-    async with transaction(domain.sessions) as session:
-        ctx = DomainContext(session=session, clock=domain.clock, settings=domain.settings)
-        fired = await fire_timer(ctx, timer_id)
+    _running.add(timer_id)
+    try:
+        fired = await bound().unit(lambda ctx: fire_timer(ctx, timer_id))
+    finally:
+        _running.discard(timer_id)
     log.info("timer %s %s", timer_id, "fired" if fired else "skipped")
 
 
 async def plan_daily_timers() -> None:
     """Plan the timers that repeat every day (the coordinators' digest) if they are missing."""
-    domain = bound()
-    async with transaction(domain.sessions) as session:
-        await plan_digest(
-            DomainContext(session=session, clock=domain.clock, settings=domain.settings)
-        )
+    await bound().unit(plan_digest)
 
 
 async def sync_timers(scheduler: AsyncIOScheduler) -> tuple[int, int]:
     """Make the persistent jobs match the pending timers; returns (added, removed)."""
-    domain = bound()
-    async with transaction(domain.sessions) as session:
-        ctx = DomainContext(session=session, clock=domain.clock, settings=domain.settings)
-        timers = {f"{JOB_PREFIX}{t.id}": t for t in await pending_timers(ctx)}
-    jobs = {job.id for job in scheduler.get_jobs(jobstore=PERSISTENT)}
+    pending = await bound().unit(pending_timers)
+    timers = {f"{JOB_PREFIX}{t.id}": t for t in pending if t.id not in _running}
+    jobs = {job.id: job.next_run_time for job in scheduler.get_jobs(jobstore=PERSISTENT)}
     added = removed = 0
     for job_id, timer in timers.items():
-        if job_id not in jobs:
+        # A stored job whose time differs from its timer's (a restored backup, a moved timer)
+        # is replaced: the timers table is the promise, the job store only carries it out.
+        stored = jobs.get(job_id)
+        if stored is None or abs((stored - timer.due_at).total_seconds()) > 0.001:
             scheduler.add_job(
                 run_timer, "date", run_date=timer.due_at, args=[timer.id], id=job_id,
                 name=f"{timer.kind} request {timer.request_id}", jobstore=PERSISTENT,
                 replace_existing=True,
             )  # fmt: skip
             added += 1
-    for job_id in jobs - timers.keys():
+    for job_id in jobs.keys() - timers.keys():
         if job_id.startswith(JOB_PREFIX):
             try:
                 scheduler.remove_job(job_id, jobstore=PERSISTENT)

@@ -29,7 +29,7 @@ from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import load_demo
 from concierge.migrate import upgrade
-from concierge.schema import metadata
+from concierge.schema import LIBRARY_TABLES, metadata
 from concierge.settings import Settings, load_settings
 
 ROME = ZoneInfo("Europe/Rome")
@@ -87,7 +87,7 @@ def postgres_url() -> str:
 
 async def truncate_postgres(url: str) -> None:
     """Empty every table and put the default catalogue back."""
-    tables = ", ".join(t.name for t in metadata().sorted_tables)
+    tables = ", ".join([*(t.name for t in metadata().sorted_tables), *LIBRARY_TABLES])
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
