@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.app import create_app
 from bot.runtime import Runtime, StartupError, first_line
@@ -21,9 +24,10 @@ from concierge.i18n import format_moment, language_or_default
 from concierge.migrate import upgrade
 from concierge.notifications import request_summary
 from concierge.requests import get_request
-from concierge.settings import Settings, SettingsError, load_settings
+from concierge.settings import Language, Settings, SettingsError, load_settings
 from concierge.timeline import request_timeline
 from concierge.timer_listing import describe_pending
+from concierge.understanding import understand
 
 app = typer.Typer(
     help="Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty.",
@@ -158,6 +162,58 @@ def request(
         _fail(f"there is no request number {number}")
     for line in lines:
         typer.echo(line)
+
+
+class ParseLine(BaseModel):
+    """One line of a `concierge parse --batch` file."""
+
+    text: str
+    now: AwareDatetime | None = None
+    lang: Language | None = None
+
+
+def _understood(settings: Settings, line: ParseLine) -> str:
+    now = line.now or SystemClock().now()
+    reading = understand(line.text, now, settings.zone, line.lang)
+    return json.dumps(reading.summary(settings.zone), ensure_ascii=False)
+
+
+@app.command()
+def parse(
+    text: Annotated[
+        str | None, typer.Argument(help="A request as a person would write it.")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="When it was written, ISO-8601 (default: now).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="The writer's language setting: it or en.")
+    ] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(help='A JSON Lines file of {"text", "now", "lang"}; one answer per line.'),
+    ] = None,
+) -> None:
+    """Print what the bot understands of a request: category, when, urgency (one JSON object)."""
+    settings = _settings()
+    if (text is None) == (batch is None):
+        _fail("give either a TEXT or --batch FILE")
+    try:
+        if batch is not None:
+            lines = batch.read_text(encoding="utf-8").splitlines()
+            for number, raw in enumerate(lines, start=1):
+                if raw.strip():
+                    try:
+                        typer.echo(_understood(settings, ParseLine.model_validate_json(raw)))
+                    except ValidationError as exc:
+                        _fail(f"{batch}:{number}: {first_line(exc)}")
+            return
+        line = ParseLine.model_validate({"text": text, "now": now, "lang": lang})
+    except ValidationError as exc:
+        _fail(first_line(exc))
+    except OSError as exc:
+        _fail(f"cannot read {batch}: {exc.strerror}")
+    typer.echo(_understood(settings, line))
 
 
 @app.command()

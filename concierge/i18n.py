@@ -61,3 +61,14 @@ def format_day(day: date, language: str) -> str:
 def format_number(value: float, language: str) -> str:
     """A number with the language's decimal mark and one decimal at most, e.g. '4,5'."""
     return str(format_decimal(value, format="#,##0.#", locale=language))
+
+
+def format_due(due_at: datetime, kind: str, language: str, zone: ZoneInfo) -> str:
+    """A due time as the requester put it: 'martedì 24 novembre, mattina', 'entro lunedì 30…'."""
+    local = due_at.astimezone(zone)
+    return t(
+        language,
+        f"due.{kind}",
+        day=format_day(local.date(), language),
+        time=str(format_datetime(local, "HH:mm", locale=language)),
+    )

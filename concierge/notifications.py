@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from concierge.context import DomainContext
-from concierge.i18n import format_moment, t
+from concierge.i18n import format_due, t
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, Choice, Reply, identity_kind
 from concierge.operators import Operator
@@ -25,7 +25,7 @@ def request_summary(ctx: DomainContext, request: ServiceRequest, language: str) 
     """One line naming a request: number, service, when and details."""
     parts = [t(language, "request.number", id=request.id), request.service.name(language)]
     if request.due_at is not None:
-        parts.append(format_moment(request.due_at, language, ctx.zone))
+        parts.append(format_due(request.due_at, request.due_kind, language, ctx.zone))
     if request.details:
         parts.append(f"«{request.details}»")
     if request.urgent:

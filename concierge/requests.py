@@ -32,6 +32,8 @@ class ServiceRequest(Base):
     channel: Mapped[Channel] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # How the requester put it: at an hour ("time"), a part of a day, a whole day, or a limit.
+    due_kind: Mapped[str] = mapped_column(String(20), default="time", server_default="time")
     status: Mapped[RequestStatus] = mapped_column(String(20), default=S.NEW, index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -111,6 +113,7 @@ async def create_request(
     *,
     urgent: bool = False,
     due_at: datetime | None = None,
+    due_kind: str = "time",
 ) -> ServiceRequest:
     """Record a confirmed request (status new, with its first event) and queue it."""
     service = await get_service(ctx.session, service_code)
@@ -122,6 +125,7 @@ async def create_request(
         channel=channel,
         urgent=urgent,
         due_at=due_at,
+        due_kind=due_kind,
         status=S.NEW,
         created_at=now,
         updated_at=now,

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     leader_retry_seconds: float = Field(
         default=5.0, gt=0, le=300, validation_alias="LEADER_RETRY_SECONDS"
     )
+    conversation_expiry_minutes: int = Field(
+        default=60, ge=1, le=10080, validation_alias="CONVERSATION_EXPIRY_MINUTES"
+    )
     follow_up_delay_minutes: int = Field(
         default=60, ge=0, le=10080, validation_alias="FOLLOW_UP_DELAY_MINUTES"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +28,7 @@ from concierge.people import Person, find_or_register, normalise_address
 from concierge.settings import Settings
 from handlers.operator_actions import handle_operator
 from handlers.resident_intake import handle_resident
-from handlers.turn import Turn
+from handlers.turn import State, Turn, turn_language
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +57,29 @@ async def _queue_replies(
         )
 
 
+def _unless_stale(turn: Turn, state: State, updated_at: datetime) -> tuple[State, list[Reply]]:
+    """A half-told dialogue left too long is dropped, and the person told so, before this turn."""
+    expiry = timedelta(minutes=turn.ctx.settings.conversation_expiry_minutes)
+    if state.get("step", "idle") == "idle" or turn.ctx.now() - updated_at <= expiry:
+        return state, []
+    return {}, [turn.reply("intake.expired")]
+
+
 async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
     session = ctx.session
     person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
     await record_inbound(session, inbound, person.id)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
-    turn = Turn(ctx=ctx, person=person, language=language_of(ctx, person), inbound=inbound)
+    language = turn_language(person, inbound.text, ctx.default_language)
+    turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
+    state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     operator = await operator_for_person(session, person.id)
     if operator is not None:
-        state, replies = await handle_operator(turn, dict(conversation.state), operator)
+        state, replies = await handle_operator(turn, state, operator)
     else:
-        state, replies = await handle_resident(turn, dict(conversation.state))
+        state, replies = await handle_resident(turn, state)
     save_state(conversation, state, ctx.now())
-    await _queue_replies(ctx, person, inbound, address, replies)
+    await _queue_replies(ctx, person, inbound, address, notice + replies)
     return Handled(duplicate=False, person_id=person.id, replies=len(replies))
 
 

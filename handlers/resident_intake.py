@@ -2,72 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import timedelta
 
-from pydantic import BaseModel, ValidationError
-
-from concierge.catalogue import active_services, get_service
-from concierge.intake import recognise_service
+from concierge.catalogue import get_service
+from concierge.due_dates import PartOfDay, When, extract_when
 from concierge.messages import Choice, Reply
 from concierge.notifications import request_summary
 from concierge.requests import cancel_request, create_request, open_requests_of
 from concierge.routing import offer_next
+from concierge.understanding import understand
 from handlers.follow_up_answers import handle_follow_up
-from handlers.turn import Command, Outcome, State, Turn, command_of
+from handlers.intake_draft import (
+    IntakeState,
+    candidates_question,
+    change_question,
+    confirmation,
+    details_question,
+    from_understanding,
+    read_state,
+    service_question,
+    when_question,
+)
+from handlers.turn import Command, Outcome, State, Turn, command_of, language_named
 
-
-class IntakeState(BaseModel):
-    """Where a half-told request stands."""
-
-    step: Literal["idle", "details", "confirm"] = "idle"
-    service: str | None = None
-    details: str = ""
-
-
-def _read_state(state: State) -> IntakeState:
-    try:
-        return IntakeState.model_validate(state)
-    except ValidationError:
-        return IntakeState()
-
-
-def _idle() -> State:
-    return IntakeState().model_dump()
-
-
-async def service_menu(turn: Turn, intro_key: str = "intake.menu") -> Reply:
-    """The list of services as choices."""
-    services = await active_services(turn.ctx.session)
-    return Reply(
-        text=turn.text(intro_key),
-        choices=tuple(
-            Choice(label=service.name(turn.language), payload=f"service:{service.code}")
-            for service in services
-        ),
-    )
-
-
-async def _confirmation(turn: Turn, draft: IntakeState) -> Reply:
-    assert draft.service is not None
-    service = await get_service(turn.ctx.session, draft.service)
-    details = f" — «{draft.details}»" if draft.details else ""
-    return Reply(
-        text=turn.text("intake.confirm", service=service.name(turn.language), details=details),
-        choices=(
-            Choice(label=turn.text("choice.confirm"), payload="confirm"),
-            Choice(label=turn.text("choice.cancel"), payload="discard"),
-        ),
-    )
+IDLE: State = {}
 
 
 async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
     assert draft.service is not None
+    when = draft.when
+    zone = turn.ctx.zone
     request = await create_request(
-        turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel
-    )
+        turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel,
+        urgent=draft.urgent, due_at=when.due(zone) if when else None,
+        due_kind=when.kind if when else "time",
+    )  # fmt: skip
     offer = await offer_next(turn.ctx, request)
     replies = [] if offer is not None else [turn.reply("request.waiting", id=request.id)]
-    return _idle(), replies
+    return IDLE, replies
 
 
 async def _status(turn: Turn) -> Reply:
@@ -100,51 +72,145 @@ async def _which_to_cancel(turn: Turn) -> Reply:
     )
 
 
+def _language_question(turn: Turn) -> Reply:
+    return Reply(
+        text=turn.text("language.which"),
+        choices=(
+            Choice(label="Italiano", payload="lang:it"),
+            Choice(label="English", payload="lang:en"),
+        ),
+    )
+
+
+def _switch_language(turn: Turn, language: str) -> Reply:
+    turn.person.language = language
+    return Reply(text=turn.text_in(language, "language.set"))
+
+
+def _chosen_when(turn: Turn, option: str) -> When | None:
+    today = turn.ctx.now().astimezone(turn.ctx.zone).date()
+    tomorrow = today + timedelta(days=1)
+    return {
+        "today": When(day=today),
+        "tomorrow_morning": When(day=tomorrow, part=PartOfDay.MORNING),
+        "tomorrow_afternoon": When(day=tomorrow, part=PartOfDay.AFTERNOON),
+    }.get(option)
+
+
+async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
+    """Ask the next question the draft still needs, or for confirmation."""
+    if draft.service is None:
+        draft = draft.model_copy(update={"step": "service"})
+        return draft.dump(), [await service_question(turn)]
+    if draft.guided and not draft.editing and draft.step == "service":
+        draft = draft.model_copy(update={"step": "when"})
+        return draft.dump(), [when_question(turn)]
+    if draft.guided and not draft.editing and draft.step == "when":
+        draft = draft.model_copy(update={"step": "details"})
+        return draft.dump(), [details_question(turn)]
+    draft = draft.model_copy(update={"step": "confirm", "editing": False})
+    return draft.dump(), [await confirmation(turn, draft)]
+
+
+async def _free_text(turn: Turn, text: str) -> Outcome:
+    reading = understand(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
+    draft = from_understanding(reading)
+    if reading.sure:
+        return await _after_answer(turn, draft)
+    draft = draft.model_copy(update={"step": "service"})
+    if reading.candidates:
+        return draft.dump(), [await candidates_question(turn, list(reading.candidates))]
+    return draft.dump(), [await service_question(turn, "intake.not_understood")]
+
+
+async def _answer(turn: Turn, draft: IntakeState, choice: str, text: str) -> Outcome | None:
+    """The turn, if it answers the question the draft is waiting on."""
+    if choice.startswith("service:"):
+        code = choice.removeprefix("service:")
+        await get_service(turn.ctx.session, code)
+        guided = draft.guided or draft.step == "idle"
+        draft = draft.model_copy(update={"service": code, "guided": guided, "step": "service"})
+        return await _after_answer(turn, draft)
+    if draft.step == "when" and (choice.startswith("when:") or text):
+        if choice.startswith("when:"):
+            when = _chosen_when(turn, choice.removeprefix("when:"))
+        else:
+            found = extract_when(text, turn.ctx.now(), turn.ctx.zone, turn.language)
+            if found is None:
+                return draft.dump(), [when_question(turn, "intake.when_not_understood")]
+            when = found.when
+        return await _after_answer(turn, draft.with_when(when))
+    if draft.step == "details" and (choice == "details:skip" or text):
+        details = "" if choice == "details:skip" else text
+        return await _after_answer(turn, draft.model_copy(update={"details": details}))
+    if draft.step in ("confirm", "change") and choice.startswith("edit:"):
+        part = choice.removeprefix("edit:")
+        draft = draft.model_copy(update={"step": part, "editing": True})
+        if part == "service":
+            return draft.dump(), [await service_question(turn)]
+        if part == "when":
+            return draft.dump(), [when_question(turn)]
+        return draft.dump(), [details_question(turn)]
+    return None
+
+
 async def handle_resident(turn: Turn, state: State) -> Outcome:
     """One turn of a resident's or worker's conversation."""
     answered = await handle_follow_up(turn, state)
     if answered is not None:
         return answered
-    draft = _read_state(state)
+    draft = read_state(state)
     choice = turn.inbound.choice or ""
     text = (turn.inbound.text or "").strip()
     command = command_of(text)
 
-    if choice.startswith("service:"):
-        code = choice.removeprefix("service:")
-        await get_service(turn.ctx.session, code)
-        draft = IntakeState(step="details", service=code)
-        skip = Choice(label=turn.text("choice.no_details"), payload="details:skip")
-        return draft.model_dump(), [Reply(text=turn.text("intake.details"), choices=(skip,))]
+    if choice.startswith("lang:") or language_named(text):
+        language = choice.removeprefix("lang:") if choice else language_named(text)
+        assert language is not None
+        return state, [_switch_language(turn, language)]
     if choice.startswith("cancel:") and choice.removeprefix("cancel:").isdigit():
         request = await cancel_request(turn.ctx, turn.person, int(choice.removeprefix("cancel:")))
-        return draft.model_dump(), [
+        return draft.dump(), [
             turn.reply("cancel.done", summary=request_summary(turn.ctx, request, turn.language))
         ]
     if draft.step == "confirm" and (choice == "confirm" or command is Command.YES):
         return await _submit(turn, draft)
+    if draft.step == "confirm" and (choice == "change" or command is Command.CHANGE):
+        return draft.model_copy(update={"step": "change"}).dump(), [change_question(turn)]
     if choice == "discard" or (draft.step != "idle" and command in (Command.NO, Command.CANCEL)):
-        return _idle(), [turn.reply("intake.discarded")]
-    if draft.step == "details" and choice == "details:skip":
-        draft = draft.model_copy(update={"step": "confirm", "details": ""})
-        return draft.model_dump(), [await _confirmation(turn, draft)]
+        return IDLE, [turn.reply("intake.discarded")]
+    if choice == "menu" or command is Command.MENU:
+        started = IntakeState(step="service", guided=True)
+        return started.dump(), [await service_question(turn)]
 
     if command is Command.HELP:
-        return draft.model_dump(), [turn.reply("help.resident")]
-    if command is Command.MENU:
-        return _idle(), [await service_menu(turn)]
+        return state, [turn.reply("help.resident")]
     if command is Command.STATUS:
-        return draft.model_dump(), [await _status(turn)]
+        return state, [await _status(turn)]
     if command is Command.CANCEL:
-        return draft.model_dump(), [await _which_to_cancel(turn)]
+        return state, [await _which_to_cancel(turn)]
+    if command is Command.LANGUAGE:
+        return state, [_language_question(turn)]
 
-    if draft.step == "details" and text:
-        draft = draft.model_copy(update={"step": "confirm", "details": text})
-        return draft.model_dump(), [await _confirmation(turn, draft)]
-    if text:
-        recognised = recognise_service(text)
-        if recognised is not None:
-            draft = IntakeState(step="confirm", service=recognised, details=text)
-            return draft.model_dump(), [await _confirmation(turn, draft)]
-        return _idle(), [await service_menu(turn, "intake.not_understood")]
-    return draft.model_dump(), [await service_menu(turn)]
+    if command is None:
+        answered = await _answer(turn, draft, choice, text)
+        if answered is not None:
+            return answered
+    if text and command is None and draft.step in ("idle", "confirm", "change", "service"):
+        return await _free_text(turn, text)
+    return draft.dump(), [await _ask_again(turn, draft)]
+
+
+async def _ask_again(turn: Turn, draft: IntakeState) -> Reply:
+    """The question the draft is waiting on, once more (or the menu between requests)."""
+    if draft.step == "when":
+        return when_question(turn)
+    if draft.step == "details":
+        return details_question(turn)
+    if draft.step == "change":
+        return change_question(turn)
+    if draft.step == "confirm" and draft.service is not None:
+        return await confirmation(turn, draft)
+    if draft.step == "service" and draft.candidates:
+        return await candidates_question(turn, draft.candidates)
+    return await service_question(turn)

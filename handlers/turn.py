@@ -7,10 +7,12 @@ from enum import StrEnum
 from typing import Any
 
 from concierge.context import DomainContext
-from concierge.i18n import t
-from concierge.intake import words
+from concierge.i18n import language_or_default, t
+from concierge.intake_words import words
+from concierge.language_detection import detect_language
 from concierge.messages import Inbound, Reply
 from concierge.people import Person
+from concierge.settings import Language
 
 
 class Command(StrEnum):
@@ -25,6 +27,8 @@ class Command(StrEnum):
     OFF_DUTY = "off_duty"
     YES = "yes"
     NO = "no"
+    CHANGE = "change"
+    LANGUAGE = "language"
 
 
 _COMMAND_WORDS: dict[str, Command] = {
@@ -58,15 +62,47 @@ _COMMAND_WORDS: dict[str, Command] = {
     "conferma": Command.YES,
     "confirm": Command.YES,
     "no": Command.NO,
+    "modifica": Command.CHANGE,
+    "cambia": Command.CHANGE,
+    "change": Command.CHANGE,
+    "edit": Command.CHANGE,
+    "lingua": Command.LANGUAGE,
+    "language": Command.LANGUAGE,
+    "lang": Command.LANGUAGE,
 }
+
+# Naming a language switches to it: "english", "/lang en", "italiano".
+LANGUAGE_WORDS: dict[str, Language] = {
+    "english": "en",
+    "inglese": "en",
+    "lang en": "en",
+    "language en": "en",
+    "in english": "en",
+    "italiano": "it",
+    "italian": "it",
+    "lang it": "it",
+    "lingua it": "it",
+    "in italiano": "it",
+}
+
+
+def _phrase(text: str) -> str:
+    return " ".join(words(text.strip().lstrip("/")))
 
 
 def command_of(text: str | None) -> Command | None:
     """The command a whole message is, if it is one ("Aiuto!", "/status", "in servizio")."""
-    if not text:
-        return None
-    phrase = " ".join(words(text.strip().lstrip("/")))
-    return _COMMAND_WORDS.get(phrase)
+    return _COMMAND_WORDS.get(_phrase(text)) if text else None
+
+
+def language_named(text: str | None) -> Language | None:
+    """The language a whole message asks to switch to ("English", "/lang it"), if any."""
+    return LANGUAGE_WORDS.get(_phrase(text)) if text else None
+
+
+def turn_language(person: Person, text: str | None, default: Language) -> Language:
+    """The person's setting, else the language of the message, else the service's default."""
+    return language_or_default(person.language, detect_language(text or "") or default)
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,10 @@ class Turn:
     def text(self, key: str, **params: Any) -> str:
         """A catalogue text in the speaker's language."""
         return t(self.language, key, **params)
+
+    def text_in(self, language: str, key: str, **params: Any) -> str:
+        """A catalogue text in another language (right after the person switched to it)."""
+        return t(language, key, **params)
 
     def reply(self, key: str, **params: Any) -> Reply:
         """A plain reply from the catalogue."""

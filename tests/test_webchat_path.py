@@ -25,12 +25,12 @@ def test_parcel_from_free_text_to_done(http: httpx.Client) -> None:
     maria, giulia = ChatPerson(http, "+39 340 200 0001"), ChatPerson(http, GIULIA)
 
     assert maria.say("pacco domani").status_code == 202
-    confirm = maria.expect("Ho capito: Ritiro pacchi — «pacco domani». Confermi?")
-    assert [c["label"] for c in confirm["choices"]] == ["Confermo", "Annulla"]
+    confirm = maria.expect("Ho capito: Ritiro pacchi, martedì 24 novembre — «pacco». Confermi?")
+    assert [c["label"] for c in confirm["choices"]] == ["Confermo", "Modifica", "Annulla"]
     maria.tap("Confermo")
-    maria.expect("Richiesta registrata: n. 1 · Ritiro pacchi · «pacco domani»")
+    maria.expect("Richiesta registrata: n. 1 · Ritiro pacchi · martedì 24 novembre · «pacco»")
 
-    offer = giulia.expect("Nuova richiesta: n. 1 · Ritiro pacchi · «pacco domani»")
+    offer = giulia.expect("Nuova richiesta: n. 1 · Ritiro pacchi · martedì 24 novembre · «pacco»")
     assert "Da: Maria Rossi, Via Roma 12" in offer["text"]
     assert [c["label"] for c in offer["choices"]] == ["Accetto", "Rifiuto"]
     giulia.tap("Accetto")
@@ -43,15 +43,13 @@ def test_parcel_from_free_text_to_done(http: httpx.Client) -> None:
     giulia.expect("Completata: n. 1")
     maria.expect("Fatto! Giulia ha completato la tua richiesta: n. 1")
 
+    summary = "n. 1 · Ritiro pacchi · martedì 24 novembre · «pacco»"
     assert maria.texts() == [
-        "Ho capito: Ritiro pacchi — «pacco domani». Confermi?",
-        "Richiesta registrata: n. 1 · Ritiro pacchi · «pacco domani». "
-        "Ti scrivo appena un operatore la prende in carico.",
-        "Giulia ha preso in carico la tua richiesta: n. 1 · Ritiro pacchi · «pacco domani».",
-        "Giulia ha iniziato a occuparsi della tua richiesta: n. 1 · Ritiro pacchi · "
-        "«pacco domani».",
-        "Fatto! Giulia ha completato la tua richiesta: n. 1 · Ritiro pacchi · «pacco domani». "
-        "Grazie!",
+        "Ho capito: Ritiro pacchi, martedì 24 novembre — «pacco». Confermi?",
+        f"Richiesta registrata: {summary}. Ti scrivo appena un operatore la prende in carico.",
+        f"Giulia ha preso in carico la tua richiesta: {summary}.",
+        f"Giulia ha iniziato a occuparsi della tua richiesta: {summary}.",
+        f"Fatto! Giulia ha completato la tua richiesta: {summary}. Grazie!",
     ]
     # Other operators heard nothing of it.
     assert ChatPerson(http, MARCO).texts() == []
@@ -67,9 +65,17 @@ def test_parcel_from_the_menu_in_english_with_a_decline(http: httpx.Client) -> N
     ]  # fmt: skip
     assert len(menu["choices"]) == 13
     emma.tap("Parcel pickup")
-    emma.expect("Write the details")
+    when = emma.expect("When do you need it?")
+    assert [c["label"] for c in when["choices"]] == [
+        "Today", "Tomorrow morning", "Tomorrow afternoon", "As soon as possible",
+    ]  # fmt: skip
+    emma.tap("As soon as possible")
+    emma.expect("Where, and what exactly is needed?")
     emma.say("Amazon box, concierge desk, before 6pm")
-    emma.expect("I understood: Parcel pickup — «Amazon box, concierge desk, before 6pm».")
+    emma.expect(
+        "I understood: Parcel pickup, as soon as possible — «Amazon box, concierge desk, "
+        "before 6pm». Do you confirm?"
+    )
     emma.tap("Confirm")
     emma.expect("Request registered: no. 1 · Parcel pickup")
 

@@ -1,0 +1,152 @@
+"""A half-told request (the dialogue's state) and the questions that complete it."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from concierge.catalogue import active_services, get_service
+from concierge.due_dates import PartOfDay, When
+from concierge.i18n import format_due
+from concierge.messages import Choice, Reply
+from concierge.understanding import Understanding
+from handlers.turn import State, Turn
+
+Step = Literal["idle", "service", "when", "details", "confirm", "change"]
+
+
+class IntakeState(BaseModel):
+    """Where a half-told request stands; stored as the conversation's JSON state."""
+
+    step: Step = "idle"
+    guided: bool = False  # the menu path asks every question in turn
+    editing: bool = False  # answering "change": back to the confirmation afterwards
+    service: str | None = None
+    candidates: list[str] = []
+    day: date | None = None
+    at: time | None = None
+    part: PartOfDay | None = None
+    deadline: bool = False
+    details: str = ""
+    urgent: bool = False
+
+    @property
+    def when(self) -> When | None:
+        """The due day and hour as read, if any."""
+        if self.day is None:
+            return None
+        return When(day=self.day, at=self.at, part=self.part, deadline=self.deadline)
+
+    def with_when(self, when: When | None) -> IntakeState:
+        """The same draft due at `when` (None: as soon as possible)."""
+        if when is None:
+            return self.model_copy(update={"day": None, "at": None, "part": None})
+        return self.model_copy(
+            update={"day": when.day, "at": when.at, "part": when.part, "deadline": when.deadline}
+        )
+
+    def dump(self) -> State:
+        """The state as JSON values, for the conversation row."""
+        return self.model_dump(mode="json")
+
+
+def read_state(state: State) -> IntakeState:
+    """The draft in a conversation's state; a fresh one when the state is not a draft."""
+    try:
+        return IntakeState.model_validate(state)
+    except ValidationError:
+        return IntakeState()
+
+
+def from_understanding(reading: Understanding) -> IntakeState:
+    """A draft filled with what free text said."""
+    draft = IntakeState(
+        service=reading.category if reading.sure else None,
+        candidates=list(reading.candidates),
+        details=reading.details,
+        urgent=reading.urgent,
+    )
+    return draft.with_when(reading.when)
+
+
+async def service_question(turn: Turn, intro_key: str = "intake.menu") -> Reply:
+    """Every service as a choice."""
+    services = await active_services(turn.ctx.session)
+    return Reply(
+        text=turn.text(intro_key),
+        choices=tuple(
+            Choice(label=service.name(turn.language), payload=f"service:{service.code}")
+            for service in services
+        ),
+    )
+
+
+async def candidates_question(turn: Turn, candidates: list[str]) -> Reply:
+    """ "Did you mean…?" with the likely services, and the full list as a way out."""
+    choices = []
+    for code in candidates:
+        service = await get_service(turn.ctx.session, code)
+        choices.append(Choice(label=service.name(turn.language), payload=f"service:{code}"))
+    choices.append(Choice(label=turn.text("choice.other_service"), payload="menu"))
+    return Reply(text=turn.text("intake.which_service"), choices=tuple(choices))
+
+
+def when_question(turn: Turn, key: str = "intake.when") -> Reply:
+    """When it is for: the usual answers as choices, or written in words."""
+    options = ("today", "tomorrow_morning", "tomorrow_afternoon", "asap")
+    return Reply(
+        text=turn.text(key),
+        choices=tuple(
+            Choice(label=turn.text(f"choice.when_{option}"), payload=f"when:{option}")
+            for option in options
+        ),
+    )
+
+
+def details_question(turn: Turn) -> Reply:
+    """Where and what exactly, or nothing to add."""
+    skip = Choice(label=turn.text("choice.no_details"), payload="details:skip")
+    return Reply(text=turn.text("intake.details"), choices=(skip,))
+
+
+def change_question(turn: Turn) -> Reply:
+    """Which part of the request to change."""
+    return Reply(
+        text=turn.text("intake.change_what"),
+        choices=tuple(
+            Choice(label=turn.text(f"choice.edit_{part}"), payload=f"edit:{part}")
+            for part in ("service", "when", "details")
+        ),
+    )
+
+
+def describe_when(turn: Turn, draft: IntakeState) -> str:
+    """The due time as the requester put it, or "as soon as possible"."""
+    when = draft.when
+    if when is None:
+        return turn.text("intake.when_asap")
+    zone = turn.ctx.zone
+    return format_due(when.due(zone), when.kind, turn.language, zone)
+
+
+async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
+    """ "Ho capito: ritiro pacco, martedì 24 novembre, mattina. Confermi?" and its three answers."""
+    assert draft.service is not None
+    service = await get_service(turn.ctx.session, draft.service)
+    details = f" — «{draft.details}»" if draft.details else ""
+    urgent = f" ({turn.text('request.urgent')})" if draft.urgent else ""
+    return Reply(
+        text=turn.text(
+            "intake.confirm",
+            service=service.name(turn.language),
+            when=describe_when(turn, draft),
+            details=details + urgent,
+        ),
+        choices=(
+            Choice(label=turn.text("choice.confirm"), payload="confirm"),
+            Choice(label=turn.text("choice.change"), payload="change"),
+            Choice(label=turn.text("choice.cancel"), payload="discard"),
+        ),
+    )
