@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.webchat import WebChatSender, webchat_router
 from concierge.i18n import catalogue
 from concierge.messages import Channel
+from concierge.understanding import understand
 from scheduling.service import SchedulingService
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,6 +35,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for language in ("it", "en"):
             catalogue(language)  # read the catalogues once, before the first message
+        # dateparser loads its language data on first use (~100 ms): not on a person's message.
+        understand("domani alle 10, tomorrow at 10", runtime.clock.now(), runtime.settings.zone)
         sender.start()
         scheduling.start()
         try:

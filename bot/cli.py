@@ -172,6 +172,15 @@ class ParseLine(BaseModel):
     lang: Language | None = None
 
 
+def _invalid(exc: ValidationError) -> str:
+    """A pydantic error as one line naming the option or field, e.g. '--now: Input should…'."""
+    parts = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        parts.append(f"{'--' + name if name in ('now', 'lang') else name}: {error['msg']}")
+    return "; ".join(parts)
+
+
 def _understood(settings: Settings, line: ParseLine) -> str:
     now = line.now or SystemClock().now()
     reading = understand(line.text, now, settings.zone, line.lang)
@@ -206,11 +215,11 @@ def parse(
                     try:
                         typer.echo(_understood(settings, ParseLine.model_validate_json(raw)))
                     except ValidationError as exc:
-                        _fail(f"{batch}:{number}: {first_line(exc)}")
+                        _fail(f"{batch}:{number}: {_invalid(exc)}")
             return
         line = ParseLine.model_validate({"text": text, "now": now, "lang": lang})
     except ValidationError as exc:
-        _fail(first_line(exc))
+        _fail(_invalid(exc))
     except OSError as exc:
         _fail(f"cannot read {batch}: {exc.strerror}")
     typer.echo(_understood(settings, line))

@@ -71,6 +71,9 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     await record_inbound(session, inbound, person.id)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
     language = turn_language(person, inbound.text, ctx.default_language)
+    if person.language is None and language != ctx.default_language:
+        # Learnt from the message: later notifications (taken on, done…) come in it too.
+        person.language = language
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     operator = await operator_for_person(session, person.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -125,3 +126,44 @@ asyncio.run(main())
         2,
         "Error: there is no request number 99",
     )
+
+
+def test_parse_one_text_and_a_batch(tmp_path: Path) -> None:
+    one = concierge(
+        "parse", "il 3 dicembre alle 10 accompagnare mamma dal cardiologo",
+        "--now", "2026-11-23T09:00:00+01:00", cwd=tmp_path,
+    )  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    answer = json.loads(one.stdout)
+    assert {k: answer[k] for k in ("category", "when", "urgent")} == {
+        "category": "accompaniment",
+        "when": "2026-12-03T10:00:00+01:00",
+        "urgent": False,
+    }
+    batch = tmp_path / "requests.jsonl"
+    batch.write_text(
+        '{"text": "pacco domani", "now": "2026-11-23T09:00:00+01:00", "lang": "it"}\n'
+        '{"text": "URGENT: fix the tap", "now": "2026-11-23T09:00:00+01:00", "lang": "en"}\n'
+        '{"text": "stirare 5 camicie entro il 30", "now": "2026-11-23T09:00:00+01:00"}\n'
+    )
+    lines = concierge("parse", "--batch", str(batch), cwd=tmp_path).stdout.splitlines()
+    assert [(a["category"], a["when"], a["urgent"]) for a in map(json.loads, lines)] == [
+        ("parcel", "2026-11-24", False),
+        ("home_repair", None, True),
+        ("ironing", "2026-11-30", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["pacco", "--now", "2026-11-23"], "Error: --now: Input should have timezone info"),
+        (["pacco", "--lang", "fr"], "Error: --lang: Input should be 'it' or 'en'"),
+        ([], "Error: give either a TEXT or --batch FILE"),
+        (["--batch", "missing.jsonl"], "Error: cannot read missing.jsonl"),
+    ],
+)
+def test_parse_explains_what_is_wrong(tmp_path: Path, args: list[str], message: str) -> None:
+    result = concierge("parse", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message), result.stderr
