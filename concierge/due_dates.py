@@ -88,6 +88,32 @@ _DATE_HINT = re.compile(
     r"settimana|giorni|giorno|mese|today|tomorrow|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|week|days|month|tonight|now|" + _MONTHS + r")\b"
 )
+# A dateparser match must hold one of these: "giu" (down) alone is not June, nor "ago" August.
+_STRONG_DATE = re.compile(
+    r"\d|\b(?:oggi|domani|today|tomorrow|tonight|now|settimana|week|giorni|days|"
+    r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|"
+    r"dicembre|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)\b"
+)
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("lunedi", "monday", "mon"),
+            ("martedi", "tuesday", "tue"),
+            ("mercoledi", "wednesday", "wed"),
+            ("giovedi", "thursday", "thu"),
+            ("venerdi", "friday", "fri"),
+            ("sabato", "saturday", "sat"),
+            ("domenica", "sunday", "sun"),
+        )
+    )
+    for name in names
+}
+_WEEKDAY = re.compile(
+    r"\b(?P<every>ogni |tutti i |tutte le |every |il |on )?(?:(?:questo|prossimo|this|next) )?"
+    r"(?P<name>" + "|".join(_WEEKDAYS) + r")\b(?!\s*\d)"
+)
 _SETTINGS_BASE = {
     "PREFER_DATES_FROM": "future",
     "DATE_ORDER": "DMY",
@@ -188,8 +214,8 @@ def _dateparser_day(text: str, language: str, now: datetime) -> tuple[date, str]
     settings = {**_SETTINGS_BASE, "RELATIVE_BASE": now.replace(tzinfo=None)}
     found = search_dates(text, languages=[language], settings=settings)
     for phrase, moment in found or ():
-        if phrase.strip().isdigit():  # a lone number ("5 camicie") is no date
-            continue
+        if phrase.strip().isdigit() or not _STRONG_DATE.search(phrase):
+            continue  # a lone number ("5 camicie"), or a word that only looks like a month
         return _sane_year(moment.date(), now.date()), phrase
     return None
 
@@ -233,6 +259,15 @@ def _relative_day(reading: _Reading, today: date) -> date | None:
     return None
 
 
+def _weekday(reading: _Reading, today: date) -> date | None:
+    """The next such weekday ("giovedì", "by Thursday"; today's name means a week on)."""
+    match = _WEEKDAY.search(reading.rest)
+    if match is None or (match["every"] or "").strip() in ("ogni", "tutti i", "tutte le", "every"):
+        return None
+    reading.take(match.group(0))
+    return today + timedelta(days=(_WEEKDAYS[match["name"]] - today.weekday()) % 7 or 7)
+
+
 def _bare_day(reading: _Reading, today: date) -> date | None:
     for pattern in _BARE_DAYS:
         match = pattern.search(reading.rest)
@@ -254,7 +289,12 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
     if clock is not None:
         at = clock[0]
         reading.take(clock[1])
-    day = day or _relative_day(reading, today) or _bare_day(reading, today)
+    day = (
+        day
+        or _relative_day(reading, today)
+        or _bare_day(reading, today)
+        or _weekday(reading, today)
+    )
     if day is None:
         parsed = _dateparser_day(reading.rest, language, local_now)
         if parsed is not None:

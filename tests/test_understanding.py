@@ -13,7 +13,11 @@ from concierge.understanding import understand
 from tests.conftest import ROME
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ROME)
-EVALUATION_SET = Path(__file__).parent / "data" / "intake_eval.jsonl"
+DATA = Path(__file__).parent / "data"
+# intake_eval: 100 requests written for the intake issue. intake_holdout: 60 more, written later
+# by someone who saw neither the code nor the first set (first measured at 88% services and 95%
+# dates; general fixes for weekday names and words like "giu" then brought it up).
+EVALUATION_SETS = [DATA / "intake_eval.jsonl", DATA / "intake_holdout.jsonl"]
 
 
 @pytest.mark.parametrize(
@@ -60,10 +64,11 @@ def test_urgency_language_and_details() -> None:
     assert english.details == "could you pick up my prescription"
 
 
-def test_the_evaluation_set() -> None:
+@pytest.mark.parametrize("path", EVALUATION_SETS, ids=lambda path: path.stem)
+def test_the_evaluation_sets(path: Path) -> None:
     """At least 90% of the codes and 85% of the dates of realistic requests are right."""
-    cases = [json.loads(line) for line in EVALUATION_SET.read_text().splitlines()]
-    assert len(cases) >= 80
+    cases = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(cases) >= 60
     assert {case["lang"] for case in cases} == {"it", "en"}
     codes = dates = 0
     misses = []
