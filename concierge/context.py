@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.clock import Clock
+from concierge.rota import ServiceCalendar, calendar_of
 from concierge.settings import Language, Settings
 
 
@@ -28,6 +29,11 @@ class DomainContext:
     def zone(self) -> ZoneInfo:
         """The service's time zone."""
         return self.settings.zone
+
+    @property
+    def calendar(self) -> ServiceCalendar:
+        """The rota's calendar: time zone and public holidays."""
+        return calendar_of(self.settings)
 
     @property
     def default_language(self) -> Language:

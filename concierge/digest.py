@@ -16,7 +16,7 @@ from concierge.messages import Reply
 from concierge.notifications import language_of, request_summary, tell_person
 from concierge.requests import RequestEvent, ServiceRequest
 from concierge.satisfaction import Satisfaction
-from concierge.timers import Timer, TimerKind, TimerStatus, cancel_timers, set_timer
+from concierge.timers import Timer, TimerKind, plan_service_timer
 
 # Enough overdue requests to act on in a chat message; the dashboard shows the rest.
 OVERDUE_SHOWN = 10
@@ -137,23 +137,7 @@ async def send_digest(ctx: DomainContext, timer: Timer) -> None:
 
 
 async def plan_digest(ctx: DomainContext) -> Timer | None:
-    """Make sure the next digest is planned at the configured time (or none when it is off).
-
-    A digest that fell due while the service was down stays planned, so it is sent once on
-    start-up; after that the next one follows the configured time from now on.
-    """
+    """Make sure the next digest is planned at the configured time (or none when it is off)."""
     at = ctx.settings.digest_at
-    pending = await ctx.session.scalar(
-        select(Timer).where(
-            Timer.kind == TimerKind.DAILY_DIGEST,
-            Timer.request_id.is_(None),
-            Timer.status == TimerStatus.PENDING,
-        )
-    )
-    if at is None:
-        await cancel_timers(ctx, None, [TimerKind.DAILY_DIGEST])
-        return None
-    due = next_daily(at, ctx.now(), ctx.zone)
-    if pending is not None and (pending.due_at <= ctx.now() or pending.due_at == due):
-        return pending
-    return await set_timer(ctx, TimerKind.DAILY_DIGEST, due)
+    due = None if at is None else next_daily(at, ctx.now(), ctx.zone)
+    return await plan_service_timer(ctx, TimerKind.DAILY_DIGEST, due)

@@ -33,6 +33,12 @@ class NotYours(DomainError):
     key = "error.not_yours"
 
 
+class AlreadyTaken(DomainError):
+    """An operator accepted a request that a colleague took a moment before."""
+
+    key = "error.already_taken"
+
+
 class InvalidPhoneNumber(DomainError):
     """A phone number that cannot be read as a valid number."""
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge.database import Base, UTCDateTime
 from concierge.messages import Channel, identity_kind
 from concierge.people import Person
+from concierge.rota import ServiceCalendar, ShiftException, on_rota
 
 
 class Cooperative(Base):
@@ -38,11 +38,17 @@ class Operator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set when the operator goes on duty by hand outside the rota (an extra shift).
     available_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    capacity: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    zones: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     person: Mapped[Person] = relationship(lazy="joined")
     cooperative: Mapped[Cooperative] = relationship(back_populates="operators", lazy="joined")
     shifts: Mapped[list[Shift]] = relationship(
         back_populates="operator", lazy="selectin", cascade="all, delete-orphan"
+    )
+    exceptions: Mapped[list[ShiftException]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ShiftException.id"
     )
 
     @property
@@ -58,18 +64,21 @@ class Operator(Base):
         """Whether the operator has the skill for this service."""
         return service_code in self.skills
 
-    def on_rota(self, moment: datetime, zone: ZoneInfo) -> bool:
-        """Whether one of the operator's rota shifts covers `moment` (read in the local zone)."""
-        local = moment.astimezone(zone)
-        return any(shift.covers(local.weekday(), local.time()) for shift in self.shifts)
+    def covers_zone(self, zone: str | None) -> bool:
+        """Whether the operator works where the requester lives (no zones: everywhere)."""
+        return not self.zones or zone is None or zone in self.zones
 
-    def on_duty(self, moment: datetime, zone: ZoneInfo) -> bool:
-        """On a rota shift, or on duty by hand until a later time."""
+    def on_duty(self, moment: datetime, calendar: ServiceCalendar) -> bool:
+        """On a rota shift (with its exceptions and holidays), or on duty by hand until later."""
         if not self.active:
             return False
         if self.available_until is not None and moment < self.available_until:
             return True
-        return self.on_rota(moment, zone)
+        return on_rota(self, moment, calendar)
+
+    def available(self, moment: datetime, calendar: ServiceCalendar) -> bool:
+        """On duty and not paused: can be offered work now."""
+        return not self.paused and self.on_duty(moment, calendar)
 
 
 class Shift(Base):
@@ -99,17 +108,25 @@ async def operator_for_person(session: AsyncSession, person_id: int) -> Operator
     )
 
 
-async def operators_on_duty(
-    session: AsyncSession, moment: datetime, zone: ZoneInfo, service_code: str | None = None
-) -> list[Operator]:
-    """Active operators on duty at `moment`, optionally only those with a skill, by id."""
+async def active_operators(session: AsyncSession) -> list[Operator]:
+    """Every active operator, by id."""
     rows = await session.scalars(
         select(Operator).where(Operator.active.is_(True)).order_by(Operator.id)
     )
+    return list(rows.unique().all())
+
+
+async def operators_on_duty(
+    session: AsyncSession,
+    moment: datetime,
+    calendar: ServiceCalendar,
+    service_code: str | None = None,
+) -> list[Operator]:
+    """Active operators on duty at `moment`, optionally only those with a skill, by id."""
     return [
         op
-        for op in rows.unique().all()
-        if op.on_duty(moment, zone) and (service_code is None or op.can_do(service_code))
+        for op in await active_operators(session)
+        if op.on_duty(moment, calendar) and (service_code is None or op.can_do(service_code))
     ]
 
 

@@ -32,6 +32,8 @@ class Person(Base):
     last_name: Mapped[str] = mapped_column(String(80), default="")
     kind: Mapped[PersonKind] = mapped_column(String(20), default=PersonKind.RESIDENT)
     language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # A neighbourhood or postcode area, matched against the zones operators cover.
+    zone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Index, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
+from concierge.coordinators import active_coordinators
 from concierge.database import Base, UTCDateTime
-from concierge.errors import NotYours
+from concierge.errors import AlreadyTaken, NotYours
+from concierge.i18n import t
 from concierge.lifecycle import SYSTEM, Actor, RequestStatus
-from concierge.notifications import tell_operator
-from concierge.operators import Operator, operators_on_duty
+from concierge.messages import Reply
+from concierge.notifications import language_of, request_summary, tell_operator, tell_person
+from concierge.operators import Operator, active_operators, operators_on_duty
 from concierge.requests import ServiceRequest, get_request, transition
+from concierge.rota import covers, covers_from_now
 from concierge.timers import Timer
 
 
@@ -27,10 +31,24 @@ class OfferStatus(StrEnum):
     EXPIRED = "expired"
 
 
+BUSY_STATUSES = (RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
+
+
 class Offer(Base):
     """A request offered to one operator, waiting for their answer (a reservation)."""
 
     __tablename__ = "offers"
+    # The database itself guarantees one accepted offer per request: two operators pressing
+    # Accept at once cannot both get it, whatever the code above it does.
+    __table_args__ = (
+        Index(
+            "uq_offers_one_accepted",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'accepted'"),
+            postgresql_where=text("status = 'accepted'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -52,21 +70,76 @@ async def _refused_by(ctx: DomainContext, request_id: int) -> set[int]:
     return set(rows.all())
 
 
-async def choose_operator(ctx: DomainContext, request: ServiceRequest) -> Operator | None:
-    """The first operator on duty with the skill who has not already turned this request down."""
+async def _loads(ctx: DomainContext) -> dict[int, int]:
+    """Open tasks per operator: offered, accepted or in progress."""
+    rows = await ctx.session.execute(
+        select(ServiceRequest.operator_id, func.count(ServiceRequest.id))
+        .where(ServiceRequest.status.in_(BUSY_STATUSES), ServiceRequest.operator_id.is_not(None))
+        .group_by(ServiceRequest.operator_id)
+    )
+    return {operator_id: count for operator_id, count in rows.all() if operator_id is not None}
+
+
+async def _last_offered(ctx: DomainContext) -> dict[int, datetime]:
+    rows = await ctx.session.execute(
+        select(Offer.operator_id, func.max(Offer.offered_at)).group_by(Offer.operator_id)
+    )
+    return {operator_id: at for operator_id, at in rows.all() if at is not None}
+
+
+async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
+    """Who may be offered the request now: on shift, available, skilled, in zone, under
+    capacity, not the requester, not one who turned it down; least loaded, then idle longest."""
     refused = await _refused_by(ctx, request.id)
-    for operator in await operators_on_duty(ctx.session, ctx.now(), ctx.zone, request.service_code):
-        if operator.id not in refused and operator.person_id != request.requester_id:
-            return operator
-    return None
+    loads = await _loads(ctx)
+    now = ctx.now()
+    candidates = [
+        operator
+        for operator in await active_operators(ctx.session)
+        if operator.available(now, ctx.calendar)
+        and operator.can_do(request.service_code)
+        and operator.covers_zone(request.requester.zone)
+        and loads.get(operator.id, 0) < operator.capacity
+        and operator.id not in refused
+        and operator.person_id != request.requester_id
+    ]
+    last = await _last_offered(ctx)
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(candidates, key=lambda op: (loads.get(op.id, 0), last.get(op.id, never), op.id))
+
+
+async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bool:
+    """A request due later, in a shift that has not begun, waits for that shift: it goes to the
+    operators who will be working then (unless urgent, or nobody works then at all)."""
+    due = request.due_at
+    now = ctx.now()
+    if due is None or request.urgent or due <= now:
+        return False
+    exact = request.due_kind == "time"  # "by the end of the day" is any shift of that day
+    skilled = [op for op in await active_operators(ctx.session) if op.can_do(request.service_code)]
+    if not any(covers(op, due, ctx.calendar, exact=exact) for op in skilled):
+        return False  # nobody works then: better early than never
+    return not any(
+        op.available(now, ctx.calendar) and covers_from_now(op, now, due, ctx.calendar, exact=exact)
+        for op in skilled
+    )
+
+
+async def choose_operator(ctx: DomainContext, request: ServiceRequest) -> Operator | None:
+    """The operator to offer the request to now, if any."""
+    if await waits_for_its_shift(ctx, request):
+        return None
+    eligible = await eligible_operators(ctx, request)
+    return eligible[0] if eligible else None
 
 
 async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | None:
-    """Offer a queued request to the next eligible operator; None when nobody is on duty for it."""
+    """Offer a queued request to the best eligible operator; None when nobody can take it now."""
     if request.status != RequestStatus.QUEUED:
         return None
     operator = await choose_operator(ctx, request)
     if operator is None:
+        await _tell_coordinators_nobody_is_left(ctx, request)
         return None
     offer = Offer(
         request_id=request.id,
@@ -80,6 +153,22 @@ async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | Non
         ctx, request, RequestStatus.OFFERED, SYSTEM, f"offered to operator {operator.id}"
     )
     return offer
+
+
+async def _tell_coordinators_nobody_is_left(ctx: DomainContext, request: ServiceRequest) -> None:
+    """While the service is open, a request nobody can take is news for coordinators (once)."""
+    if await waits_for_its_shift(ctx, request):
+        return
+    on_duty = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar)
+    if not on_duty:
+        return  # closed: the requester was told when it reopens
+    for coordinator in await active_coordinators(ctx):
+        lang = language_of(ctx, coordinator.person)
+        text = t(lang, "queue.nobody", summary=request_summary(ctx, request, lang))
+        await tell_person(
+            ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
+            f"nobody:{request.id}:coordinator:{coordinator.id}", request.id,
+        )  # fmt: skip
 
 
 async def _pending_offer(ctx: DomainContext, operator: Operator, request_id: int) -> Offer:
@@ -101,6 +190,8 @@ async def accept_offer(ctx: DomainContext, operator: Operator, request_id: int) 
     """The operator takes the request offered to them."""
     offer = await _pending_offer(ctx, operator, request_id)
     request = await get_request(ctx, request_id)
+    if request.status != RequestStatus.OFFERED or request.operator_id != operator.id:
+        raise AlreadyTaken(f"request {request_id} went to someone else", request_id=request_id)
     await transition(ctx, request, RequestStatus.ACCEPTED, Actor.operator(operator.id), "accepted")
     offer.status = OfferStatus.ACCEPTED
     offer.answered_at = ctx.now()
@@ -121,20 +212,24 @@ async def decline_offer(
     return request, await offer_next(ctx, request)
 
 
-async def offer_queued_to(ctx: DomainContext, operator: Operator) -> list[Offer]:
-    """Offer the waiting requests this operator can do (when they come on duty), oldest first."""
+async def dispatch_queue(ctx: DomainContext) -> list[Offer]:
+    """Offer every waiting request that can go out now: urgent first, then oldest."""
     rows = await ctx.session.scalars(
         select(ServiceRequest)
         .where(ServiceRequest.status == RequestStatus.QUEUED)
-        .order_by(ServiceRequest.urgent.desc(), ServiceRequest.id)
+        .order_by(ServiceRequest.urgent.desc(), ServiceRequest.created_at, ServiceRequest.id)
     )
     offers = []
     for request in rows.unique().all():
-        if operator.can_do(request.service_code):
-            offer = await offer_next(ctx, request)
-            if offer is not None:
-                offers.append(offer)
+        offer = await offer_next(ctx, request)
+        if offer is not None:
+            offers.append(offer)
     return offers
+
+
+async def offer_queued_to(ctx: DomainContext, operator: Operator) -> list[Offer]:
+    """An operator became available: dispatch the queue; the offers that went to them."""
+    return [offer for offer in await dispatch_queue(ctx) if offer.operator_id == operator.id]
 
 
 async def expire_offer(ctx: DomainContext, timer: Timer) -> None:

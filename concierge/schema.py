@@ -12,6 +12,7 @@ from concierge import (  # noqa: F401  (importing the modules registers their ta
     outbox,
     people,
     requests,
+    rota,
     routing,
     satisfaction,
     timers,

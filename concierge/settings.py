@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     conversation_expiry_minutes: int = Field(
         default=60, ge=1, le=10080, validation_alias="CONVERSATION_EXPIRY_MINUTES"
     )
+    offer_timeout_urgent_seconds: int = Field(
+        default=60, ge=10, le=86400, validation_alias="OFFER_TIMEOUT_URGENT_SECONDS"
+    )
+    holiday_country: str = Field(default="IT", validation_alias="HOLIDAY_COUNTRY")
+    local_holidays: str = Field(default="", validation_alias="LOCAL_HOLIDAYS")
     follow_up_delay_minutes: int = Field(
         default=60, ge=0, le=10080, validation_alias="FOLLOW_UP_DELAY_MINUTES"
     )
@@ -136,6 +141,32 @@ class Settings(BaseSettings):
         if not sep:
             raise ValueError(f"expected a span such as 21:00-08:00, or off; got {value!r}")
         return f"{_time_of_day(start):%H:%M}-{_time_of_day(end):%H:%M}"
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _holiday_country(cls, value: str) -> str:
+        import holidays
+
+        code = value.strip().upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(f"no public holidays known for {value!r}; use a code such as IT")
+        return code
+
+    @field_validator("local_holidays")
+    @classmethod
+    def _local_holidays(cls, value: str) -> str:
+        days = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        for day in days:
+            try:
+                date.fromisoformat(f"2000-{day}")  # a leap year: 02-29 is a valid day
+            except ValueError:
+                raise ValueError(f"expected days as MM-DD, e.g. 06-24,12-07; got {day!r}") from None
+        return ",".join(days)
+
+    @property
+    def local_holiday_days(self) -> tuple[tuple[int, int], ...]:
+        """Local closing days (month, day), such as the patron saint's."""
+        return tuple((int(day[:2]), int(day[3:])) for day in self.local_holidays.split(",") if day)
 
     @field_validator("daily_digest_time")
     @classmethod

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from concierge.context import DomainContext
 from concierge.digest import send_digest
+from concierge.opening_hours import on_shift_start
 from concierge.reminders import alert_overdue, remind_operator
 from concierge.routing import expire_offer
 from concierge.satisfaction import ask_satisfaction, close_satisfaction
@@ -19,6 +20,7 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.FOLLOW_UP: ask_satisfaction,
     TimerKind.FOLLOW_UP_CLOSE: close_satisfaction,
     TimerKind.DAILY_DIGEST: send_digest,
+    TimerKind.SHIFT_START: on_shift_start,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.

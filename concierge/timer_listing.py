@@ -18,6 +18,8 @@ async def describe_pending(ctx: DomainContext) -> list[dict[str, str]]:
             whom = operator.person.display_name
         elif timer.kind in (TimerKind.OVERDUE, TimerKind.DAILY_DIGEST):
             whom = "coordinators"
+        elif timer.kind == TimerKind.SHIFT_START:
+            whom = "operators starting"
         elif timer.kind == TimerKind.FOLLOW_UP and request is not None:
             whom = request.requester.display_name
         else:

@@ -28,6 +28,7 @@ class TimerKind(StrEnum):
     FOLLOW_UP = "follow_up"
     FOLLOW_UP_CLOSE = "follow_up_close"
     DAILY_DIGEST = "daily_digest"
+    SHIFT_START = "shift_start"
 
 
 class TimerStatus(StrEnum):
@@ -117,7 +118,12 @@ async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: Reques
             await set_timer(ctx, TimerKind.FOLLOW_UP, follow_up_due(ctx), request.id)
         return
     if target is RequestStatus.OFFERED:
-        due = ctx.now() + timedelta(seconds=settings.offer_timeout_seconds)
+        seconds = (
+            settings.offer_timeout_urgent_seconds
+            if request.urgent
+            else settings.offer_timeout_seconds
+        )
+        due = ctx.now() + timedelta(seconds=seconds)
         await set_timer(ctx, TimerKind.OFFER_TIMEOUT, due, request.id, request.operator_id)
     if request.due_at is None:
         return
@@ -128,3 +134,24 @@ async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: Reques
         await set_timer(
             ctx, TimerKind.REMINDER, max(remind_at, ctx.now()), request.id, request.operator_id
         )
+
+
+async def plan_service_timer(
+    ctx: DomainContext, kind: TimerKind, due: datetime | None
+) -> Timer | None:
+    """Keep one pending timer of a service-wide kind (no request) due at `due`; None cancels it.
+
+    A timer that fell due while the service was down is kept, so it fires once on start-up;
+    the next one then follows `due`.
+    """
+    pending = await ctx.session.scalar(
+        select(Timer).where(
+            Timer.kind == kind, Timer.request_id.is_(None), Timer.status == TimerStatus.PENDING
+        )
+    )
+    if due is None:
+        await cancel_timers(ctx, None, [kind])
+        return None
+    if pending is not None and (pending.due_at <= ctx.now() or pending.due_at == due):
+        return pending
+    return await set_timer(ctx, kind, due)

@@ -30,7 +30,7 @@ def _next_step(turn: Turn, request: ServiceRequest) -> tuple[Choice, ...]:
 
 
 def _menu(turn: Turn, operator: Operator) -> Reply:
-    on_duty = operator.on_duty(turn.ctx.now(), turn.ctx.zone)
+    on_duty = operator.on_duty(turn.ctx.now(), turn.ctx.calendar)
     duty = (
         Choice(label=turn.text("choice.off_duty"), payload="duty:off")
         if on_duty

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from concierge.catalogue import get_service
 from concierge.due_dates import PartOfDay, When, extract_when
+from concierge.i18n import format_moment
 from concierge.messages import Choice, Reply
 from concierge.notifications import request_summary
+from concierge.opening_hours import reopens_at
 from concierge.requests import cancel_request, create_request, open_requests_of
-from concierge.routing import offer_next
+from concierge.routing import offer_next, waits_for_its_shift
 from concierge.understanding import understand
 from handlers.follow_up_answers import handle_follow_up
 from handlers.intake_draft import (
@@ -37,9 +39,15 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
         urgent=draft.urgent, due_at=when.due(zone) if when else None,
         due_kind=when.kind if when else "time",
     )  # fmt: skip
-    offer = await offer_next(turn.ctx, request)
-    replies = [] if offer is not None else [turn.reply("request.waiting", id=request.id)]
-    return IDLE, replies
+    if await offer_next(turn.ctx, request) is not None or request.status != "queued":
+        return IDLE, []
+    reopening = await reopens_at(turn.ctx)
+    if reopening is not None:
+        opens = format_moment(reopening, turn.language, zone)
+        return IDLE, [turn.reply("request.waiting_closed", id=request.id, when=opens)]
+    if await waits_for_its_shift(turn.ctx, request):
+        return IDLE, []  # it goes to the shift that covers its time; the queue notice said so
+    return IDLE, [turn.reply("request.waiting", id=request.id)]
 
 
 async def _status(turn: Turn) -> Reply:

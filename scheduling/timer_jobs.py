@@ -7,7 +7,9 @@ import logging
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from concierge.context import DomainContext
 from concierge.digest import plan_digest
+from concierge.opening_hours import plan_shift_start
 from concierge.timer_dispatch import fire_timer
 from concierge.timers import pending_timers
 from scheduling.domain_worker import DomainWorker
@@ -48,13 +50,19 @@ async def run_timer(timer_id: int) -> None:
     log.info("timer %s %s", timer_id, "fired" if fired else "skipped")
 
 
+async def _plan_service_timers(ctx: DomainContext) -> None:
+    await plan_digest(ctx)
+    await plan_shift_start(ctx)
+
+
 async def plan_daily_timers() -> None:
-    """Plan the timers that repeat every day (the coordinators' digest) if they are missing."""
-    await bound().unit(plan_digest)
+    """Plan the service-wide timers (digest, next shift start), following rota changes."""
+    await bound().unit(_plan_service_timers)
 
 
 async def sync_timers(scheduler: AsyncIOScheduler) -> tuple[int, int]:
     """Make the persistent jobs match the pending timers; returns (added, removed)."""
+    await plan_daily_timers()  # the rota may have changed: keep the next shift start right
     pending = await bound().unit(pending_timers)
     timers = {f"{JOB_PREFIX}{t.id}": t for t in pending if t.id not in _running}
     jobs = {job.id: job.next_run_time for job in scheduler.get_jobs(jobstore=PERSISTENT)}

@@ -27,14 +27,14 @@ from tests.conftest import ROME, Domain
 )
 async def test_rota_in_local_time(demo_domain: Domain, moment: datetime, on_duty: bool) -> None:
     async with demo_domain.unit() as ctx:
-        operators = await operators_on_duty(ctx.session, moment, ctx.zone)
+        operators = await operators_on_duty(ctx.session, moment, ctx.calendar)
     assert len(operators) == (3 if on_duty else 0)
 
 
 async def test_skills_filter_who_is_on_duty(demo_domain: Domain) -> None:
     async with demo_domain.unit() as ctx:
-        repairers = await operators_on_duty(ctx.session, ctx.now(), ctx.zone, "home_repair")
-        carers = await operators_on_duty(ctx.session, ctx.now(), ctx.zone, "carer_search")
+        repairers = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar, "home_repair")
+        carers = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar, "carer_search")
     assert [op.first_name for op in repairers] == ["Giulia", "Marco"]
     assert [op.first_name for op in carers] == ["Giulia", "Sara"]
 
@@ -42,9 +42,9 @@ async def test_skills_filter_who_is_on_duty(demo_domain: Domain) -> None:
 async def test_duty_by_hand_outside_the_rota(demo_domain: Domain) -> None:
     sunday = datetime(2026, 11, 29, 10, 0, tzinfo=ROME)
     async with demo_domain.unit() as ctx:
-        giulia = (await operators_on_duty(ctx.session, ctx.now(), ctx.zone))[0]
+        giulia = (await operators_on_duty(ctx.session, ctx.now(), ctx.calendar))[0]
         until = go_on_duty(giulia, sunday, hours=2)
-        assert giulia.on_duty(sunday + timedelta(hours=1, minutes=59), ctx.zone)
-        assert not giulia.on_duty(until, ctx.zone)
+        assert giulia.on_duty(sunday + timedelta(hours=1, minutes=59), ctx.calendar)
+        assert not giulia.on_duty(until, ctx.calendar)
         go_off_duty(giulia, sunday + timedelta(minutes=30))
-        assert not giulia.on_duty(sunday + timedelta(minutes=31), ctx.zone)
+        assert not giulia.on_duty(sunday + timedelta(minutes=31), ctx.calendar)

@@ -152,7 +152,7 @@ def _ask_for_a_parcel(base_url: str, *operators: str) -> None:
             person.say("in servizio")
             person.expect("servizio")
         maria = ChatPerson(http, MARIA)
-        maria.say("pacco domani")
+        maria.say("un pacco da ritirare")  # no date: it goes out now, not to a later shift
         maria.expect("Confermi?")
         maria.tap("Confermo")
         maria.expect("n. 1")

@@ -39,12 +39,17 @@ async def test_concurrent_residents(live_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as client:
         results = await asyncio.gather(*(_one_resident(client, n) for n in range(PEOPLE)))
         assert all(status == 202 for statuses in results for status in statuses), results
-        giulia = await _wait_for_replies(client, "+393331000001", PEOPLE)
-        assert sorted(t.split(" · ")[0] for t in giulia) == sorted(
-            f"Nuova richiesta: n. {n}" for n in range(1, PEOPLE + 1)
-        )
+        # Three operators of three tasks each take nine; the coordinator hears of the rest.
+        offered = []
+        for operator in ("+393331000001", "+393331000002", "+393331000003"):
+            offered += await _wait_for_replies(client, operator, 3)
+        waiting = await _wait_for_replies(client, "+393331000009", PEOPLE - 9)
+        numbers = sorted(
+            int(t.split(" · ")[0].split("n. ")[1]) for t in offered if t.startswith("Nuova")
+        ) + sorted(int(t.split("n. ")[1].split(" ")[0]) for t in waiting)
+        assert sorted(numbers) == list(range(1, PEOPLE + 1)), "each request once, none lost"
         for n in range(PEOPLE):
             texts = await _wait_for_replies(client, f"+39340{5000000 + n}", 2)
             assert texts[0].startswith("Ho capito: Ritiro pacchi")
             assert texts[1].startswith("Richiesta registrata")
-            assert len(texts) == 2
+            assert len(texts) in (2, 3) and all("in coda" in t for t in texts[2:])

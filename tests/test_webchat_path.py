@@ -134,7 +134,9 @@ def test_out_of_hours_the_request_waits_for_an_operator_on_duty(
     maria.say("ritirare la ricetta dal dottore")
     maria.expect("Ricette e farmaci")
     maria.tap("Confermo")
-    maria.expect("In questo momento non c'è un operatore in servizio per la richiesta n. 1")
+    maria.expect(
+        "Ora il servizio è chiuso: riapre martedì 24 novembre, 08:00. La richiesta n. 1 è in coda"
+    )
     sara.say("on duty")  # Sara writes in English: her language is English
     sara.expect("You are on duty until")
     offer = sara.expect("New request: no. 1 · Prescriptions and medicines")
