@@ -6,14 +6,16 @@ import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.app import create_app
-from bot.runtime import Runtime, StartupError, first_line
+from bot.cli_support import fail, runtime_or_fail, settings_or_fail
+from bot.cli_team import operators_app, rota_app
+from bot.runtime import StartupError, first_line
 from concierge.catalogue import ensure_default_services
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
@@ -24,7 +26,7 @@ from concierge.i18n import format_moment, language_or_default
 from concierge.migrate import upgrade
 from concierge.notifications import request_summary
 from concierge.requests import get_request
-from concierge.settings import Language, Settings, SettingsError, load_settings
+from concierge.settings import Language, Settings
 from concierge.timeline import request_timeline
 from concierge.timer_listing import describe_pending
 from concierge.understanding import understand
@@ -36,25 +38,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(operators_app, name="operators")
+app.add_typer(rota_app, name="rota")
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        _fail(str(exc))
-
-
-def _runtime(settings: Settings) -> Runtime:
-    try:
-        return Runtime.create(settings)
-    except StartupError as exc:
-        _fail(str(exc))
+_fail = fail
+_settings = settings_or_fail
+_runtime = runtime_or_fail
 
 
 async def _upgrade(settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge.context import DomainContext
@@ -31,3 +32,10 @@ async def active_coordinators(ctx: DomainContext) -> list[Coordinator]:
         select(Coordinator).where(Coordinator.active.is_(True)).order_by(Coordinator.id)
     )
     return list(rows.unique().all())
+
+
+async def coordinator_for_person(session: AsyncSession, person_id: int) -> Coordinator | None:
+    """The active coordinator record of a person, if they are one."""
+    return await session.scalar(
+        select(Coordinator).where(Coordinator.person_id == person_id, Coordinator.active.is_(True))
+    )

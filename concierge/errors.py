@@ -39,6 +39,12 @@ class AlreadyTaken(DomainError):
     key = "error.already_taken"
 
 
+class InvalidValue(DomainError):
+    """Something given does not make sense (a slot ending before it starts, a duplicate)."""
+
+    key = "error.generic"
+
+
 class InvalidPhoneNumber(DomainError):
     """A phone number that cannot be read as a valid number."""
 

@@ -21,14 +21,15 @@ class RequestStatus(StrEnum):
 
 S = RequestStatus
 
-# The whole lifecycle. Decline or offer time-out sends an offered request back to the queue;
+# The whole lifecycle. Decline or offer time-out sends an offered request back to the queue, and
+# a coordinator reassigning a taken request sends it back there too, on its way to someone else;
 # cancelled and failed are exits from any live state; done, cancelled and failed are final.
 TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.NEW: frozenset({S.QUEUED, S.CANCELLED}),
     S.QUEUED: frozenset({S.OFFERED, S.CANCELLED, S.FAILED}),
     S.OFFERED: frozenset({S.ACCEPTED, S.QUEUED, S.CANCELLED, S.FAILED}),
-    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.CANCELLED, S.FAILED}),
-    S.IN_PROGRESS: frozenset({S.DONE, S.CANCELLED, S.FAILED}),
+    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.QUEUED, S.CANCELLED, S.FAILED}),
+    S.IN_PROGRESS: frozenset({S.DONE, S.QUEUED, S.CANCELLED, S.FAILED}),
     S.DONE: frozenset(),
     S.CANCELLED: frozenset(),
     S.FAILED: frozenset(),
@@ -58,6 +59,11 @@ class Actor:
     def operator(cls, operator_id: int) -> Actor:
         """An operator acting on a task."""
         return cls("operator", operator_id)
+
+    @classmethod
+    def coordinator(cls, coordinator_id: int) -> Actor:
+        """A coordinator steering the queue."""
+        return cls("coordinator", coordinator_id)
 
 
 SYSTEM = Actor("system")

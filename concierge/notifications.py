@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING
 from concierge.context import DomainContext
 from concierge.i18n import format_due, t
 from concierge.lifecycle import RequestStatus
-from concierge.messages import Channel, Choice, Reply, identity_kind
+from concierge.messages import Channel, Choice, IdentityKind, Reply, identity_kind
 from concierge.operators import Operator
 from concierge.outbox import enqueue
 from concierge.people import Person
 
 if TYPE_CHECKING:
     from concierge.requests import RequestEvent, ServiceRequest
+
+
+# The states in which a request's operator is named (an offer is not yet anyone's).
+OPERATOR_STATUSES = (RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
 
 
 def language_of(ctx: DomainContext, person: Person) -> str:
@@ -31,6 +35,16 @@ def request_summary(ctx: DomainContext, request: ServiceRequest, language: str) 
     if request.urgent:
         parts.append(t(language, "request.urgent"))
     return " · ".join(parts)
+
+
+def status_line(ctx: DomainContext, request: ServiceRequest, language: str) -> str:
+    """'• n. 3 · Spesa · …: presa in carico (Giulia)': a request and where it stands."""
+    status = t(language, f"status.{request.status}")
+    if request.operator is not None and request.status in OPERATOR_STATUSES:
+        status = t(
+            language, "status.with_operator", status=status, operator=request.operator.first_name
+        )
+    return f"• {request_summary(ctx, request, language)}: {status}"
 
 
 async def tell_person(
@@ -71,9 +85,17 @@ async def tell_operator(
 def offer_reply(ctx: DomainContext, request: ServiceRequest, language: str) -> Reply:
     """The message that offers a request to an operator, with accept and decline."""
     requester = request.requester
-    who = requester.display_name
-    if requester.address:
-        who = f"{who}, {requester.address}"
+    who = ", ".join(
+        dict.fromkeys(  # a person without a name is shown by their number: once is enough
+            part
+            for part in (
+                requester.display_name,
+                requester.address,
+                requester.address_for(IdentityKind.PHONE),
+            )
+            if part
+        )
+    )
     return Reply(
         text=t(language, "offer.new", summary=request_summary(ctx, request, language), who=who),
         choices=(

@@ -29,6 +29,7 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # a coordinator gave the request to someone else
 
 
 BUSY_STATUSES = (RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
@@ -141,6 +142,12 @@ async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | Non
     if operator is None:
         await _tell_coordinators_nobody_is_left(ctx, request)
         return None
+    return await _offer(ctx, request, operator, SYSTEM)
+
+
+async def _offer(
+    ctx: DomainContext, request: ServiceRequest, operator: Operator, actor: Actor
+) -> Offer:
     offer = Offer(
         request_id=request.id,
         operator_id=operator.id,
@@ -150,9 +157,34 @@ async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | Non
     ctx.session.add(offer)
     request.operator = operator
     await transition(
-        ctx, request, RequestStatus.OFFERED, SYSTEM, f"offered to operator {operator.id}"
+        ctx, request, RequestStatus.OFFERED, actor, f"offered to operator {operator.id}"
     )
     return offer
+
+
+async def reassign(ctx: DomainContext, request_id: int, operator: Operator, actor: Actor) -> Offer:
+    """A coordinator gives a request to a chosen operator: whoever had it is released and told,
+    and the chosen one is offered it (and may still decline)."""
+    request = await get_request(ctx, request_id)
+    previous = request.operator
+    if request.status in BUSY_STATUSES:
+        live = await ctx.session.scalars(
+            select(Offer).where(
+                Offer.request_id == request.id,
+                Offer.status.in_([OfferStatus.PENDING, OfferStatus.ACCEPTED]),
+            )
+        )
+        for offer in live.all():
+            offer.status = OfferStatus.WITHDRAWN
+            offer.answered_at = ctx.now()
+        await ctx.session.flush()
+        await transition(ctx, request, RequestStatus.QUEUED, actor, "reassigned")
+        request.operator = None
+        if previous is not None and previous.id != operator.id:
+            await tell_operator(
+                ctx, previous, "task.reassigned_away", request, f"reassign:{request.id}:{ctx.now()}"
+            )
+    return await _offer(ctx, request, operator, actor)
 
 
 async def _tell_coordinators_nobody_is_left(ctx: DomainContext, request: ServiceRequest) -> None:

@@ -15,6 +15,7 @@ from concierge import (  # noqa: F401  (importing the modules registers their ta
     rota,
     routing,
     satisfaction,
+    task_reports,
     timers,
 )
 from concierge.database import Base

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from concierge.context import DomainContext
+from concierge.coordinators import Coordinator
 from concierge.i18n import t
 from concierge.lifecycle import RequestStatus
 from concierge.operators import Operator
@@ -15,6 +16,7 @@ from concierge.people import Person
 from concierge.requests import RequestEvent, get_request
 from concierge.routing import Offer
 from concierge.satisfaction import SurveyStatus, survey_of
+from concierge.task_reports import reports_on
 
 # Why a request went back to the queue is worth a word; the other reasons repeat the status.
 _REASON_KEYS = {"declined": "timeline.declined", "offer timed out": "timeline.timed_out"}
@@ -32,6 +34,9 @@ async def _actor(ctx: DomainContext, event: RequestEvent, lang: str) -> str:
     if event.actor_kind == "person" and event.actor_id is not None:
         person = await ctx.session.get(Person, event.actor_id)
         return person.display_name if person else "?"
+    if event.actor_kind == "coordinator" and event.actor_id is not None:
+        coordinator = await ctx.session.get(Coordinator, event.actor_id)
+        return coordinator.person.display_name if coordinator else "?"
     if event.actor_kind == "operator" and event.actor_id is not None:
         operator = await ctx.session.get(Operator, event.actor_id)
         return operator.person.display_name if operator else "?"
@@ -61,6 +66,15 @@ async def request_timeline(ctx: DomainContext, request_id: int, lang: str) -> li
         if event.reason in _REASON_KEYS:
             text = f"{text} ({t(lang, _REASON_KEYS[event.reason])})"
         entries.append(TimelineEntry(event.at, text))
+
+    for report in await reports_on(ctx, request_id):
+        operator = await ctx.session.get(Operator, report.operator_id)
+        name = operator.person.display_name if operator else "?"
+        photos = t(lang, "timeline.photos", count=len(report.media)) if report.media else ""
+        key = f"timeline.{report.kind}"
+        entries.append(
+            TimelineEntry(report.at, t(lang, key, operator=name, note=report.text) + photos)
+        )
 
     survey = await survey_of(ctx, request_id)
     if survey is not None:

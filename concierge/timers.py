@@ -112,6 +112,8 @@ async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: Reques
     settings = ctx.settings
     if event.from_status == RequestStatus.OFFERED:
         await cancel_timers(ctx, request.id, [TimerKind.OFFER_TIMEOUT])
+    if target is RequestStatus.QUEUED:  # taken away from its operator: no reminder for them
+        await cancel_timers(ctx, request.id, [TimerKind.REMINDER])
     if target not in OPEN_STATUSES:
         await cancel_timers(ctx, request.id)
         if target is RequestStatus.DONE:

@@ -17,6 +17,7 @@ from concierge.conversations import (
     record_inbound,
     save_state,
 )
+from concierge.coordinators import coordinator_for_person
 from concierge.database import transaction
 from concierge.errors import DomainError
 from concierge.i18n import t
@@ -26,6 +27,7 @@ from concierge.operators import operator_for_person
 from concierge.outbox import enqueue
 from concierge.people import Person, find_or_register, normalise_address
 from concierge.settings import Settings
+from handlers.coordinator_actions import handle_coordinator
 from handlers.operator_actions import handle_operator
 from handlers.resident_intake import handle_resident
 from handlers.turn import State, Turn, turn_language
@@ -77,7 +79,10 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     operator = await operator_for_person(session, person.id)
-    if operator is not None:
+    coordinator = await coordinator_for_person(session, person.id)
+    if coordinator is not None:
+        state, replies = await handle_coordinator(turn, state, coordinator)
+    elif operator is not None:
         state, replies = await handle_operator(turn, state, operator)
     else:
         state, replies = await handle_resident(turn, state)

@@ -1,17 +1,29 @@
-"""The operator's dialogue: answer offers, start and finish tasks, go on and off duty."""
+"""The operator's dialogue: answer offers, start and finish tasks (a problem note, a proof of
+delivery), go on and off duty, pause and resume."""
 
 from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
 
 from concierge.i18n import format_moment
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Choice, Reply
 from concierge.notifications import request_summary
 from concierge.operators import Operator, go_off_duty, go_on_duty
-from concierge.requests import ServiceRequest, finish_request, start_request, tasks_of
+from concierge.requests import (
+    ServiceRequest,
+    finish_request,
+    get_request,
+    start_request,
+    tasks_of,
+)
 from concierge.routing import accept_offer, decline_offer, offer_queued_to
+from concierge.task_reports import add_proof, report_problem
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
-ACTIONS = ("accept", "decline", "start", "done")
+ACTIONS = ("accept", "decline", "start", "done", "problem")
 
 
 def _next_step(turn: Turn, request: ServiceRequest) -> tuple[Choice, ...]:
@@ -22,10 +34,11 @@ def _next_step(turn: Turn, request: ServiceRequest) -> tuple[Choice, ...]:
             Choice(label=turn.text("choice.accept"), payload=f"accept:{rid}"),
             Choice(label=turn.text("choice.decline"), payload=f"decline:{rid}"),
         )
+    problem = Choice(label=turn.text("choice.problem"), payload=f"problem:{rid}")
     if request.status == RequestStatus.ACCEPTED:
-        return (Choice(label=turn.text("choice.start"), payload=f"start:{rid}"),)
+        return (Choice(label=turn.text("choice.start"), payload=f"start:{rid}"), problem)
     if request.status == RequestStatus.IN_PROGRESS:
-        return (Choice(label=turn.text("choice.done"), payload=f"done:{rid}"),)
+        return (Choice(label=turn.text("choice.done"), payload=f"done:{rid}"), problem)
     return ()
 
 
@@ -60,41 +73,98 @@ async def _tasks(turn: Turn, operator: Operator) -> list[Reply]:
     ]
 
 
-async def _act(turn: Turn, operator: Operator, action: str, request_id: int) -> list[Reply]:
+async def _act(turn: Turn, operator: Operator, action: str, request_id: int) -> Outcome:
     ctx = turn.ctx
     if action == "accept":
         request = await accept_offer(ctx, operator, request_id)
         key = "operator.accepted"
     elif action == "decline":
         request, _ = await decline_offer(ctx, operator, request_id)
-        return [turn.reply("operator.declined", id=request_id)]
+        return {}, [turn.reply("operator.declined", id=request_id)]
+    elif action == "problem":
+        request = await get_request(ctx, request_id)
+        if request.operator_id != operator.id:
+            return {}, [turn.reply("error.not_yours", request_id=request_id)]
+        skip = Choice(label=turn.text("choice.back"), payload="report:cancel")
+        state = TaskNote(step="problem", request_id=request_id).model_dump()
+        return state, [
+            Reply(text=turn.text("operator.problem_ask", id=request_id), choices=(skip,))
+        ]
     elif action == "start":
         request = await start_request(ctx, operator, request_id)
         key = "operator.started"
     else:
         request = await finish_request(ctx, operator, request_id)
-        key = "operator.finished"
+        summary = request_summary(ctx, request, turn.language)
+        skip = Choice(label=turn.text("choice.no_proof"), payload="report:cancel")
+        state = TaskNote(step="proof", request_id=request_id).model_dump()
+        return state, [Reply(text=turn.text("operator.finished", summary=summary), choices=(skip,))]
     summary = request_summary(ctx, request, turn.language)
-    return [Reply(text=turn.text(key, summary=summary), choices=_next_step(turn, request))]
+    return {}, [Reply(text=turn.text(key, summary=summary), choices=_next_step(turn, request))]
+
+
+class TaskNote(BaseModel):
+    """The operator was asked for a note: what went wrong, or proof of delivery."""
+
+    step: Literal["problem", "proof"]
+    request_id: int
+
+
+def _task_note(state: State) -> TaskNote | None:
+    try:
+        return TaskNote.model_validate(state)
+    except ValidationError:
+        return None
+
+
+async def _note(turn: Turn, operator: Operator, asked: TaskNote) -> Outcome | None:
+    """The note or photo the operator was asked for, if this turn is one."""
+    text = (turn.inbound.text or "").strip()
+    media = turn.inbound.media
+    if turn.inbound.choice == "report:cancel":
+        return {}, [turn.reply("operator.note_skipped")]
+    if turn.inbound.choice or (not text and not media) or command_of(text) is not None:
+        return None
+    if asked.step == "problem":
+        request = await report_problem(turn.ctx, operator, asked.request_id, text)
+        summary = request_summary(turn.ctx, request, turn.language)
+        return {}, [turn.reply("operator.problem_sent", summary=summary)]
+    await add_proof(turn.ctx, operator, asked.request_id, text, media)
+    return {}, [turn.reply("operator.proof_saved", id=asked.request_id)]
 
 
 async def handle_operator(turn: Turn, state: State, operator: Operator) -> Outcome:
     """One turn of an operator's conversation."""
+    asked = _task_note(state)
+    if asked is not None:
+        noted = await _note(turn, operator, asked)
+        if noted is not None:
+            return noted
     choice = turn.inbound.choice or ""
     action, _, raw_id = choice.partition(":")
     if action in ACTIONS and raw_id.isdigit():
-        return state, await _act(turn, operator, action, int(raw_id))
+        return await _act(turn, operator, action, int(raw_id))
 
     command = command_of(turn.inbound.text)
+    ctx = turn.ctx
     if choice == "tasks" or command is Command.TASKS:
-        return state, await _tasks(turn, operator)
+        return {}, await _tasks(turn, operator)
     if choice == "duty:on" or command is Command.ON_DUTY:
-        until = go_on_duty(operator, turn.ctx.now(), turn.ctx.settings.manual_duty_hours)
-        await turn.ctx.session.flush()
-        offers = await offer_queued_to(turn.ctx, operator)
-        when = format_moment(until, turn.language, turn.ctx.zone)
-        return state, [turn.reply("operator.now_on_duty", until=when, offers=len(offers))]
+        until = go_on_duty(operator, ctx.now(), ctx.settings.manual_duty_hours)
+        operator.paused = False
+        await ctx.session.flush()
+        offers = await offer_queued_to(ctx, operator)
+        when = format_moment(until, turn.language, ctx.zone)
+        return {}, [turn.reply("operator.now_on_duty", until=when, offers=len(offers))]
     if choice == "duty:off" or command is Command.OFF_DUTY:
-        go_off_duty(operator, turn.ctx.now())
-        return state, [turn.reply("operator.now_off_duty")]
-    return state, [_menu(turn, operator)]
+        go_off_duty(operator, ctx.now())
+        return {}, [turn.reply("operator.now_off_duty")]
+    if command is Command.PAUSE:
+        operator.paused = True
+        return {}, [turn.reply("operator.paused")]
+    if command is Command.RESUME:
+        operator.paused = False
+        await ctx.session.flush()
+        offers = await offer_queued_to(ctx, operator)
+        return {}, [turn.reply("operator.resumed", offers=len(offers))]
+    return {}, [_menu(turn, operator)]

@@ -8,7 +8,7 @@ from concierge.catalogue import get_service
 from concierge.due_dates import PartOfDay, When, extract_when
 from concierge.i18n import format_moment
 from concierge.messages import Choice, Reply
-from concierge.notifications import request_summary
+from concierge.notifications import request_summary, status_line
 from concierge.opening_hours import reopens_at
 from concierge.requests import cancel_request, create_request, open_requests_of
 from concierge.routing import offer_next, waits_for_its_shift
@@ -54,13 +54,7 @@ async def _status(turn: Turn) -> Reply:
     requests = await open_requests_of(turn.ctx, turn.person)
     if not requests:
         return turn.reply("status.none")
-    lines = []
-    for request in requests:
-        status = turn.text(f"status.{request.status}")
-        operator = request.operator
-        if operator is not None and request.status in ("accepted", "in_progress"):
-            status = turn.text("status.with_operator", status=status, operator=operator.first_name)
-        lines.append(f"• {request_summary(turn.ctx, request, turn.language)}: {status}")
+    lines = [status_line(turn.ctx, request, turn.language) for request in requests]
     return Reply(text=turn.text("status.list", lines="\n".join(lines)))
 
 

@@ -29,6 +29,9 @@ class Command(StrEnum):
     NO = "no"
     CHANGE = "change"
     LANGUAGE = "language"
+    PAUSE = "pause"
+    RESUME = "resume"
+    QUEUE = "queue"
 
 
 _COMMAND_WORDS: dict[str, Command] = {
@@ -69,6 +72,14 @@ _COMMAND_WORDS: dict[str, Command] = {
     "lingua": Command.LANGUAGE,
     "language": Command.LANGUAGE,
     "lang": Command.LANGUAGE,
+    "pausa": Command.PAUSE,
+    "pause": Command.PAUSE,
+    "disponibile": Command.RESUME,
+    "riprendo": Command.RESUME,
+    "available": Command.RESUME,
+    "resume": Command.RESUME,
+    "coda": Command.QUEUE,
+    "queue": Command.QUEUE,
 }
 
 # Naming a language switches to it: "english", "/lang en", "italiano".

@@ -167,3 +167,42 @@ def test_parse_explains_what_is_wrong(tmp_path: Path, args: list[str], message: 
     result = concierge("parse", *args, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith(message), result.stderr
+
+
+def test_operators_and_rota(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    steps = [
+        ["operators", "add", "Anna", "Neri", "333 123 4567", "--skills", "parcel,shopping",
+         "--zones", "centro", "--capacity", "2"],
+        ["rota", "add", "3331234567", "mon", "08:00", "12:00"],
+        ["rota", "add", "3331234567", "lun", "14", "18"],
+        ["rota", "off", "3331234567", "2026-11-30", "--note", "malattia"],
+        ["rota", "extra", "3331234567", "2026-12-08", "09:00", "12:00"],
+    ]  # fmt: skip
+    said = []
+    for step in steps:
+        result = concierge(*step, cwd=tmp_path, DATABASE_URL=url)
+        assert result.returncode == 0, result.stderr
+        said.append(result.stdout.strip())
+    assert said == [
+        "Operator added: Anna Neri (+393331234567).",
+        "Slot added: Mon 08:00-12:00.",
+        "Slot added: Mon 14:00-18:00.",
+        "Recorded: off on 2026-11-30 (whole day).",
+        "Recorded: extra on 2026-12-08 (09:00-12:00).",
+    ]
+    listing = concierge("operators", "list", cwd=tmp_path, DATABASE_URL=url).stdout.split()
+    assert listing[:6] == ["Anna", "Neri", "+393331234567", "capacity", "2", "centro"]
+    assert listing[-1] == "parcel,shopping"
+    rota = concierge("rota", "list", "--days", "14", cwd=tmp_path, DATABASE_URL=url).stdout
+    assert "  Anna Neri              08:00-12:00, 14:00-18:00" in rota
+    wrong = [
+        (["rota", "add", "3339999999", "mon", "8", "12"], "Error: no operator with phone"),
+        (["rota", "add", "3331234567", "mon", "12", "8"], "Error: a slot must end after"),
+        (["rota", "add", "3331234567", "someday", "8", "12"], "Error: DAY: expected mon"),
+        (["operators", "add", "A", "B", "3331234568", "--skills", "x"], "Error: no service"),
+    ]
+    for args, message in wrong:
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        assert (result.returncode, result.stderr[: len(message)]) == (2, message)

@@ -15,14 +15,17 @@ from tests.conftest import Domain
 
 S = RequestStatus
 
-# The lifecycle of DESIGN.md, written out independently of the code's table.
+# The lifecycle of DESIGN.md, written out independently of the code's table; plus the way back
+# to the queue from accepted and in progress, for a coordinator's reassignment (routing issue).
 EXPECTED_ALLOWED = {
     (S.NEW, S.QUEUED), (S.NEW, S.CANCELLED),
     (S.QUEUED, S.OFFERED), (S.QUEUED, S.CANCELLED), (S.QUEUED, S.FAILED),
     (S.OFFERED, S.ACCEPTED), (S.OFFERED, S.QUEUED), (S.OFFERED, S.CANCELLED),
     (S.OFFERED, S.FAILED),
     (S.ACCEPTED, S.IN_PROGRESS), (S.ACCEPTED, S.CANCELLED), (S.ACCEPTED, S.FAILED),
+    (S.ACCEPTED, S.QUEUED),
     (S.IN_PROGRESS, S.DONE), (S.IN_PROGRESS, S.CANCELLED), (S.IN_PROGRESS, S.FAILED),
+    (S.IN_PROGRESS, S.QUEUED),
 }  # fmt: skip
 ALL_PAIRS = list(product(S, S))
 

@@ -37,12 +37,18 @@ class Speaker:
                     return await self._send(choice=choice["payload"])
         raise AssertionError(f"no button {label!r} in {[m['text'] for m in self.seen]}")
 
-    async def _send(self, text: str | None = None, choice: str | None = None) -> list[str]:
+    async def send_photo(self, url: str, caption: str = "") -> list[str]:
+        """Send a picture (by its provider URL) with an optional caption."""
+        return await self._send(text=caption or None, media=(url,))
+
+    async def _send(
+        self, text: str | None = None, choice: str | None = None, media: tuple[str, ...] = ()
+    ) -> list[str]:
         await self.inbox()
         runtime = self.domain.runtime
         inbound = Inbound(
             channel=self.channel, provider_message_id=uuid.uuid4().hex, sender=self.phone,
-            text=text, choice=choice, received_at=runtime.clock.now(),
+            text=text, choice=choice, media=media, received_at=runtime.clock.now(),
         )  # fmt: skip
         await handle_inbound(runtime.sessions, runtime.clock, runtime.settings, inbound)
         return await self.inbox()

@@ -1,0 +1,101 @@
+"""The coordinator's dialogue: the queue at a glance, reassign a request, write to everyone on
+duty."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from concierge.context import DomainContext
+from concierge.coordinators import Coordinator
+from concierge.intake_words import fold
+from concierge.lifecycle import OPEN_STATUSES, Actor, RequestStatus
+from concierge.messages import Reply
+from concierge.notifications import language_of, status_line, tell_person
+from concierge.operators import Operator, active_operators, operators_on_duty
+from concierge.requests import ServiceRequest
+from concierge.routing import reassign
+from handlers.turn import Command, Outcome, State, Turn, command_of
+
+QUEUE_SHOWN = 10
+_REASSIGN = re.compile(
+    r"^/?(?:ri)?(?:assegna|assign|reassign)\s+(?:n\.?\s*)?(?P<id>\d+)\s+(?:a |to )?\s*(?P<who>.+)$"
+)
+_BROADCAST = re.compile(r"^/?(?:avviso|avvisa|broadcast|a tutti)\s*:?\s*(?P<text>.+)$", re.S)
+
+
+async def _queue(turn: Turn) -> Reply:
+    rows = await turn.ctx.session.scalars(
+        select(ServiceRequest)
+        .where(ServiceRequest.status.in_(OPEN_STATUSES))
+        .order_by(ServiceRequest.urgent.desc(), ServiceRequest.created_at, ServiceRequest.id)
+    )
+    open_requests = list(rows.unique().all())
+    if not open_requests:
+        return turn.reply("coordinator.queue_empty")
+    count = {status: 0 for status in RequestStatus}
+    for request in open_requests:
+        count[RequestStatus(request.status)] += 1
+    lines = [status_line(turn.ctx, r, turn.language) for r in open_requests[:QUEUE_SHOWN]]
+    return Reply(
+        text=turn.text(
+            "coordinator.queue",
+            total=len(open_requests),
+            queued=count[RequestStatus.QUEUED] + count[RequestStatus.NEW],
+            offered=count[RequestStatus.OFFERED],
+            accepted=count[RequestStatus.ACCEPTED],
+            in_progress=count[RequestStatus.IN_PROGRESS],
+            lines="\n".join(lines),
+        )
+    )
+
+
+async def _operator_named(ctx: DomainContext, name: str) -> Operator | None:
+    wanted = fold(name).strip(" .!")
+    for operator in await active_operators(ctx.session):
+        person = operator.person
+        if wanted in (fold(person.first_name), fold(person.display_name)):
+            return operator
+    return None
+
+
+async def _reassign(turn: Turn, coordinator: Coordinator, request_id: int, name: str) -> Reply:
+    operator = await _operator_named(turn.ctx, name)
+    if operator is None:
+        return turn.reply("coordinator.no_such_operator", name=name.strip())
+    await reassign(turn.ctx, request_id, operator, Actor.coordinator(coordinator.id))
+    return turn.reply("coordinator.reassigned", id=request_id, operator=operator.first_name)
+
+
+async def _broadcast(turn: Turn, coordinator: Coordinator, text: str) -> Reply:
+    ctx = turn.ctx
+    on_duty = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar)
+    sender = coordinator.person.first_name or coordinator.person.display_name
+    stamp = turn.inbound.provider_message_id
+    for operator in on_duty:
+        lang = language_of(ctx, operator.person)
+        message = Reply(
+            text=turn.text_in(lang, "coordinator.broadcast_message", name=sender, text=text)
+        )
+        await tell_person(
+            ctx, operator.person, operator.contact_channel, message,
+            f"broadcast:{stamp}:operator:{operator.id}",
+        )  # fmt: skip
+    return turn.reply("coordinator.broadcast_sent", count=len(on_duty))
+
+
+async def handle_coordinator(turn: Turn, state: State, coordinator: Coordinator) -> Outcome:
+    """One turn of a coordinator's conversation."""
+    text = (turn.inbound.text or "").strip()
+    folded = fold(text)
+    if command_of(text) is Command.QUEUE:
+        return {}, [await _queue(turn)]
+    reassigning = _REASSIGN.match(folded)
+    if reassigning:
+        who = text[reassigning.start("who") :]
+        return {}, [await _reassign(turn, coordinator, int(reassigning["id"]), who)]
+    broadcasting = _BROADCAST.match(folded)
+    if broadcasting:
+        return {}, [await _broadcast(turn, coordinator, text[broadcasting.start("text") :].strip())]
+    return {}, [turn.reply("help.coordinator", name=coordinator.person.first_name)]
