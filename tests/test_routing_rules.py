@@ -154,6 +154,17 @@ async def test_decline_capacity_and_least_loaded(demo_domain: Domain) -> None:
     assert await _holder(demo_domain, third) == (RequestStatus.QUEUED, None), "all are full"
 
 
+async def test_zones_keep_offers_in_the_neighbourhood(demo_domain: Domain) -> None:
+    await _change(demo_domain, "Giulia", zones=["Borgo Po"])
+    await _change(demo_domain, "Marco", zones=["Centro", "Vanchiglia"])
+    async with demo_domain.unit() as ctx:
+        maria = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert maria is not None
+        maria.zone = "Vanchiglia"
+    request_id = await _ask(demo_domain, "parcel")
+    assert (await _holder(demo_domain, request_id))[1] == "Marco", "Giulia works elsewhere"
+
+
 async def test_urgent_timeout_is_shorter(demo_domain: Domain) -> None:
     await _ask(demo_domain, "parcel", urgent=True)
     async with demo_domain.unit() as ctx:
