@@ -55,6 +55,11 @@ _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), 7),
     (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
 )
+# Answers that mean "no particular time" when the bot asks when.
+AS_SOON_AS_POSSIBLE = re.compile(
+    r"^\W*(?:appena possibile|prima possibile|al piu presto|quando potete|subito|asap|"
+    r"as soon as possible|whenever|any time|anytime|quando volete|non importa)\W*$"
+)
 # Ages and lengths of time ("88 anni", "3 ore") that dateparser would take for dates.
 _DURATION = re.compile(
     r"\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
@@ -67,8 +72,11 @@ _RECURRING = re.compile(r"\b(?:ogni|tutte le|tutti i|every)\s*$")
 _DEADLINE = re.compile(r"\b(?:entro|non oltre|prima di|by|before|no later than|within)\b")
 _CLOCK_TIME = re.compile(
     r"(?:\b(?P<prefix>alle|ore|all'|verso le|dalle|entro le|per le|at|around|by|before)\s*)?"
-    r"(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?=\W|$)"
+    r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
+    r"(?![\d.,]\d|\s*(?:euro|eur|€|%))(?=\W|$)"  # "45.50 euro" is an amount, not 45:50
 )
+# "Alle 5" in a working day is five in the afternoon: bare hours up to 7 are read as p.m.
+LAST_MORNING_HOUR_READ_AS_PM = 7
 _MONTHS = (
     "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|"
     "dicembre|january|february|march|april|may|june|july|august|september|october|november|"
@@ -165,7 +173,8 @@ class FoundWhen:
 
 def _hour(match: re.Match[str]) -> time:
     hour, minute, ampm = int(match["h"]), int(match["m"] or 0), (match["ampm"] or "")
-    if ampm.startswith("p") and hour < 12:
+    afternoon = ampm.startswith("p") or (not ampm and hour <= LAST_MORNING_HOUR_READ_AS_PM)
+    if afternoon and 1 <= hour < 12:
         hour += 12
     elif ampm.startswith("a") and hour == 12:
         hour = 0
@@ -196,7 +205,7 @@ def _next_day_of_month(day_number: int, today: date) -> date | None:
 
 def _sane_year(found: date, today: date) -> date:
     """dateparser may put a day in 2110; people mean its next occurrence from today."""
-    if today - timedelta(days=1) <= found <= today.replace(year=today.year + 1):
+    if today - timedelta(days=1) <= found <= today + timedelta(days=366):
         return found
     for year in (today.year, today.year + 1):
         try:
@@ -252,8 +261,8 @@ def _relative_day(reading: _Reading, today: date) -> date | None:
         match = pattern.search(reading.rest)
         if match:
             reading.take(match.group(0))
-            if shift == "saturday":
-                return today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+            if shift == "saturday":  # on a Saturday, "this weekend" is today
+                return today + timedelta(days=(5 - today.weekday()) % 7)
             assert isinstance(shift, int)
             return today + timedelta(days=shift)
     return None

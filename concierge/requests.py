@@ -38,6 +38,11 @@ class ServiceRequest(Base):
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Optimistic locking: an UPDATE based on a stale read (an Accept racing a time-out or a
+    # reassignment) matches no row and fails, and the turn starts over, on SQLite and PostgreSQL.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     requester: Mapped[Person] = relationship(lazy="joined")
     service: Mapped[Service] = relationship(lazy="joined")

@@ -18,7 +18,7 @@ from concierge.messages import Reply
 from concierge.notifications import language_of, request_summary, tell_operator, tell_person
 from concierge.operators import Operator, active_operators, operators_on_duty
 from concierge.requests import ServiceRequest, get_request, transition
-from concierge.rota import covers, covers_from_now
+from concierge.rota import covers, covers_from_now, working_spans
 from concierge.timers import Timer
 
 
@@ -110,20 +110,43 @@ async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> lis
 
 
 async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bool:
-    """A request due later, in a shift that has not begun, waits for that shift: it goes to the
-    operators who will be working then (unless urgent, or nobody works then at all)."""
+    """A request for a later day, or for an hour today in a shift that has not begun, waits for
+    that shift: it goes to the operators who will be working then. Urgent requests and
+    deadlines ("entro giovedì": sooner is fine) never wait, nor does a request for a time
+    nobody works."""
     due = request.due_at
     now = ctx.now()
-    if due is None or request.urgent or due <= now:
+    if due is None or request.urgent or due <= now or request.due_kind == "deadline":
         return False
-    exact = request.due_kind == "time"  # "by the end of the day" is any shift of that day
     skilled = [op for op in await active_operators(ctx.session) if op.can_do(request.service_code)]
-    if not any(covers(op, due, ctx.calendar, exact=exact) for op in skilled):
-        return False  # nobody works then: better early than never
+    calendar = ctx.calendar
+    if due.astimezone(ctx.zone).date() > now.astimezone(ctx.zone).date():
+        return any(covers(op, due, calendar, exact=False) for op in skilled)
+    if request.due_kind != "time":
+        return False  # later today, at no set hour: today's operators will do
+    if not any(covers(op, due, calendar, exact=True) for op in skilled):
+        return False
     return not any(
-        op.available(now, ctx.calendar) and covers_from_now(op, now, due, ctx.calendar, exact=exact)
+        op.available(now, calendar) and covers_from_now(op, now, due, calendar, exact=True)
         for op in skilled
     )
+
+
+async def handed_out_at(ctx: DomainContext, request: ServiceRequest) -> datetime | None:
+    """When a request waiting for its shift will be offered: the first start, on its day, of a
+    shift of a skilled operator that has begun by its due time."""
+    due = request.due_at
+    if due is None:
+        return None
+    day = due.astimezone(ctx.zone).date()
+    starts = [
+        start
+        for op in await active_operators(ctx.session)
+        if op.can_do(request.service_code)
+        for start, _ in working_spans(op, day, ctx.calendar)
+        if start <= due
+    ]
+    return min(starts, default=None)
 
 
 async def choose_operator(ctx: DomainContext, request: ServiceRequest) -> Operator | None:

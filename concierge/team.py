@@ -82,6 +82,8 @@ async def add_exception(
     note: str,
 ) -> ShiftException:
     """Record time off (the whole day, or a span) or an extra shift on one day."""
+    if span is not None and not span[0] < span[1]:
+        raise InvalidValue(f"a span must end after it starts ({span[0]:%H:%M}-{span[1]:%H:%M})")
     operator = await operator_by_phone(ctx, phone)
     starts_at, ends_at = span if span is not None else (None, None)
     change = ShiftException(day=day, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note)

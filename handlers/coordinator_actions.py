@@ -15,14 +15,17 @@ from concierge.messages import Reply
 from concierge.notifications import language_of, status_line, tell_person
 from concierge.operators import Operator, active_operators, operators_on_duty
 from concierge.requests import ServiceRequest
-from concierge.routing import reassign
+from concierge.routing import dispatch_queue, reassign
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
 QUEUE_SHOWN = 10
 _REASSIGN = re.compile(
-    r"^/?(?:ri)?(?:assegna|assign|reassign)\s+(?:n\.?\s*)?(?P<id>\d+)\s+(?:a |to )?\s*(?P<who>.+)$"
+    r"^/?(?:ri)?(?:assegna|assign|reassign)\s+(?:(?:la|il|request|richiesta)\s+)?(?:n\.?\s*)?"
+    r"(?P<id>\d+)\s+(?:(?:a|ad|to)\s+)?(?P<who>.+)$"
 )
-_BROADCAST = re.compile(r"^/?(?:avviso|avvisa|broadcast|a tutti)\s*:?\s*(?P<text>.+)$", re.S)
+_BROADCAST = re.compile(
+    r"^/?(?:avviso|avvisa tutti|broadcast|a tutti)(?:\s*:\s*|\s+)(?P<text>.+)$", re.S
+)
 
 
 async def _queue(turn: Turn) -> Reply:
@@ -65,6 +68,7 @@ async def _reassign(turn: Turn, coordinator: Coordinator, request_id: int, name:
     if operator is None:
         return turn.reply("coordinator.no_such_operator", name=name.strip())
     await reassign(turn.ctx, request_id, operator, Actor.coordinator(coordinator.id))
+    await dispatch_queue(turn.ctx)  # whoever was released may take what waits
     return turn.reply("coordinator.reassigned", id=request_id, operator=operator.first_name)
 
 

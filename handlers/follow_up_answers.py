@@ -7,7 +7,15 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from concierge.messages import Choice, Reply
-from concierge.satisfaction import RATINGS, awaiting_answer, comment_request, rate_request
+from concierge.satisfaction import (
+    RATINGS,
+    SurveyStatus,
+    awaiting_answer,
+    comment_request,
+    rate_request,
+    survey_of,
+)
+from concierge.understanding import understand
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
 
@@ -23,6 +31,14 @@ def _comment_state(state: State) -> CommentState | None:
         return CommentState.model_validate(state)
     except ValidationError:
         return None
+
+
+def _a_new_request(turn: Turn) -> bool:
+    """Whether a text asks for something ("mi serve la spesa domani") rather than comments on
+    the last one ("la spesa era perfetta"): a clear service and a day."""
+    text = turn.inbound.text or ""
+    reading = understand(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
+    return reading.sure and reading.when is not None
 
 
 def _rating_payload(choice: str) -> tuple[int, int] | None:
@@ -60,10 +76,13 @@ async def handle_follow_up(turn: Turn, state: State) -> Outcome | None:
         command = command_of(text)
         if choice == "comment:skip" or command is Command.NO:
             return {}, [turn.reply("survey.bye")]
-        if text and command is None and not choice:
+        survey = await survey_of(turn.ctx, commenting.request_id)
+        still_open = survey is not None and survey.status != SurveyStatus.CLOSED
+        if text and command is None and not choice and still_open and not _a_new_request(turn):
             await comment_request(turn.ctx, turn.person.id, commenting.request_id, text)
             return {}, [turn.reply("survey.comment_saved")]
-        return None  # a command or another choice: the comment is simply not given
+        state.clear()  # a command, a new request, or too late: the comment is not given
+        return None
 
     # A bare digit is a rating only between dialogues: while telling a request it is a detail.
     typed = _typed_rating(text) if state.get("step") in (None, "idle") and not choice else None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from concierge.clock import Clock
 from concierge.context import DomainContext
@@ -21,6 +22,7 @@ from concierge.coordinators import coordinator_for_person
 from concierge.database import transaction
 from concierge.errors import DomainError
 from concierge.i18n import t
+from concierge.intake_words import words
 from concierge.messages import Inbound, Reply, identity_kind
 from concierge.notifications import language_of
 from concierge.operators import operator_for_person
@@ -28,11 +30,14 @@ from concierge.outbox import enqueue
 from concierge.people import Person, find_or_register, normalise_address
 from concierge.settings import Settings
 from handlers.coordinator_actions import handle_coordinator
-from handlers.operator_actions import handle_operator
+from handlers.intake_draft import DRAFT_STEPS
+from handlers.operator_actions import handle_operator, wants_operator
 from handlers.resident_intake import handle_resident
-from handlers.turn import State, Turn, turn_language
+from handlers.turn import State, Turn, command_of, turn_language
 
 log = logging.getLogger(__name__)
+# Words a message needs before its language is remembered as the person's.
+LANGUAGE_EVIDENCE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,12 @@ async def _queue_replies(
 
 
 def _unless_stale(turn: Turn, state: State, updated_at: datetime) -> tuple[State, list[Reply]]:
-    """A half-told dialogue left too long is dropped, and the person told so, before this turn."""
+    """A dialogue left half-way too long is dropped before this turn; a half-told request is
+    worth a word to the person, other waits (a comment, a proof) end quietly."""
     expiry = timedelta(minutes=turn.ctx.settings.conversation_expiry_minutes)
     if state.get("step", "idle") == "idle" or turn.ctx.now() - updated_at <= expiry:
         return state, []
-    return {}, [turn.reply("intake.expired")]
+    return {}, [turn.reply("intake.expired")] if state.get("step") in DRAFT_STEPS else []
 
 
 async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
@@ -73,14 +79,19 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     await record_inbound(session, inbound, person.id)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
     language = turn_language(person, inbound.text, ctx.default_language)
-    if person.language is None and language != ctx.default_language:
-        # Learnt from the message: later notifications (taken on, done…) come in it too.
+    if (
+        person.language is None
+        and language != ctx.default_language
+        and len(words(inbound.text or "")) >= LANGUAGE_EVIDENCE_WORDS
+        and command_of(inbound.text) is None
+    ):
+        # Learnt from a real sentence (not "help"): later notifications come in it too.
         person.language = language
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     operator = await operator_for_person(session, person.id)
     coordinator = await coordinator_for_person(session, person.id)
-    if coordinator is not None:
+    if coordinator is not None and (operator is None or not wants_operator(turn, state)):
         state, replies = await handle_coordinator(turn, state, coordinator)
     elif operator is not None:
         state, replies = await handle_operator(turn, state, operator)
@@ -113,8 +124,9 @@ async def handle_inbound(
     address = normalise_address(
         identity_kind(inbound.channel), inbound.sender, settings.default_region
     )
-    # A concurrent turn may win a race on a unique row (the same webhook twice, or the first two
-    # messages of a new person): the loser starts over once and then sees what the winner wrote.
+    # A concurrent turn may win a race on a unique row (the same webhook twice, the first two
+    # messages of a new person) or on a request both changed (two Accepts, an Accept and a
+    # time-out): the loser starts over once and then sees what the winner wrote.
     for attempt in (1, 2):
         try:
             async with transaction(sessions) as session:
@@ -127,7 +139,7 @@ async def handle_inbound(
             async with transaction(sessions) as session:
                 ctx = DomainContext(session=session, clock=clock, settings=settings)
                 return await _explain_error(ctx, inbound, address, error)
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             if attempt == 2:
                 raise
             log.info("turn for %s lost a race; starting over", inbound.provider_message_id)

@@ -15,6 +15,7 @@ from concierge.understanding import Understanding
 from handlers.turn import State, Turn
 
 Step = Literal["idle", "service", "when", "details", "confirm", "change"]
+DRAFT_STEPS = frozenset({"service", "when", "details", "confirm", "change"})
 
 
 class IntakeState(BaseModel):

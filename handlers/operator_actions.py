@@ -19,7 +19,7 @@ from concierge.requests import (
     start_request,
     tasks_of,
 )
-from concierge.routing import accept_offer, decline_offer, offer_queued_to
+from concierge.routing import accept_offer, decline_offer, dispatch_queue, offer_queued_to
 from concierge.task_reports import add_proof, report_problem
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
@@ -95,6 +95,7 @@ async def _act(turn: Turn, operator: Operator, action: str, request_id: int) -> 
         key = "operator.started"
     else:
         request = await finish_request(ctx, operator, request_id)
+        await dispatch_queue(ctx)  # a place freed up: what waits may go out now
         summary = request_summary(ctx, request, turn.language)
         skip = Choice(label=turn.text("choice.no_proof"), payload="report:cancel")
         state = TaskNote(step="proof", request_id=request_id).model_dump()
@@ -127,10 +128,24 @@ async def _note(turn: Turn, operator: Operator, asked: TaskNote) -> Outcome | No
         return None
     if asked.step == "problem":
         request = await report_problem(turn.ctx, operator, asked.request_id, text)
+        await dispatch_queue(turn.ctx)
         summary = request_summary(turn.ctx, request, turn.language)
         return {}, [turn.reply("operator.problem_sent", summary=summary)]
     await add_proof(turn.ctx, operator, asked.request_id, text, media)
     return {}, [turn.reply("operator.proof_saved", id=asked.request_id)]
+
+
+def wants_operator(turn: Turn, state: State) -> bool:
+    """Whether a turn is operator business (for a coordinator who is also an operator)."""
+    choice = turn.inbound.choice or ""
+    action = choice.partition(":")[0]
+    return (
+        action in (*ACTIONS, "duty", "report")
+        or choice == "tasks"
+        or _task_note(state) is not None
+        or command_of(turn.inbound.text)
+        in (Command.TASKS, Command.ON_DUTY, Command.OFF_DUTY, Command.PAUSE, Command.RESUME)
+    )
 
 
 async def handle_operator(turn: Turn, state: State, operator: Operator) -> Outcome:

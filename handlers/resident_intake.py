@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from concierge.catalogue import get_service
-from concierge.due_dates import PartOfDay, When, extract_when
+from concierge.due_dates import AS_SOON_AS_POSSIBLE, PartOfDay, When, extract_when
 from concierge.i18n import format_moment
+from concierge.intake_words import fold
 from concierge.messages import Choice, Reply
 from concierge.notifications import request_summary, status_line
 from concierge.opening_hours import reopens_at
 from concierge.requests import cancel_request, create_request, open_requests_of
-from concierge.routing import offer_next, waits_for_its_shift
+from concierge.routing import dispatch_queue, handed_out_at, offer_next, waits_for_its_shift
 from concierge.understanding import understand
 from handlers.follow_up_answers import handle_follow_up
 from handlers.intake_draft import (
@@ -41,12 +42,16 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
     )  # fmt: skip
     if await offer_next(turn.ctx, request) is not None or request.status != "queued":
         return IDLE, []
+    if await waits_for_its_shift(turn.ctx, request):
+        at = await handed_out_at(turn.ctx, request)
+        if at is None:
+            return IDLE, []
+        handover = format_moment(at, turn.language, zone)
+        return IDLE, [turn.reply("request.scheduled", id=request.id, when=handover)]
     reopening = await reopens_at(turn.ctx)
     if reopening is not None:
         opens = format_moment(reopening, turn.language, zone)
         return IDLE, [turn.reply("request.waiting_closed", id=request.id, when=opens)]
-    if await waits_for_its_shift(turn.ctx, request):
-        return IDLE, []  # it goes to the shift that covers its time; the queue notice said so
     return IDLE, [turn.reply("request.waiting", id=request.id)]
 
 
@@ -101,6 +106,11 @@ def _chosen_when(turn: Turn, option: str) -> When | None:
 
 async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
     """Ask the next question the draft still needs, or for confirmation."""
+    when = draft.when
+    if when is not None and when.due(turn.ctx.zone) <= turn.ctx.now():
+        # "Oggi" at 19:00, "stamattina" in the afternoon: too late, so ask again.
+        draft = draft.with_when(None).model_copy(update={"step": "when"})
+        return draft.dump(), [when_question(turn, "intake.when_past")]
     if draft.service is None:
         draft = draft.model_copy(update={"step": "service"})
         return draft.dump(), [await service_question(turn)]
@@ -114,9 +124,17 @@ async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
     return draft.dump(), [await confirmation(turn, draft)]
 
 
-async def _free_text(turn: Turn, text: str) -> Outcome:
+async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
     reading = understand(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
     draft = from_understanding(reading)
+    if current.service is not None and not reading.sure and reading.when is not None:
+        # "alle 11 invece" while confirming: the same request at another time.
+        changed = current.with_when(reading.when).model_copy(update={"editing": True})
+        return await _after_answer(turn, changed)
+    if current.step == "service" and reading.sure:
+        # The service the bot asked for, typed instead of tapped: keep the rest of the draft.
+        kept = current.model_copy(update={"service": reading.category, "candidates": []})
+        return await _after_answer(turn, kept.with_when(reading.when or current.when))
     if reading.sure:
         return await _after_answer(turn, draft)
     draft = draft.model_copy(update={"step": "service"})
@@ -136,6 +154,10 @@ async def _answer(turn: Turn, draft: IntakeState, choice: str, text: str) -> Out
     if draft.step == "when" and (choice.startswith("when:") or text):
         if choice.startswith("when:"):
             when = _chosen_when(turn, choice.removeprefix("when:"))
+        elif AS_SOON_AS_POSSIBLE.match(fold(text)) or fold(text) == fold(
+            turn.text("choice.when_asap")
+        ):
+            when = None
         else:
             found = extract_when(text, turn.ctx.now(), turn.ctx.zone, turn.language)
             if found is None:
@@ -172,6 +194,7 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
         return state, [_switch_language(turn, language)]
     if choice.startswith("cancel:") and choice.removeprefix("cancel:").isdigit():
         request = await cancel_request(turn.ctx, turn.person, int(choice.removeprefix("cancel:")))
+        await dispatch_queue(turn.ctx)  # its operator may now take what waits
         return draft.dump(), [
             turn.reply("cancel.done", summary=request_summary(turn.ctx, request, turn.language))
         ]
@@ -179,6 +202,8 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
         return await _submit(turn, draft)
     if draft.step == "confirm" and (choice == "change" or command is Command.CHANGE):
         return draft.model_copy(update={"step": "change"}).dump(), [change_question(turn)]
+    if draft.step == "details" and command is Command.NO:
+        return await _after_answer(turn, draft.model_copy(update={"details": ""}))
     if choice == "discard" or (draft.step != "idle" and command in (Command.NO, Command.CANCEL)):
         return IDLE, [turn.reply("intake.discarded")]
     if choice == "menu" or command is Command.MENU:
@@ -199,7 +224,7 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
         if answered is not None:
             return answered
     if text and command is None and draft.step in ("idle", "confirm", "change", "service"):
-        return await _free_text(turn, text)
+        return await _free_text(turn, text, draft)
     return draft.dump(), [await _ask_again(turn, draft)]
 
 

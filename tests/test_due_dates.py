@@ -96,3 +96,17 @@ def test_due_moment_and_how_it_was_put() -> None:
     assert (day.iso(ROME), day.kind, day.due(ROME).hour) == ("2026-11-24", "day", 18)
     assert When(date(2026, 11, 30), deadline=True).kind == "deadline"
     assert When(date(2026, 11, 30), at=time(10), deadline=True).kind == "time"
+
+
+def test_amounts_are_not_hours_and_afternoon_hours_without_pm() -> None:
+    assert _when("pagare la bolletta da 45.50 euro") is None
+    assert _when("bolletta di 120.00 €") is None
+    assert _when("ritiro pacco alle 5") == When(date(2026, 11, 23), at=time(17))
+    assert _when("alle 9") == When(date(2026, 11, 24), at=time(9))  # 9:00 has passed today
+
+
+def test_leap_day_and_a_saturday_weekend() -> None:
+    leap_day = datetime(2028, 2, 29, 10, 0, tzinfo=ROME)
+    assert _when("domani", now=leap_day) == When(date(2028, 3, 1))
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
+    assert _when("questo weekend", now=saturday) == When(date(2026, 11, 28))

@@ -190,3 +190,11 @@ async def test_only_done_requests_are_followed_up(demo_domain: Domain) -> None:
     async with demo_domain.unit() as ctx:
         assert await pending_timers(ctx) == []
         assert await survey_of(ctx, request.id) is None
+
+
+async def test_a_new_request_after_a_mark_is_not_taken_for_a_comment(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    await _done_request(demo_domain, MARIA)
+    await _fire_when_due(demo_domain, TimerKind.FOLLOW_UP)
+    await maria.tap("5")
+    assert (await maria.say("mi serve la spesa domani"))[0].startswith("Ho capito: Spesa")

@@ -172,3 +172,29 @@ async def test_a_stale_half_dialogue_expires_politely(demo_domain: Domain) -> No
 
 def test_rome_is_the_zone_of_the_transcripts() -> None:
     assert str(ROME) == "Europe/Rome"
+
+
+async def test_a_request_for_tomorrow_is_handed_out_in_tomorrows_shift(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    await maria.say("pacco domani")
+    assert (await maria.tap("Confermo"))[-1] == (
+        "La richiesta n. 1 va all'operatore di turno in quel momento: gliela affidiamo "
+        "martedì 24 novembre, 08:00."
+    )
+    (request,) = await _requests(demo_domain)
+    assert request.status == "queued"
+
+
+async def test_too_late_today_asks_again_and_typed_answers_count(demo_domain: Domain) -> None:
+    _clock(demo_domain).advance(timedelta(hours=9))  # Monday 19:00
+    maria = Speaker(demo_domain, MARIA)
+    await maria.say("menu")
+    await maria.tap("Spesa")
+    assert await maria.tap("Oggi") == ["Quel momento è già passato. Per quando ti serve?"]
+    assert await maria.say("appena possibile") == [
+        "Dove, e cosa serve di preciso? Scrivi i dettagli (indirizzo, negozio, quantità…)."
+    ]
+    assert await maria.say("no") == ["Ho capito: Spesa, appena possibile. Confermi?"]
+    assert await maria.say("anzi domani alle 11") == [
+        "Ho capito: Spesa, martedì 24 novembre, 11:00. Confermi?"
+    ]

@@ -121,6 +121,9 @@ async def test_the_coordinator_reads_the_queue_reassigns_and_writes_to_all(
     assert await paola.say("assegna 1 a Gianni") == [
         "Non trovo un operatore attivo di nome «Gianni»."
     ]
+    assert (await paola.say("avvisami quando arriva"))[0].startswith("Ciao Paola"), (
+        "not a broadcast"
+    )
     assert await paola.say("Avviso: oggi chiudiamo alle 17") == [
         "Messaggio inviato agli operatori in servizio: 3."
     ]

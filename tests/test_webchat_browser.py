@@ -87,7 +87,7 @@ def test_resident_request_is_taken_on_and_completed(
     operator = page.locator("section#operator")
 
     open_chat_as(resident, "Maria Rossi")
-    send_text(resident, "pacco domani")
+    send_text(resident, "pacco oggi")
     choose(resident, "Ho capito: Ritiro pacchi", "Confermo")
     expect(resident.locator(".log li.in", has_text="Richiesta registrata")).to_be_visible(
         timeout=TIMEOUT_MS

@@ -15,7 +15,7 @@ PEOPLE = 24
 async def _one_resident(client: httpx.AsyncClient, n: int) -> list[int]:
     phone = f"+39340{5000000 + n}"
     statuses = []
-    for body in ({"text": "pacco domani"}, {"choice": "confirm"}):
+    for body in ({"text": "pacco oggi"}, {"choice": "confirm"}):
         message_id = uuid.uuid4().hex
         for _ in range(2):  # every message is delivered twice, as webhooks may be
             response = await client.post(

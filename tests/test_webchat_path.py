@@ -24,13 +24,13 @@ def http(live_server: LiveServer) -> Iterator[httpx.Client]:
 def test_parcel_from_free_text_to_done(http: httpx.Client) -> None:
     maria, giulia = ChatPerson(http, "+39 340 200 0001"), ChatPerson(http, GIULIA)
 
-    assert maria.say("pacco domani").status_code == 202
-    confirm = maria.expect("Ho capito: Ritiro pacchi, martedì 24 novembre — «pacco». Confermi?")
+    assert maria.say("pacco oggi").status_code == 202
+    confirm = maria.expect("Ho capito: Ritiro pacchi, lunedì 23 novembre — «pacco». Confermi?")
     assert [c["label"] for c in confirm["choices"]] == ["Confermo", "Modifica", "Annulla"]
     maria.tap("Confermo")
-    maria.expect("Richiesta registrata: n. 1 · Ritiro pacchi · martedì 24 novembre · «pacco»")
+    maria.expect("Richiesta registrata: n. 1 · Ritiro pacchi · lunedì 23 novembre · «pacco»")
 
-    offer = giulia.expect("Nuova richiesta: n. 1 · Ritiro pacchi · martedì 24 novembre · «pacco»")
+    offer = giulia.expect("Nuova richiesta: n. 1 · Ritiro pacchi · lunedì 23 novembre · «pacco»")
     assert "Da: Maria Rossi, Via Roma 12" in offer["text"]
     assert [c["label"] for c in offer["choices"]] == ["Accetto", "Rifiuto"]
     giulia.tap("Accetto")
@@ -43,9 +43,9 @@ def test_parcel_from_free_text_to_done(http: httpx.Client) -> None:
     giulia.expect("Completata: n. 1")
     maria.expect("Fatto! Giulia ha completato la tua richiesta: n. 1")
 
-    summary = "n. 1 · Ritiro pacchi · martedì 24 novembre · «pacco»"
+    summary = "n. 1 · Ritiro pacchi · lunedì 23 novembre · «pacco»"
     assert maria.texts() == [
-        "Ho capito: Ritiro pacchi, martedì 24 novembre — «pacco». Confermi?",
+        "Ho capito: Ritiro pacchi, lunedì 23 novembre — «pacco». Confermi?",
         f"Richiesta registrata: {summary}. Ti scrivo appena un operatore la prende in carico.",
         f"Giulia ha preso in carico la tua richiesta: {summary}.",
         f"Giulia ha iniziato a occuparsi della tua richiesta: {summary}.",
