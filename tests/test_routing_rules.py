@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from concierge.clock import ManualClock
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, IdentityKind, Inbound
+from concierge.opening_hours import plan_shift_start
 from concierge.operators import Operator, Shift, operators_on_duty
 from concierge.people import find_person
 from concierge.requests import ServiceRequest, create_request
@@ -182,8 +185,6 @@ async def test_at_shift_start_the_queue_goes_out_urgent_first(demo_domain: Domai
     urgent = await _ask(demo_domain, "parcel", phone=GIUSEPPE, urgent=True)
     assert await _holder(demo_domain, older) == (RequestStatus.QUEUED, None)
     async with demo_domain.unit() as ctx:
-        from concierge.opening_hours import plan_shift_start
-
         start = await plan_shift_start(ctx)
     assert start is not None and start.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=ROME)
     await _fire_next(demo_domain, TimerKind.SHIFT_START)
@@ -200,8 +201,6 @@ async def test_a_request_for_thursday_waits_for_thursdays_shift(demo_domain: Dom
     assert await _holder(demo_domain, request_id) == (RequestStatus.QUEUED, None)
     assert await Speaker(demo_domain, PAOLA).inbox() == [], "waiting on purpose is no alarm"
     async with demo_domain.unit() as ctx:
-        from concierge.opening_hours import plan_shift_start
-
         await plan_shift_start(ctx)
     for _ in range(3):  # Tuesday's and Wednesday's shifts start: it still waits
         await _fire_next(demo_domain, TimerKind.SHIFT_START)
@@ -248,3 +247,18 @@ async def test_two_accepts_at_once_one_wins(demo_domain: Domain) -> None:
 def test_timer_kinds_are_known() -> None:
     assert {TimerKind.SHIFT_START, TimerKind.OFFER_TIMEOUT} <= set(TimerKind)
     assert Timer.__tablename__ == "timers"
+
+
+async def test_an_update_from_a_stale_read_fails_instead_of_winning(demo_domain: Domain) -> None:
+    request_id = await _ask(demo_domain, "shopping")
+    with pytest.raises(StaleDataError):
+        async with demo_domain.unit() as slow:
+            stale = await slow.session.get(ServiceRequest, request_id)
+            assert stale is not None
+            async with demo_domain.unit() as quick:  # a time-out commits in between
+                fresh = await quick.session.get(ServiceRequest, request_id)
+                assert fresh is not None
+                fresh.status = RequestStatus.QUEUED
+            stale.status = RequestStatus.ACCEPTED
+            await slow.session.flush()
+    assert (await _holder(demo_domain, request_id))[0] == RequestStatus.QUEUED
