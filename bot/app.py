@@ -11,12 +11,15 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.outbox_sender import OutboxSender
+from bot.outbox_sender import ChannelSender, OutboxSender
 from bot.runtime import Runtime
+from bot.telegram_channel import TelegramChannel
+from bot.telegram_webhook import telegram_webhook_router
 from bot.webchat import WebChatSender, webchat_router
 from concierge.i18n import catalogue
-from concierge.messages import Channel
+from concierge.messages import Channel, Inbound
 from concierge.understanding import understand
+from handlers.inbound import handle_inbound
 from scheduling.service import SchedulingService
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -24,12 +27,22 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The whole HTTP face of the service, delivering its outbox while it runs."""
-    sender = OutboxSender(runtime, {Channel.WEBCHAT: WebChatSender()})
+    senders: dict[Channel, ChannelSender] = {Channel.WEBCHAT: WebChatSender()}
     scheduling = SchedulingService(runtime.settings, runtime.clock)
 
     def after_commit() -> None:
         sender.wake()
         scheduling.wake()
+
+    async def on_inbound(inbound: Inbound) -> None:
+        await handle_inbound(runtime.sessions, runtime.clock, runtime.settings, inbound)
+        after_commit()
+
+    telegram: TelegramChannel | None = None
+    if runtime.settings.telegram_bot_token:
+        telegram = TelegramChannel(runtime.settings, runtime.clock, on_inbound)
+        senders[Channel.TELEGRAM] = telegram
+    sender = OutboxSender(runtime, senders)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -39,9 +52,13 @@ def create_app(runtime: Runtime) -> FastAPI:
         understand("domani alle 10, tomorrow at 10", runtime.clock.now(), runtime.settings.zone)
         sender.start()
         scheduling.start()
+        if telegram is not None and runtime.settings.telegram_mode == "polling":
+            telegram.start_polling()
         try:
             yield
         finally:
+            if telegram is not None:
+                await telegram.close()
             await scheduling.stop()
             await sender.stop()
             await runtime.close()
@@ -56,6 +73,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
         return RedirectResponse("/chat")
+
+    if telegram is not None:
+        app.include_router(telegram_webhook_router(runtime.settings, telegram))
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 from bot.app import create_app
 from bot.cli_support import fail, runtime_or_fail, settings_or_fail
 from bot.cli_team import operators_app, rota_app
+from bot.cli_telegram import telegram_app
 from bot.runtime import StartupError, first_line
 from concierge.catalogue import ensure_default_services
 from concierge.clock import SystemClock
@@ -40,6 +41,7 @@ db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(operators_app, name="operators")
 app.add_typer(rota_app, name="rota")
+app.add_typer(telegram_app, name="telegram")
 
 
 _fail = fail

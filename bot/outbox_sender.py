@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Protocol
 
 from bot.runtime import Runtime
 from concierge.database import transaction
 from concierge.messages import Channel, OutboundMessage
-from concierge.outbox import claim_due, mark_failed, mark_sent
+from concierge.outbox import RetryAfter, Undeliverable, claim_due, mark_failed, mark_sent
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class OutboxSender:
                 await self._senders[message.channel].send(message)
             except Exception as exc:  # a channel failure must not stop the other deliveries
                 log.warning("delivery of outbox row %s failed: %s", message.id, exc)
+                retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
                 async with transaction(runtime.sessions) as session:
                     await mark_failed(
                         session,
@@ -52,6 +54,8 @@ class OutboxSender:
                         runtime.clock.now(),
                         f"{type(exc).__name__}: {exc}",
                         runtime.settings.outbox_max_attempts,
+                        retry_in=retry_in,
+                        permanent=isinstance(exc, Undeliverable),
                     )
             else:
                 async with transaction(runtime.sessions) as session:

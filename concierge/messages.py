@@ -27,7 +27,8 @@ class IdentityKind(StrEnum):
 
 def identity_kind(channel: Channel) -> IdentityKind:
     """Which identity a channel's sender address is."""
-    return IdentityKind.TELEGRAM if channel is Channel.TELEGRAM else IdentityKind.PHONE
+    # `==`, not `is`: a channel read back from the database is a plain string.
+    return IdentityKind.TELEGRAM if channel == Channel.TELEGRAM else IdentityKind.PHONE
 
 
 class Location(BaseModel):

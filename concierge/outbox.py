@@ -140,25 +140,45 @@ async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> No
     )
 
 
+class RetryAfter(Exception):
+    """The provider asked us to wait (Telegram's 429 `retry_after`) before trying again."""
+
+    def __init__(self, seconds: float, reason: str = "rate limited") -> None:
+        super().__init__(f"{reason}; retry after {seconds:g} s")
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered (the person blocked the bot): give it up at once."""
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait before retry number `attempts`: 2, 4, 8 … seconds, at most ten minutes."""
     return timedelta(seconds=min(2**attempts, 600))
 
 
 async def mark_failed(
-    session: AsyncSession, message_id: int, now: datetime, error: str, max_attempts: int
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    error: str,
+    max_attempts: int,
+    *,
+    retry_in: timedelta | None = None,
+    permanent: bool = False,
 ) -> OutboxStatus:
-    """Record a failed delivery: retried later with back-off, or dead after `max_attempts`."""
+    """Record a failed delivery: retried later (after `retry_in`, else with back-off), or dead
+    after `max_attempts` or when `permanent`. Dead rows stay, with their error, for coordinators."""
     row = await session.get(OutboxMessage, message_id)
     if row is None:
         return OutboxStatus.DEAD
     row.last_error = error[:2000]
     row.claimed_until = None
-    if row.attempts >= max_attempts:
+    if permanent or row.attempts >= max_attempts:
         row.status = OutboxStatus.DEAD
     else:
         row.status = OutboxStatus.PENDING
-        row.next_attempt_at = now + backoff(row.attempts)
+        row.next_attempt_at = now + (retry_in if retry_in is not None else backoff(row.attempts))
     await session.flush()
     return OutboxStatus(row.status)
 

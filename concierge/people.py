@@ -85,7 +85,7 @@ def normalise_phone(raw: str, default_region: str = "IT") -> str:
 
 def normalise_address(kind: IdentityKind, raw: str, default_region: str = "IT") -> str:
     """An address in its canonical form for its kind."""
-    if kind is IdentityKind.PHONE:
+    if kind == IdentityKind.PHONE:
         return normalise_phone(raw, default_region)
     return raw.strip()
 

@@ -90,6 +90,15 @@ class Settings(BaseSettings):
         default="INFO", validation_alias="LOG_LEVEL"
     )
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_mode: Literal["polling", "webhook"] = Field(
+        default="polling", validation_alias="TELEGRAM_MODE"
+    )
+    telegram_webhook_secret: str | None = Field(
+        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE"
+    )
     twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_phone_number: str | None = Field(default=None, validation_alias="TWILIO_PHONE_NUMBER")

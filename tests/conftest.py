@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -178,11 +178,11 @@ async def _load_demo(url: str, now: datetime) -> None:
     await runtime.close()
 
 
-@pytest.fixture
-def live_server(sqlite_url: str, clock: ManualClock) -> Iterator[LiveServer]:
-    """A running service with demo data, stopped after the test."""
-    asyncio.run(_load_demo(sqlite_url, clock.now()))
-    settings = make_settings(sqlite_url, OUTBOX_POLL_SECONDS=0.1)
+@contextmanager
+def serving(database_url: str, clock: ManualClock, **overrides: object) -> Iterator[LiveServer]:
+    """The whole app on a free loopback port, with demo data, until the block ends."""
+    asyncio.run(_load_demo(database_url, clock.now()))
+    settings = make_settings(database_url, OUTBOX_POLL_SECONDS=0.1, **overrides)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -200,6 +200,15 @@ def live_server(sqlite_url: str, clock: ManualClock) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", clock)
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", clock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def live_server(sqlite_url: str, clock: ManualClock) -> Iterator[LiveServer]:
+    """A running service with demo data, stopped after the test."""
+    with serving(sqlite_url, clock) as server:
+        yield server

@@ -1,0 +1,200 @@
+"""A fake Telegram Bot API on 127.0.0.1, faithful enough for the real aiogram code: getMe,
+getUpdates (long polling), setWebhook, deleteWebhook, sendMessage, answerCallbackQuery; it can
+inject 429 (with retry_after), 5xx and 403 (a chat that blocked the bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Maggiordomo", "username": "concierge_bot"}
+
+
+@dataclass
+class Sent:
+    """One message the bot sent."""
+
+    chat_id: int
+    text: str
+    buttons: list[tuple[str, str]]  # (label, callback data)
+
+
+@dataclass
+class FakeTelegram:
+    """The fake server's state: what the bot sent, updates waiting, faults to inject."""
+
+    port: int = 0
+    sent: list[Sent] = field(default_factory=list)
+    answered_callbacks: list[str] = field(default_factory=list)
+    webhook: dict[str, str] = field(default_factory=dict)
+    blocked_chats: set[int] = field(default_factory=set)
+    # Failures to answer the next sendMessage calls with: (status, retry_after) in order.
+    send_faults: list[tuple[int, int]] = field(default_factory=list)
+    send_attempts: int = 0
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- what a person does in their Telegram app -------------------------------------
+
+    def _queue(self, update: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            update["update_id"] = next(self._ids)
+            self._updates.append(update)
+        return update
+
+    def user_writes(self, chat_id: int, text: str, first_name: str = "Anna") -> dict[str, Any]:
+        """A private text message, as Telegram would deliver it."""
+        return self._queue({"message": _message(chat_id, text, first_name, next(self._ids))})
+
+    def user_taps(self, chat_id: int, label: str) -> dict[str, Any]:
+        """Press the button with this label on the newest message sent to the chat."""
+        for message in reversed(self.sent):
+            if message.chat_id == chat_id:
+                for text, data in message.buttons:
+                    if text == label:
+                        return self._queue(
+                            {
+                                "callback_query": {
+                                    "id": f"cb{next(self._ids)}",
+                                    "from": _user(chat_id, "Anna"),
+                                    "chat_instance": "ci",
+                                    "data": data,
+                                    "message": _message(chat_id, message.text, "Bot", 1),
+                                }
+                            }
+                        )
+        raise AssertionError(f"no button {label!r} for chat {chat_id}")
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [m.text for m in self.sent if m.chat_id == chat_id]
+
+    def wait_for(self, chat_id: int, fragment: str, timeout: float = 10) -> Sent:
+        """Wait until the bot sent the chat a message containing `fragment`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.sent:
+                if message.chat_id == chat_id and fragment in message.text:
+                    return message
+            time.sleep(0.05)
+        raise AssertionError(f"chat {chat_id} never got {fragment!r}: {self.texts_to(chat_id)}")
+
+    def wait_for_nothing(self, seconds: float) -> None:
+        """Let the service work for a moment (messages that should not come have time to)."""
+        time.sleep(seconds)
+
+    # --- the Bot API -----------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = dict(await request.post()) if request.can_read_body else {}
+        if request.content_type == "application/json":
+            params = await request.json()
+        params.update(request.query)
+        handler = getattr(self, f"_{method.lower()}", None)
+        if handler is None:
+            return _error(404, f"Not Found: method {method} is not faked")
+        result: web.Response = await handler(params)
+        return result
+
+    async def _getme(self, params: dict[str, Any]) -> web.Response:
+        return _ok(BOT_USER)
+
+    async def _setwebhook(self, params: dict[str, Any]) -> web.Response:
+        self.webhook = {
+            "url": str(params.get("url", "")),
+            "secret": str(params.get("secret_token", "")),
+        }
+        return _ok(True)
+
+    async def _deletewebhook(self, params: dict[str, Any]) -> web.Response:
+        self.webhook = {}
+        return _ok(True)
+
+    async def _getupdates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset", 0) or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout", 0) or 0), 2)
+        while True:
+            with self._lock:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                pending = list(self._updates)
+            if pending or time.monotonic() >= deadline:
+                return _ok(pending)
+            await asyncio.sleep(0.05)
+
+    async def _answercallbackquery(self, params: dict[str, Any]) -> web.Response:
+        self.answered_callbacks.append(str(params.get("callback_query_id")))
+        return _ok(True)
+
+    async def _sendmessage(self, params: dict[str, Any]) -> web.Response:
+        self.send_attempts += 1
+        chat_id = int(params["chat_id"])
+        if self.send_faults:
+            status, retry_after = self.send_faults.pop(0)
+            if status == 429:
+                return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            return _error(status, "Internal Server Error")
+        if chat_id in self.blocked_chats:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        markup = params.get("reply_markup")
+        keyboard = json.loads(markup) if isinstance(markup, str) else (markup or {})
+        buttons = [
+            (b["text"], b.get("callback_data", ""))
+            for row in keyboard.get("inline_keyboard", [])
+            for b in row
+        ]
+        self.sent.append(Sent(chat_id, str(params["text"]), buttons))
+        return _ok(_message(chat_id, str(params["text"]), "Maggiordomo", next(self._ids)))
+
+
+def _user(chat_id: int, first_name: str) -> dict[str, Any]:
+    return {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "it"}
+
+
+def _message(chat_id: int, text: str, first_name: str, message_id: int) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+        "from": _user(chat_id, first_name),
+        "text": text,
+    }
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=code)
+
+
+def serve(fake: FakeTelegram) -> tuple[threading.Thread, asyncio.AbstractEventLoop, web.AppRunner]:
+    """Run the fake on a free loopback port in a thread of its own."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        fake.port = sock.getsockname()[1]
+    app = web.Application()
+    app.router.add_route("*", "/bot{token}/{method}", fake._api)
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", fake.port).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    return thread, loop, runner

@@ -1,0 +1,180 @@
+"""The Telegram channel with the real aiogram code against a fake Bot API on 127.0.0.1:
+polling and webhook, buttons, duplicates, 429 bursts, an outage and a blocked chat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.runtime import Runtime
+from concierge.clock import ManualClock
+from concierge.conversations import InboundRecord
+from concierge.database import transaction
+from concierge.demo import load_demo
+from concierge.messages import Channel, IdentityKind
+from concierge.operators import Operator
+from concierge.outbox import OutboxMessage, OutboxStatus
+from concierge.people import ChannelIdentity
+from tests.conftest import LiveServer, make_settings, serving
+from tests.fake_telegram import FakeTelegram, serve
+from tests.test_cli import concierge
+
+RESIDENT, GIULIA = 2001, 1001
+TOKEN = "123456:TEST-TOKEN"
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    telegram = FakeTelegram()
+    thread, loop, runner = serve(telegram)
+    yield telegram
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+
+
+async def _giulia_on_telegram(url: str, clock: ManualClock) -> None:
+    runtime = Runtime.create(make_settings(url), clock)
+    async with transaction(runtime.sessions) as session:
+        await load_demo(session, clock.now())
+        giulia = await session.scalar(select(Operator).order_by(Operator.id))
+        assert giulia is not None
+        giulia.person.identities.append(
+            ChannelIdentity(kind=IdentityKind.TELEGRAM, address=str(GIULIA))
+        )
+        giulia.contact_channel = Channel.TELEGRAM
+    await runtime.close()
+
+
+async def _count(url: str, query: object) -> int:
+    runtime = Runtime.create(make_settings(url))
+    async with runtime.sessions() as session:
+        value = int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+    await runtime.close()
+    return value
+
+
+def count(url: str, query: object) -> int:
+    return asyncio.run(_count(url, query))
+
+
+@pytest.fixture
+def polling(
+    fake: FakeTelegram, sqlite_url: str, clock: ManualClock
+) -> Iterator[tuple[LiveServer, str]]:
+    asyncio.run(_giulia_on_telegram(sqlite_url, clock))
+    with serving(
+        sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url
+    ) as server:
+        yield server, sqlite_url
+
+
+def _a_parcel_taken_on(fake: FakeTelegram) -> None:
+    fake.user_writes(RESIDENT, "pacco oggi")
+    confirm = fake.wait_for(RESIDENT, "Ho capito: Ritiro pacchi")
+    assert [label for label, _ in confirm.buttons] == ["Confermo", "Modifica", "Annulla"]
+    fake.user_taps(RESIDENT, "Confermo")
+    fake.wait_for(RESIDENT, "Richiesta registrata: n. 1")
+    offer = fake.wait_for(GIULIA, "Nuova richiesta: n. 1 · Ritiro pacchi")
+    assert [label for label, _ in offer.buttons] == ["Accetto", "Rifiuto"]
+    fake.user_taps(GIULIA, "Accetto")
+    fake.wait_for(GIULIA, "Presa in carico: n. 1")
+    fake.wait_for(RESIDENT, "Giulia ha preso in carico la tua richiesta: n. 1")
+
+
+def test_polling_a_request_by_free_text_and_buttons(
+    fake: FakeTelegram, polling: tuple[LiveServer, str]
+) -> None:
+    _a_parcel_taken_on(fake)
+    assert len(fake.answered_callbacks) == 2, "every button press is answered"
+    # The menu path, with buttons only.
+    fake.user_writes(RESIDENT, "/start")
+    fake.wait_for(RESIDENT, "Di cosa hai bisogno?")
+    fake.user_taps(RESIDENT, "Spesa")
+    fake.wait_for(RESIDENT, "Per quando ti serve?")
+    fake.user_taps(RESIDENT, "Appena possibile")
+    fake.wait_for(RESIDENT, "Dove, e cosa serve")
+    fake.user_taps(RESIDENT, "Nessun dettaglio")
+    fake.wait_for(RESIDENT, "Ho capito: Spesa, appena possibile. Confermi?")
+
+
+def test_a_429_burst_and_an_outage_lose_nothing_and_duplicate_nothing(
+    fake: FakeTelegram, polling: tuple[LiveServer, str]
+) -> None:
+    server, url = polling
+    fake.send_faults = [(429, 3), (429, 3), (502, 0), (502, 0), (502, 0)]
+    fake.user_writes(RESIDENT, "aiuto")
+    for _ in range(40):  # time passes for the outbox's retries (the clock is the test's)
+        if fake.texts_to(RESIDENT):
+            break
+        server.clock.advance(timedelta(seconds=30))
+        fake.wait_for_nothing(0.2)
+    assert len(fake.texts_to(RESIDENT)) == 1
+    assert fake.texts_to(RESIDENT)[0].startswith("Sono il maggiordomo di quartiere")
+    assert fake.send_attempts == 6
+    sent = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.SENT)
+    assert count(url, sent) == 1
+
+
+def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
+    fake: FakeTelegram, polling: tuple[LiveServer, str]
+) -> None:
+    _, url = polling
+    fake.blocked_chats.add(RESIDENT)
+    fake.user_writes(RESIDENT, "aiuto")
+    dead = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.DEAD)
+    for _ in range(100):
+        if count(url, dead) == 1:
+            break
+        fake.wait_for_nothing(0.05)
+    assert count(url, dead) == 1
+    assert fake.send_attempts == 1, "a blocked chat is not retried"
+
+
+@pytest.fixture
+def webhook(
+    fake: FakeTelegram, sqlite_url: str, clock: ManualClock
+) -> Iterator[tuple[LiveServer, str]]:
+    asyncio.run(_giulia_on_telegram(sqlite_url, clock))
+    with serving(
+        sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
+        TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET,
+    ) as server:  # fmt: skip
+        yield server, sqlite_url
+
+
+def test_webhook_checks_its_secret_and_counts_an_update_once(
+    fake: FakeTelegram, webhook: tuple[LiveServer, str]
+) -> None:
+    server, url = webhook
+    update = fake.user_writes(RESIDENT, "stato")
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+        for wrong in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}):
+            assert http.post("/telegram/webhook", json=update, headers=wrong).status_code == 403
+        assert count(url, select(func.count(InboundRecord.id))) == 0, "nothing stored"
+        right = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        for _ in range(2):  # Telegram may deliver the same update twice
+            assert http.post("/telegram/webhook", json=update, headers=right).status_code == 200
+    fake.wait_for(RESIDENT, "Non hai richieste aperte.")
+    fake.wait_for_nothing(0.5)
+    assert fake.texts_to(RESIDENT) == ["Non hai richieste aperte."]
+    assert Path(url.removeprefix("sqlite+aiosqlite:///")).exists()
+
+
+def test_set_webhook_from_the_command_line(fake: FakeTelegram, tmp_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.base_url}
+    url = "https://concierge.example.org/telegram/webhook"
+    refused = concierge("telegram", "set-webhook", url, cwd=tmp_path, **env)
+    assert refused.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET is not set" in refused.stderr
+    done = concierge(
+        "telegram", "set-webhook", url, cwd=tmp_path, TELEGRAM_WEBHOOK_SECRET=SECRET, **env
+    )
+    assert done.returncode == 0, done.stderr
+    assert fake.webhook == {"url": url, "secret": SECRET}
