@@ -6,30 +6,22 @@ import asyncio
 from typing import Annotated
 
 import typer
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
+from telegram.error import TelegramError
 
 from bot.cli_support import fail, settings_or_fail
+from bot.telegram_clients import telegram_client
 from concierge.settings import Settings
 
 telegram_app = typer.Typer(help="Telegram webhook set-up.", no_args_is_help=True)
 
 
-def _bot(settings: Settings) -> Bot:
-    if not settings.telegram_bot_token:
-        fail("TELEGRAM_BOT_TOKEN is not set")
-    api = TelegramAPIServer.from_base(settings.telegram_api_base)
-    return Bot(settings.telegram_bot_token, session=AiohttpSession(api=api))
-
-
 async def _set(settings: Settings, url: str) -> None:
-    bot = _bot(settings)
+    client = telegram_client(settings)
     try:
-        await bot.set_webhook(url, secret_token=settings.telegram_webhook_secret)
+        await client.set_webhook(url, settings.telegram_webhook_secret)
     finally:
-        await bot.session.close()
+        await client.close()
 
 
 @telegram_app.command("set-webhook")
@@ -38,12 +30,14 @@ def set_webhook(
 ) -> None:
     """Have Telegram call URL with every update, carrying TELEGRAM_WEBHOOK_SECRET."""
     settings = settings_or_fail()
+    if not settings.telegram_bot_token:
+        fail("TELEGRAM_BOT_TOKEN is not set")
     if not url.startswith("https://"):
         fail(f"URL: Telegram only calls https:// addresses, got {url!r}")
     if not settings.telegram_webhook_secret:
         fail("TELEGRAM_WEBHOOK_SECRET is not set: the webhook would refuse every call")
     try:
         asyncio.run(_set(settings, url))
-    except TelegramAPIError as exc:
-        fail(f"Telegram refused: {exc.message}")
+    except (TelegramAPIError, TelegramError) as exc:
+        fail(f"Telegram refused: {exc}")
     typer.echo(f"Webhook set: {url} (set TELEGRAM_MODE=webhook on the service).")

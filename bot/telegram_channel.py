@@ -1,4 +1,4 @@
-"""The Telegram channel on aiogram: long polling or a webhook in, the outbox out.
+"""The Telegram channel: long polling or a webhook in, the outbox out (aiogram or PTB).
 
 Texts go out as plain text (no parse mode), so whatever a person wrote cannot turn into markup.
 Choices become an inline keyboard, one button a row. Sending keeps under Telegram's limits
@@ -12,18 +12,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from aiolimiter import AsyncLimiter
 
-from bot.telegram_updates import inbound_from_update
+from bot.telegram_clients import telegram_client
+from bot.telegram_updates import inbound_from_update, read_update
 from concierge.clock import Clock
 from concierge.messages import Inbound, OutboundMessage
-from concierge.outbox import RetryAfter, Undeliverable
 from concierge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,17 +40,6 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return [*pieces, text]
 
 
-def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | None:
-    if not message.choices:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=choice.label, callback_data=choice.payload)]
-            for choice in message.choices
-        ]
-    )
-
-
 class TelegramChannel:
     """The bot: reads updates (polling or webhook) and delivers outbox rows."""
 
@@ -64,9 +49,7 @@ class TelegramChannel:
         clock: Clock,
         on_inbound: Callable[[Inbound], Awaitable[None]],
     ) -> None:
-        assert settings.telegram_bot_token is not None
-        api = TelegramAPIServer.from_base(settings.telegram_api_base)
-        self.bot = Bot(settings.telegram_bot_token, session=AiohttpSession(api=api))
+        self.client = telegram_client(settings)
         self._clock = clock
         self._on_inbound = on_inbound
         self._overall = AsyncLimiter(OVERALL_PER_SECOND, 1)
@@ -77,22 +60,19 @@ class TelegramChannel:
         """Deliver one outbox row (split when long; the buttons go with the last piece)."""
         pieces = split_text(message.text)
         chat = self._per_chat.setdefault(message.address, AsyncLimiter(1, 1))
-        try:
-            for index, piece in enumerate(pieces):
-                markup = _keyboard(message) if index == len(pieces) - 1 else None
-                async with self._overall, chat:
-                    await self.bot.send_message(int(message.address), piece, reply_markup=markup)
-        except TelegramRetryAfter as exc:
-            raise RetryAfter(exc.retry_after, "Telegram asked to slow down") from exc
-        except TelegramForbiddenError as exc:
-            raise Undeliverable(f"chat {message.address}: {exc.message}") from exc
+        buttons = [(choice.label, choice.payload) for choice in message.choices]
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            async with self._overall, chat:
+                await self.client.send_message(int(message.address), piece, buttons if last else [])
 
-    async def handle_update(self, update: Update) -> None:
-        """One update from Telegram, by webhook or polling."""
+    async def handle_update(self, raw: dict[str, Any]) -> None:
+        """One update from Telegram (its JSON), by webhook or polling."""
+        update = read_update(raw)
         if update.callback_query is not None:
             # Answered at once, so the person's app stops showing a spinner on the button.
             with contextlib.suppress(Exception):
-                await self.bot.answer_callback_query(update.callback_query.id)
+                await self.client.answer_callback(update.callback_query.id)
         inbound = inbound_from_update(update, self._clock.now())
         if inbound is not None:
             await self._on_inbound(inbound)
@@ -101,10 +81,10 @@ class TelegramChannel:
         offset: int | None = None
         failures = 0
         with contextlib.suppress(Exception):
-            await self.bot.delete_webhook()  # Telegram refuses polling while a webhook is set
+            await self.client.delete_webhook()  # Telegram refuses polling while one is set
         while True:
             try:
-                updates = await self.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS)
+                updates = await self.client.get_updates(offset, POLL_TIMEOUT_SECONDS)
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -113,12 +93,12 @@ class TelegramChannel:
                 log.warning("Telegram polling failed (%s); retrying", exc)
                 await asyncio.sleep(min(2**failures, 60))
                 continue
-            for update in updates:
+            for raw in updates:
                 try:
-                    await self.handle_update(update)
+                    await self.handle_update(raw)
                 except Exception:
-                    log.exception("update %s could not be handled", update.update_id)
-                offset = update.update_id + 1
+                    log.exception("update %s could not be handled", raw.get("update_id"))
+                offset = int(raw["update_id"]) + 1
 
     def start_polling(self) -> None:
         """Ask Telegram for updates in the background (the embedded default)."""
@@ -132,4 +112,4 @@ class TelegramChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
             self._polling = None
-        await self.bot.session.close()
+        await self.client.close()

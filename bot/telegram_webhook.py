@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 
-from aiogram.types import Update
 from fastapi import APIRouter, Request, Response
 
 from bot.telegram_channel import TelegramChannel
@@ -23,8 +22,7 @@ def telegram_webhook_router(settings: Settings, channel: TelegramChannel) -> API
         given = request.headers.get(SECRET_HEADER, "")
         if not expected or not hmac.compare_digest(given, expected):
             return Response(status_code=403)
-        update = Update.model_validate(await request.json(), context={"bot": channel.bot})
-        await channel.handle_update(update)
+        await channel.handle_update(await request.json())
         return Response(status_code=200)
 
     return router

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         default="INFO", validation_alias="LOG_LEVEL"
     )
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_library: Literal["aiogram", "ptb"] = Field(
+        default="aiogram", validation_alias="TELEGRAM_LIBRARY"
+    )
     telegram_mode: Literal["polling", "webhook"] = Field(
         default="polling", validation_alias="TELEGRAM_MODE"
     )

@@ -65,14 +65,21 @@ def count(url: str, query: object) -> int:
     return asyncio.run(_count(url, query))
 
 
+@pytest.fixture(params=["aiogram", "ptb"])
+def library(request: pytest.FixtureRequest) -> str:
+    """Every scenario runs on both libraries."""
+    return str(request.param)
+
+
 @pytest.fixture
 def polling(
-    fake: FakeTelegram, sqlite_url: str, clock: ManualClock
+    fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
 ) -> Iterator[tuple[LiveServer, str]]:
     asyncio.run(_giulia_on_telegram(sqlite_url, clock))
     with serving(
-        sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url
-    ) as server:
+        sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
+        TELEGRAM_LIBRARY=library,
+    ) as server:  # fmt: skip
         yield server, sqlite_url
 
 
@@ -140,12 +147,12 @@ def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
 
 @pytest.fixture
 def webhook(
-    fake: FakeTelegram, sqlite_url: str, clock: ManualClock
+    fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
 ) -> Iterator[tuple[LiveServer, str]]:
     asyncio.run(_giulia_on_telegram(sqlite_url, clock))
     with serving(
         sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
-        TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_LIBRARY=library,
     ) as server:  # fmt: skip
         yield server, sqlite_url
 
@@ -168,8 +175,14 @@ def test_webhook_checks_its_secret_and_counts_an_update_once(
     assert Path(url.removeprefix("sqlite+aiosqlite:///")).exists()
 
 
-def test_set_webhook_from_the_command_line(fake: FakeTelegram, tmp_path: Path) -> None:
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.base_url}
+def test_set_webhook_from_the_command_line(
+    fake: FakeTelegram, tmp_path: Path, library: str
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": fake.base_url,
+        "TELEGRAM_LIBRARY": library,
+    }
     url = "https://concierge.example.org/telegram/webhook"
     refused = concierge("telegram", "set-webhook", url, cwd=tmp_path, **env)
     assert refused.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET is not set" in refused.stderr
