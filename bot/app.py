@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -13,14 +14,15 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.outbox_sender import ChannelSender, OutboxSender
 from bot.runtime import Runtime
-from bot.telegram_channel import TelegramChannel
-from bot.telegram_webhook import telegram_webhook_router
 from bot.webchat import WebChatSender, webchat_router
 from concierge.i18n import catalogue
 from concierge.messages import Channel, Inbound
 from concierge.understanding import understand
 from handlers.inbound import handle_inbound
 from scheduling.service import SchedulingService
+
+if TYPE_CHECKING:
+    from bot.telegram_channel import TelegramChannel
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -40,6 +42,9 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     telegram: TelegramChannel | None = None
     if runtime.settings.telegram_bot_token:
+        # Imported only when configured: the Telegram libraries take seconds to load.
+        from bot.telegram_channel import TelegramChannel
+
         telegram = TelegramChannel(runtime.settings, runtime.clock, on_inbound)
         senders[Channel.TELEGRAM] = telegram
     sender = OutboxSender(runtime, senders)
@@ -75,6 +80,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         return RedirectResponse("/chat")
 
     if telegram is not None:
+        from bot.telegram_webhook import telegram_webhook_router
+
         app.include_router(telegram_webhook_router(runtime.settings, telegram))
 
     @app.get("/healthz")

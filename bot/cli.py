@@ -12,7 +12,6 @@ import typer
 import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
-from bot.app import create_app
 from bot.cli_support import fail, runtime_or_fail, settings_or_fail
 from bot.cli_team import operators_app, rota_app
 from bot.cli_telegram import telegram_app
@@ -233,6 +232,8 @@ def serve(
     listen_host = host or settings.http_host
     listen_port = port or settings.http_port
     typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
+    from bot.app import create_app  # the whole service, loaded only to serve it
+
     uvicorn.run(
         create_app(_runtime(settings)),
         host=listen_host,

@@ -6,17 +6,16 @@ import asyncio
 from typing import Annotated
 
 import typer
-from aiogram.exceptions import TelegramAPIError
-from telegram.error import TelegramError
 
 from bot.cli_support import fail, settings_or_fail
-from bot.telegram_clients import telegram_client
 from concierge.settings import Settings
 
 telegram_app = typer.Typer(help="Telegram webhook set-up.", no_args_is_help=True)
 
 
 async def _set(settings: Settings, url: str) -> None:
+    from bot.telegram_clients import telegram_client  # the libraries load slowly: only here
+
     client = telegram_client(settings)
     try:
         await client.set_webhook(url, settings.telegram_webhook_secret)
@@ -36,6 +35,9 @@ def set_webhook(
         fail(f"URL: Telegram only calls https:// addresses, got {url!r}")
     if not settings.telegram_webhook_secret:
         fail("TELEGRAM_WEBHOOK_SECRET is not set: the webhook would refuse every call")
+    from aiogram.exceptions import TelegramAPIError
+    from telegram.error import TelegramError
+
     try:
         asyncio.run(_set(settings, url))
     except (TelegramAPIError, TelegramError) as exc:
