@@ -34,6 +34,11 @@ class TgLocation(_Model):
     longitude: float
 
 
+class TgContact(_Model):
+    phone_number: str
+    user_id: int | None = None
+
+
 class TgMessage(_Model):
     message_id: int
     chat: TgChat
@@ -42,6 +47,7 @@ class TgMessage(_Model):
     caption: str | None = None
     photo: list[TgPhoto] = []
     location: TgLocation | None = None
+    contact: TgContact | None = None
 
 
 class TgCallback(_Model):
@@ -89,10 +95,20 @@ def inbound_from_update(update: TgUpdate, received_at: datetime) -> Inbound | No
         else None
     )
     photos = (message.photo[-1].file_id,) if message.photo else ()  # the largest size
+    contact = message.contact
+    # Only the sender's own number links their account; someone else's card is not read.
+    own_phone = (
+        contact.phone_number
+        if contact is not None
+        and message.sender is not None
+        and contact.user_id == message.sender.id
+        else None
+    )
     text = message.text or message.caption
-    if text is None and not photos and location is None:
+    if text is None and not photos and location is None and own_phone is None:
         return None
     return Inbound(
         channel=Channel.TELEGRAM, provider_message_id=key, sender=str(message.chat.id),
-        text=text, media=photos, location=location, received_at=received_at,
+        text=text, media=photos, location=location, shared_phone=own_phone,
+        received_at=received_at,
     )  # fmt: skip

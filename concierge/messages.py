@@ -52,6 +52,8 @@ class Inbound(BaseModel):
     choice: str | None = Field(default=None, max_length=200)
     media: tuple[str, ...] = ()
     location: Location | None = None
+    # A phone number the sender shared as their own (Telegram's "share contact").
+    shared_phone: str | None = Field(default=None, max_length=40)
     received_at: AwareDatetime
 
 

@@ -111,3 +111,23 @@ async def find_or_register(
     session.add(person)
     await session.flush()
     return person, True
+
+
+async def link_phone(
+    session: AsyncSession, person: Person, raw_phone: str, default_region: str
+) -> Person:
+    """Someone shared their phone number from another channel (Telegram): the person known by
+    that number gets this channel's identity too; returns who the sender really is."""
+    phone = normalise_phone(raw_phone, default_region)
+    owner = await find_person(session, IdentityKind.PHONE, phone)
+    if owner is None:
+        person.identities.append(ChannelIdentity(kind=IdentityKind.PHONE, address=phone))
+        await session.flush()
+        return person
+    if owner.id != person.id:
+        for identity in list(person.identities):
+            if identity.kind != IdentityKind.PHONE:
+                identity.person_id = owner.id
+        await session.flush()
+        await session.refresh(owner, ["identities"])
+    return owner

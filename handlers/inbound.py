@@ -27,7 +27,7 @@ from concierge.messages import Inbound, Reply, identity_kind
 from concierge.notifications import language_of
 from concierge.operators import operator_for_person
 from concierge.outbox import enqueue
-from concierge.people import Person, find_or_register, normalise_address
+from concierge.people import Person, find_or_register, link_phone, normalise_address
 from concierge.settings import Settings
 from handlers.coordinator_actions import handle_coordinator
 from handlers.intake_draft import DRAFT_STEPS
@@ -73,10 +73,31 @@ def _unless_stale(turn: Turn, state: State, updated_at: datetime) -> tuple[State
     return {}, [turn.reply("intake.expired")] if state.get("step") in DRAFT_STEPS else []
 
 
+async def _link_account(
+    ctx: DomainContext, person: Person, inbound: Inbound, address: str
+) -> Handled:
+    """The sender shared their own number: they are the person known by it, and if they are an
+    operator or a coordinator, their work messages come on this channel from now on."""
+    assert inbound.shared_phone is not None
+    owner = await link_phone(ctx.session, person, inbound.shared_phone, ctx.settings.default_region)
+    for staff in (
+        await operator_for_person(ctx.session, owner.id),
+        await coordinator_for_person(ctx.session, owner.id),
+    ):
+        if staff is not None:
+            staff.contact_channel = inbound.channel
+    name = owner.first_name or owner.display_name
+    reply = Reply(text=t(language_of(ctx, owner), "contact.linked", name=name))
+    await _queue_replies(ctx, owner, inbound, address, [reply])
+    return Handled(duplicate=False, person_id=owner.id, replies=1)
+
+
 async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
     session = ctx.session
     person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
     await record_inbound(session, inbound, person.id)
+    if inbound.shared_phone:
+        return await _link_account(ctx, person, inbound, address)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
     language = turn_language(person, inbound.text, ctx.default_language)
     if (

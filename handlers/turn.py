@@ -102,8 +102,15 @@ def _phrase(text: str) -> str:
 
 
 def command_of(text: str | None) -> Command | None:
-    """The command a whole message is, if it is one ("Aiuto!", "/status", "in servizio")."""
-    return _COMMAND_WORDS.get(_phrase(text)) if text else None
+    """The command a whole message is, if it is one ("Aiuto!", "/status", "in servizio").
+
+    Telegram's deep links arrive as "/start PAYLOAD": still the start of a conversation.
+    """
+    if not text:
+        return None
+    if text.strip().lower().startswith("/start"):
+        return Command.MENU
+    return _COMMAND_WORDS.get(_phrase(text))
 
 
 def language_named(text: str | None) -> Language | None:

@@ -59,6 +59,13 @@ class FakeTelegram:
         """A private text message, as Telegram would deliver it."""
         return self._queue({"message": _message(chat_id, text, first_name, next(self._ids))})
 
+    def user_shares_contact(self, chat_id: int, phone: str) -> dict[str, Any]:
+        """The person shares their own phone number ("share my contact")."""
+        message = _message(chat_id, "", "Marco", next(self._ids))
+        del message["text"]
+        message["contact"] = {"phone_number": phone, "first_name": "Marco", "user_id": chat_id}
+        return self._queue({"message": message})
+
     def user_taps(self, chat_id: int, label: str) -> dict[str, Any]:
         """Press the button with this label on the newest message sent to the chat."""
         for message in reversed(self.sent):

@@ -112,6 +112,19 @@ def test_polling_a_request_by_free_text_and_buttons(
     fake.wait_for(RESIDENT, "Ho capito: Spesa, appena possibile. Confermi?")
 
 
+def test_an_operator_links_telegram_by_sharing_their_number(
+    fake: FakeTelegram, polling: tuple[LiveServer, str]
+) -> None:
+    _, url = polling
+    marco_chat = 3003
+    fake.user_shares_contact(marco_chat, "+39 333 100 0002")
+    fake.wait_for(marco_chat, "Grazie Marco, ti ho riconosciuto")
+    on_telegram = select(func.count(Operator.id)).where(Operator.contact_channel == "telegram")
+    assert count(url, on_telegram) == 2  # Giulia (set up so) and now Marco
+    fake.user_writes(RESIDENT, "/start ref-volantino")  # a deep link is still a start
+    fake.wait_for(RESIDENT, "Di cosa hai bisogno?")
+
+
 def test_a_429_burst_and_an_outage_lose_nothing_and_duplicate_nothing(
     fake: FakeTelegram, polling: tuple[LiveServer, str]
 ) -> None:
