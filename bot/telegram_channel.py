@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096  # characters in one Telegram message
 OVERALL_PER_SECOND = 30
 POLL_TIMEOUT_SECONDS = 25
+RETRY_BASE_SECONDS = 1.0  # the first wait after a failed poll; it doubles, up to a minute
+MAX_UPDATE_ATTEMPTS = 5
 
 
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -55,6 +57,7 @@ class TelegramChannel:
         self._overall = AsyncLimiter(OVERALL_PER_SECOND, 1)
         self._per_chat: dict[str, AsyncLimiter] = {}
         self._polling: asyncio.Task[None] | None = None
+        self._failed: dict[int, int] = {}
 
     async def send(self, message: OutboundMessage) -> None:
         """Deliver one outbox row (split when long; the buttons go with the last piece)."""
@@ -85,20 +88,31 @@ class TelegramChannel:
         while True:
             try:
                 updates = await self.client.get_updates(offset, POLL_TIMEOUT_SECONDS)
+                for raw in updates:
+                    await self._handle_or_give_up(raw)
+                    offset = int(raw["update_id"]) + 1
                 failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # an outage: wait longer each time, never give up
                 failures += 1
                 log.warning("Telegram polling failed (%s); retrying", exc)
-                await asyncio.sleep(min(2**failures, 60))
-                continue
-            for raw in updates:
-                try:
-                    await self.handle_update(raw)
-                except Exception:
-                    log.exception("update %s could not be handled", raw.get("update_id"))
-                offset = int(raw["update_id"]) + 1
+                await asyncio.sleep(min(RETRY_BASE_SECONDS * 2 ** (failures - 1), 60))
+
+    async def _handle_or_give_up(self, raw: dict[str, Any]) -> None:
+        """Handle an update; if it keeps failing (the database is down), the error goes up and
+        the same update is fetched again, so nothing is lost; one that fails MAX_UPDATE_ATTEMPTS
+        times is logged and skipped rather than blocking everything after it."""
+        update_id = int(raw["update_id"])
+        try:
+            await self.handle_update(raw)
+        except Exception:
+            attempts = self._failed.get(update_id, 0) + 1
+            self._failed[update_id] = attempts
+            if attempts < MAX_UPDATE_ATTEMPTS:
+                raise
+            log.exception("update %s skipped after %s attempts", update_id, attempts)
+        self._failed.pop(update_id, None)
 
     def start_polling(self) -> None:
         """Ask Telegram for updates in the background (the embedded default)."""

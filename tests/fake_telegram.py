@@ -39,6 +39,8 @@ class FakeTelegram:
     # Failures to answer the next sendMessage calls with: (status, retry_after) in order.
     send_faults: list[tuple[int, int]] = field(default_factory=list)
     send_attempts: int = 0
+    # How many of the next getUpdates calls fail with 502 (an outage on Telegram's side).
+    updates_outage: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +133,9 @@ class FakeTelegram:
         return _ok(True)
 
     async def _getupdates(self, params: dict[str, Any]) -> web.Response:
+        if self.updates_outage > 0:
+            self.updates_outage -= 1
+            return _error(502, "Bad Gateway")
         offset = int(params.get("offset", 0) or 0)
         deadline = time.monotonic() + min(float(params.get("timeout", 0) or 0), 2)
         while True:

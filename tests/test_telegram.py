@@ -143,6 +143,16 @@ def test_a_429_burst_and_an_outage_lose_nothing_and_duplicate_nothing(
     assert count(url, sent) == 1
 
 
+def test_polling_rides_out_an_outage(fake: FakeTelegram, polling: tuple[LiveServer, str]) -> None:
+    _, url = polling
+    fake.updates_outage = 3  # Telegram answers 502 for a while (1 + 2 + 4 s of back-off)
+    fake.user_writes(RESIDENT, "aiuto")
+    fake.wait_for(RESIDENT, "Sono il maggiordomo di quartiere", timeout=20)
+    fake.wait_for_nothing(0.5)
+    assert len(fake.texts_to(RESIDENT)) == 1
+    assert count(url, select(func.count(InboundRecord.id))) == 1
+
+
 def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
     fake: FakeTelegram, polling: tuple[LiveServer, str]
 ) -> None:
