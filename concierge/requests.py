@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge.catalogue import Service, get_service
@@ -34,6 +34,8 @@ class ServiceRequest(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # How the requester put it: at an hour ("time"), a part of a day, a whole day, or a limit.
     due_kind: Mapped[str] = mapped_column(String(20), default="time", server_default="time")
+    # Photos the requester sent with it (the channel's file references).
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[RequestStatus] = mapped_column(String(20), default=S.NEW, index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -119,6 +121,7 @@ async def create_request(
     urgent: bool = False,
     due_at: datetime | None = None,
     due_kind: str = "time",
+    attachments: tuple[str, ...] = (),
 ) -> ServiceRequest:
     """Record a confirmed request (status new, with its first event) and queue it."""
     service = await get_service(ctx.session, service_code)
@@ -131,6 +134,7 @@ async def create_request(
         urgent=urgent,
         due_at=due_at,
         due_kind=due_kind,
+        attachments=list(attachments),
         status=S.NEW,
         created_at=now,
         updated_at=now,

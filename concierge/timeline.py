@@ -63,6 +63,8 @@ async def request_timeline(ctx: DomainContext, request_id: int, lang: str) -> li
             text = t(lang, "timeline.offered", operator=name)
         else:
             text = t(lang, "timeline.event", status=status, who=await _actor(ctx, event, lang))
+        if event.from_status is None and request.attachments:
+            text += t(lang, "intake.photos", count=len(request.attachments))
         if event.reason in _REASON_KEYS:
             text = f"{text} ({t(lang, _REASON_KEYS[event.reason])})"
         entries.append(TimelineEntry(event.at, text))

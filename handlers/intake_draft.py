@@ -32,6 +32,7 @@ class IntakeState(BaseModel):
     deadline: bool = False
     details: str = ""
     urgent: bool = False
+    media: list[str] = []  # photos sent while telling the request
 
     @property
     def when(self) -> When | None:
@@ -137,6 +138,8 @@ async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     assert draft.service is not None
     service = await get_service(turn.ctx.session, draft.service)
     details = f" — «{draft.details}»" if draft.details else ""
+    if draft.media:
+        details += turn.text("intake.photos", count=len(draft.media))
     urgent = f" ({turn.text('request.urgent')})" if draft.urgent else ""
     return Reply(
         text=turn.text(

@@ -38,7 +38,7 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
     request = await create_request(
         turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel,
         urgent=draft.urgent, due_at=when.due(zone) if when else None,
-        due_kind=when.kind if when else "time",
+        due_kind=when.kind if when else "time", attachments=tuple(draft.media),
     )  # fmt: skip
     if await offer_next(turn.ctx, request) is not None or request.status != "queued":
         return IDLE, []
@@ -126,7 +126,7 @@ async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
 
 async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
     reading = understand(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
-    draft = from_understanding(reading)
+    draft = from_understanding(reading).model_copy(update={"media": current.media})
     if current.service is not None and not reading.sure and reading.when is not None:
         # "alle 11 invece" while confirming: the same request at another time.
         changed = current.with_when(reading.when).model_copy(update={"editing": True})
@@ -187,6 +187,8 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     choice = turn.inbound.choice or ""
     text = (turn.inbound.text or "").strip()
     command = command_of(text)
+    if turn.inbound.media:
+        return await _photos(turn, draft, text)
 
     if choice.startswith("lang:") or language_named(text):
         language = choice.removeprefix("lang:") if choice else language_named(text)
@@ -225,6 +227,21 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
             return answered
     if text and command is None and draft.step in ("idle", "confirm", "change", "service"):
         return await _free_text(turn, text, draft)
+    return draft.dump(), [await _ask_again(turn, draft)]
+
+
+async def _photos(turn: Turn, draft: IntakeState, caption: str) -> Outcome:
+    """Photos are kept with the request being told; a caption is read like any text."""
+    media = [*draft.media, *turn.inbound.media]
+    if draft.step == "idle":
+        if caption:
+            return await _free_text(turn, caption, draft.model_copy(update={"media": media}))
+        started = IntakeState(step="service", guided=True, media=media)
+        return started.dump(), [await service_question(turn, "intake.photo_first")]
+    draft = draft.model_copy(update={"media": media})
+    if draft.step == "details":
+        details = caption or draft.details
+        return await _after_answer(turn, draft.model_copy(update={"details": details}))
     return draft.dump(), [await _ask_again(turn, draft)]
 
 

@@ -198,3 +198,23 @@ async def test_too_late_today_asks_again_and_typed_answers_count(demo_domain: Do
     assert await maria.say("anzi domani alle 11") == [
         "Ho capito: Spesa, martedì 24 novembre, 11:00. Confermi?"
     ]
+
+
+async def test_photos_are_kept_with_the_request(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    assert await maria.send_photo("photo-1") == [
+        "Grazie per la foto, la allego alla richiesta. Di quale servizio si tratta?"
+    ]
+    await maria.tap("Piccole riparazioni")
+    await maria.tap("Appena possibile")
+    assert await maria.send_photo("photo-2", "il rubinetto della cucina") == [
+        "Ho capito: Piccole riparazioni, appena possibile — «il rubinetto della cucina» "
+        "(2 foto). Confermi?"
+    ]
+    await maria.tap("Confermo")
+    (request,) = await _requests(demo_domain)
+    assert request.attachments == ["photo-1", "photo-2"]
+    newcomer = Speaker(demo_domain, NEWCOMER)
+    assert (await newcomer.send_photo("photo-3", "pacco da ritirare oggi"))[0].endswith(
+        "«pacco da ritirare» (1 foto). Confermi?"
+    )
