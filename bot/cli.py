@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
-from bot.cli_support import fail, runtime_or_fail, settings_or_fail
+from bot.cli_support import fail, run_unit, runtime_or_fail, settings_or_fail
 from bot.cli_team import operators_app, rota_app
 from bot.cli_telegram import telegram_app
 from bot.runtime import StartupError, first_line
@@ -43,13 +43,8 @@ app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
 
 
-_fail = fail
-_settings = settings_or_fail
-_runtime = runtime_or_fail
-
-
 async def _upgrade(settings: Settings) -> int:
-    runtime = _runtime(settings)
+    runtime = runtime_or_fail(settings)
     try:
         await upgrade(runtime.engine)
         async with transaction(runtime.sessions) as session:
@@ -61,78 +56,35 @@ async def _upgrade(settings: Settings) -> int:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every database migration and add the default service catalogue."""
-    settings = _settings()
+    settings = settings_or_fail()
     try:
         added = asyncio.run(_upgrade(settings))
     except Exception as exc:  # whatever the driver raised, name the setting to fix
         safe_url = settings.url.render_as_string(hide_password=True)
-        _fail(f"DATABASE_URL: cannot migrate {safe_url}: {first_line(exc)}")
+        fail(f"DATABASE_URL: cannot migrate {safe_url}: {first_line(exc)}")
     typer.echo(f"Database up to date ({added} default services added).")
-
-
-async def _demo(settings: Settings) -> dict[str, int]:
-    runtime = _runtime(settings)
-    try:
-        await runtime.check_database()
-        async with transaction(runtime.sessions) as session:
-            return await load_demo(session, SystemClock().now())
-    finally:
-        await runtime.close()
 
 
 @app.command()
 def demo() -> None:
     """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
-    settings = _settings()
-    try:
-        added = asyncio.run(_demo(settings))
-    except StartupError as exc:
-        _fail(str(exc))
+    added = run_unit(settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now()))
     typer.echo(
         f"Demo data ready ({added['operators']} operators and {added['services']} services added)."
     )
 
 
-async def _jobs(settings: Settings) -> list[dict[str, str]]:
-    runtime = _runtime(settings)
-    try:
-        await runtime.check_database()
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
-            return await describe_pending(ctx)
-    finally:
-        await runtime.close()
-
-
 @app.command()
 def jobs() -> None:
     """List the pending scheduled jobs: when (local time), what, which request, for whom."""
-    settings = _settings()
-    try:
-        rows = asyncio.run(_jobs(settings))
-    except StartupError as exc:
-        _fail(str(exc))
+    settings = settings_or_fail()
+    rows = run_unit(settings, describe_pending)
     if not rows:
         typer.echo("No pending jobs.")
         return
     typer.echo(f"{'when (' + settings.time_zone + ')':<22} {'what':<14} {'request':<18} for")
     for row in rows:
         typer.echo(f"{row['when']:<22} {row['what']:<14} {row['request']:<18} {row['for']}")
-
-
-async def _timeline(settings: Settings, request_id: int, lang: str) -> list[str]:
-    runtime = _runtime(settings)
-    try:
-        await runtime.check_database()
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
-            request = await get_request(ctx, request_id)
-            lines = [request_summary(ctx, request, lang)]
-            for entry in await request_timeline(ctx, request_id, lang):
-                lines.append(f"{format_moment(entry.at, lang, ctx.zone)}  {entry.text}")
-            return lines
-    finally:
-        await runtime.close()
 
 
 @app.command()
@@ -143,14 +95,22 @@ def request(
     ] = None,
 ) -> None:
     """Show one request and its timeline: every change, who made it, the requester's mark."""
-    settings = _settings()
+    settings = settings_or_fail()
     language = language_or_default(lang, settings.default_language)
-    try:
-        lines = asyncio.run(_timeline(settings, number, language))
-    except StartupError as exc:
-        _fail(str(exc))
-    except NotFound:
-        _fail(f"there is no request number {number}")
+
+    async def timeline(ctx: DomainContext) -> list[str] | None:
+        try:
+            found = await get_request(ctx, number)
+        except NotFound:
+            return None
+        lines = [request_summary(ctx, found, language)]
+        for entry in await request_timeline(ctx, number, language):
+            lines.append(f"{format_moment(entry.at, language, ctx.zone)}  {entry.text}")
+        return lines
+
+    lines = run_unit(settings, timeline)
+    if lines is None:
+        fail(f"there is no request number {number}")
     for line in lines:
         typer.echo(line)
 
@@ -195,9 +155,9 @@ def parse(
     ] = None,
 ) -> None:
     """Print what the bot understands of a request: category, when, urgency (one JSON object)."""
-    settings = _settings()
+    settings = settings_or_fail()
     if (text is None) == (batch is None):
-        _fail("give either a TEXT or --batch FILE")
+        fail("give either a TEXT or --batch FILE")
     try:
         if batch is not None:
             lines = batch.read_text(encoding="utf-8").splitlines()
@@ -206,13 +166,13 @@ def parse(
                     try:
                         typer.echo(_understood(settings, ParseLine.model_validate_json(raw)))
                     except ValidationError as exc:
-                        _fail(f"{batch}:{number}: {_invalid(exc)}")
+                        fail(f"{batch}:{number}: {_invalid(exc)}")
             return
         line = ParseLine.model_validate({"text": text, "now": now, "lang": lang})
     except ValidationError as exc:
-        _fail(_invalid(exc))
+        fail(_invalid(exc))
     except OSError as exc:
-        _fail(f"cannot read {batch}: {exc.strerror}")
+        fail(f"cannot read {batch}: {exc.strerror}")
     typer.echo(_understood(settings, line))
 
 
@@ -222,20 +182,20 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (HTTP_PORT).")] = None,
 ) -> None:
     """Start the service: web chat at /chat and every channel configured in .env."""
-    settings = _settings()
+    settings = settings_or_fail()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    runtime = _runtime(settings)
+    runtime = runtime_or_fail(settings)
     try:
         asyncio.run(runtime.check_database())
     except StartupError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     listen_host = host or settings.http_host
     listen_port = port or settings.http_port
     typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
     from bot.app import create_app  # the whole service, loaded only to serve it
 
     uvicorn.run(
-        create_app(_runtime(settings)),
+        create_app(runtime_or_fail(settings)),
         host=listen_host,
         port=listen_port,
         log_level=settings.log_level.lower(),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from concierge.context import DomainContext
+from concierge.coordinators import active_coordinators
 from concierge.i18n import format_due, t
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, Choice, IdentityKind, Reply, identity_kind
@@ -80,6 +81,19 @@ async def tell_operator(
     await tell_person(
         ctx, operator.person, operator.contact_channel, Reply(text=text), dedupe_key, request.id
     )
+
+
+async def tell_coordinators(
+    ctx: DomainContext, key: str, request: ServiceRequest, dedupe_prefix: str, **params: Any
+) -> None:
+    """Queue a catalogue text about one request to every active coordinator, in their language."""
+    for coordinator in await active_coordinators(ctx):
+        lang = language_of(ctx, coordinator.person)
+        text = t(lang, key, summary=request_summary(ctx, request, lang), **params)
+        await tell_person(
+            ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
+            f"{dedupe_prefix}:coordinator:{coordinator.id}", request.id,
+        )  # fmt: skip
 
 
 def offer_reply(ctx: DomainContext, request: ServiceRequest, language: str) -> Reply:

@@ -137,12 +137,12 @@ def covers(operator: Operator, due: datetime, calendar: ServiceCalendar, *, exac
 
 
 def covers_from_now(
-    operator: Operator, now: datetime, due: datetime, calendar: ServiceCalendar, *, exact: bool
+    operator: Operator, now: datetime, due: datetime, calendar: ServiceCalendar
 ) -> bool:
-    """Whether the shift the operator is in now is also the one `due` falls in."""
+    """Whether the shift the operator is in now is also the one an hour `due` falls in."""
     day = now.astimezone(calendar.zone).date()
     return any(
-        start <= now < end and start <= due and (due < end or not exact)
+        start <= now < end and start <= due < end
         for start, end in working_spans(operator, day, calendar)
     )
 
@@ -151,19 +151,9 @@ def next_opening(
     operators: list[Operator], after: datetime, calendar: ServiceCalendar
 ) -> datetime | None:
     """`after` if someone works then, else the next moment a shift starts; None if none soon."""
-    first_day = after.astimezone(calendar.zone).date()
-    for offset in range(OPENING_HORIZON_DAYS + 1):
-        day = first_day + timedelta(days=offset)
-        starts = []
-        for operator in operators:
-            for start, end in working_spans(operator, day, calendar):
-                if start <= after < end:
-                    return after
-                if start > after:
-                    starts.append(start)
-        if starts:
-            return min(starts)
-    return None
+    if any(on_rota(operator, after, calendar) for operator in operators):
+        return after
+    return next_shift_start(operators, after, calendar)
 
 
 def next_shift_start(

@@ -9,13 +9,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
-from concierge.coordinators import active_coordinators
 from concierge.database import Base, UTCDateTime
 from concierge.errors import AlreadyTaken, NotYours
-from concierge.i18n import t
 from concierge.lifecycle import SYSTEM, Actor, RequestStatus
-from concierge.messages import Reply
-from concierge.notifications import language_of, request_summary, tell_operator, tell_person
+from concierge.notifications import tell_coordinators, tell_operator
 from concierge.operators import Operator, active_operators, operators_on_duty
 from concierge.requests import ServiceRequest, get_request, transition
 from concierge.rota import covers, covers_from_now, working_spans
@@ -127,8 +124,7 @@ async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bo
     if not any(covers(op, due, calendar, exact=True) for op in skilled):
         return False
     return not any(
-        op.available(now, calendar) and covers_from_now(op, now, due, calendar, exact=True)
-        for op in skilled
+        op.available(now, calendar) and covers_from_now(op, now, due, calendar) for op in skilled
     )
 
 
@@ -149,23 +145,16 @@ async def handed_out_at(ctx: DomainContext, request: ServiceRequest) -> datetime
     return min(starts, default=None)
 
 
-async def choose_operator(ctx: DomainContext, request: ServiceRequest) -> Operator | None:
-    """The operator to offer the request to now, if any."""
-    if await waits_for_its_shift(ctx, request):
+async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | None:
+    """Offer a queued request to the best eligible operator; None when nobody can take it now
+    (when it waits for a later shift on purpose, or when nobody is left: coordinators hear)."""
+    if request.status != RequestStatus.QUEUED or await waits_for_its_shift(ctx, request):
         return None
     eligible = await eligible_operators(ctx, request)
-    return eligible[0] if eligible else None
-
-
-async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | None:
-    """Offer a queued request to the best eligible operator; None when nobody can take it now."""
-    if request.status != RequestStatus.QUEUED:
-        return None
-    operator = await choose_operator(ctx, request)
-    if operator is None:
+    if not eligible:
         await _tell_coordinators_nobody_is_left(ctx, request)
         return None
-    return await _offer(ctx, request, operator, SYSTEM)
+    return await _offer(ctx, request, eligible[0], SYSTEM)
 
 
 async def _offer(
@@ -212,18 +201,10 @@ async def reassign(ctx: DomainContext, request_id: int, operator: Operator, acto
 
 async def _tell_coordinators_nobody_is_left(ctx: DomainContext, request: ServiceRequest) -> None:
     """While the service is open, a request nobody can take is news for coordinators (once)."""
-    if await waits_for_its_shift(ctx, request):
-        return
     on_duty = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar)
     if not on_duty:
         return  # closed: the requester was told when it reopens
-    for coordinator in await active_coordinators(ctx):
-        lang = language_of(ctx, coordinator.person)
-        text = t(lang, "queue.nobody", summary=request_summary(ctx, request, lang))
-        await tell_person(
-            ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
-            f"nobody:{request.id}:coordinator:{coordinator.id}", request.id,
-        )  # fmt: skip
+    await tell_coordinators(ctx, "queue.nobody", request, f"nobody:{request.id}")
 
 
 async def _pending_offer(ctx: DomainContext, operator: Operator, request_id: int) -> Offer:

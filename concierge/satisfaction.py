@@ -9,13 +9,12 @@ from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
-from concierge.coordinators import active_coordinators
 from concierge.database import Base, UTCDateTime
 from concierge.errors import DomainError, NotYours
 from concierge.i18n import t
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Choice, Reply
-from concierge.notifications import language_of, request_summary, tell_person
+from concierge.notifications import language_of, request_summary, tell_coordinators, tell_person
 from concierge.requests import ServiceRequest, get_request
 from concierge.timers import Timer, TimerKind, set_timer
 
@@ -156,17 +155,7 @@ async def _alert_low_rating(
     # One message per answer: the key changes with each rating or comment stored.
     answered = survey.commented_at if comment else survey.answered_at
     stamp = answered.timestamp() if answered is not None else 0
-    for coordinator in await active_coordinators(ctx):
-        lang = language_of(ctx, coordinator.person)
-        text = t(
-            lang,
-            key,
-            summary=request_summary(ctx, request, lang),
-            rating=survey.rating,
-            who=request.requester.display_name,
-            comment=comment,
-        )
-        await tell_person(
-            ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
-            f"survey:{survey.id}:{key}:{stamp}:coordinator:{coordinator.id}", request.id,
-        )  # fmt: skip
+    await tell_coordinators(
+        ctx, key, request, f"survey:{survey.id}:{key}:{stamp}",
+        rating=survey.rating, who=request.requester.display_name, comment=comment,
+    )  # fmt: skip

@@ -10,13 +10,10 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
-from concierge.coordinators import active_coordinators
 from concierge.database import Base, UTCDateTime
 from concierge.errors import NotYours
-from concierge.i18n import t
 from concierge.lifecycle import Actor, RequestStatus
-from concierge.messages import Reply
-from concierge.notifications import language_of, request_summary, tell_person
+from concierge.notifications import tell_coordinators
 from concierge.operators import Operator
 from concierge.requests import ServiceRequest, get_request, transition
 
@@ -65,19 +62,10 @@ async def report_problem(
         )
     )  # fmt: skip
     await transition(ctx, request, RequestStatus.FAILED, Actor.operator(operator.id), "problem")
-    for coordinator in await active_coordinators(ctx):
-        lang = language_of(ctx, coordinator.person)
-        text = t(
-            lang,
-            "task.problem_reported",
-            summary=request_summary(ctx, request, lang),
-            operator=operator.person.display_name,
-            note=note.strip(),
-        )
-        await tell_person(
-            ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
-            f"problem:{request.id}:coordinator:{coordinator.id}", request.id,
-        )  # fmt: skip
+    await tell_coordinators(
+        ctx, "task.problem_reported", request, f"problem:{request.id}",
+        operator=operator.person.display_name, note=note.strip(),
+    )  # fmt: skip
     return request
 
 

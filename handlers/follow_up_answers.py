@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from concierge.messages import Choice, Reply
 from concierge.satisfaction import (
@@ -16,7 +16,7 @@ from concierge.satisfaction import (
     survey_of,
 )
 from concierge.understanding import understand
-from handlers.turn import Command, Outcome, State, Turn, command_of
+from handlers.turn import Command, Outcome, State, Turn, command_of, state_as
 
 
 class CommentState(BaseModel):
@@ -24,13 +24,6 @@ class CommentState(BaseModel):
 
     step: Literal["comment"]
     request_id: int
-
-
-def _comment_state(state: State) -> CommentState | None:
-    try:
-        return CommentState.model_validate(state)
-    except ValidationError:
-        return None
 
 
 def _a_new_request(turn: Turn) -> bool:
@@ -71,7 +64,7 @@ async def handle_follow_up(turn: Turn, state: State) -> Outcome | None:
     if rated is not None:
         return await _rated(turn, *rated)
 
-    commenting = _comment_state(state)
+    commenting = state_as(CommentState, state)
     if commenting is not None:
         command = command_of(text)
         if choice == "comment:skip" or command is Command.NO:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from concierge.catalogue import active_services, get_service
 from concierge.due_dates import PartOfDay, When
 from concierge.i18n import format_due
 from concierge.messages import Choice, Reply
 from concierge.understanding import Understanding
-from handlers.turn import State, Turn
+from handlers.turn import State, Turn, state_as
 
 Step = Literal["idle", "service", "when", "details", "confirm", "change"]
 DRAFT_STEPS = frozenset({"service", "when", "details", "confirm", "change"})
@@ -56,10 +56,7 @@ class IntakeState(BaseModel):
 
 def read_state(state: State) -> IntakeState:
     """The draft in a conversation's state; a fresh one when the state is not a draft."""
-    try:
-        return IntakeState.model_validate(state)
-    except ValidationError:
-        return IntakeState()
+    return state_as(IntakeState, state) or IntakeState()
 
 
 def from_understanding(reading: Understanding) -> IntakeState:

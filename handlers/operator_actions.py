@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from concierge.i18n import format_moment
 from concierge.lifecycle import RequestStatus
@@ -21,7 +21,7 @@ from concierge.requests import (
 )
 from concierge.routing import accept_offer, decline_offer, dispatch_queue, offer_queued_to
 from concierge.task_reports import add_proof, report_problem
-from handlers.turn import Command, Outcome, State, Turn, command_of
+from handlers.turn import Command, Outcome, State, Turn, command_of, state_as
 
 ACTIONS = ("accept", "decline", "start", "done", "problem")
 
@@ -111,13 +111,6 @@ class TaskNote(BaseModel):
     request_id: int
 
 
-def _task_note(state: State) -> TaskNote | None:
-    try:
-        return TaskNote.model_validate(state)
-    except ValidationError:
-        return None
-
-
 async def _note(turn: Turn, operator: Operator, asked: TaskNote) -> Outcome | None:
     """The note or photo the operator was asked for, if this turn is one."""
     text = (turn.inbound.text or "").strip()
@@ -142,7 +135,7 @@ def wants_operator(turn: Turn, state: State) -> bool:
     return (
         action in (*ACTIONS, "duty", "report")
         or choice == "tasks"
-        or _task_note(state) is not None
+        or state_as(TaskNote, state) is not None
         or command_of(turn.inbound.text)
         in (Command.TASKS, Command.ON_DUTY, Command.OFF_DUTY, Command.PAUSE, Command.RESUME)
     )
@@ -150,7 +143,7 @@ def wants_operator(turn: Turn, state: State) -> bool:
 
 async def handle_operator(turn: Turn, state: State, operator: Operator) -> Outcome:
     """One turn of an operator's conversation."""
-    asked = _task_note(state)
+    asked = state_as(TaskNote, state)
     if asked is not None:
         noted = await _note(turn, operator, asked)
         if noted is not None:

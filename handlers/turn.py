@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from concierge.context import DomainContext
 from concierge.i18n import language_or_default, t
@@ -147,3 +149,12 @@ class Turn:
 
 State = dict[str, Any]
 Outcome = tuple[State, list[Reply]]
+M = TypeVar("M", bound=BaseModel)
+
+
+def state_as(model: type[M], state: State) -> M | None:
+    """The conversation state read as one dialogue's model, or None when it is another's."""
+    try:
+        return model.model_validate(state)
+    except ValidationError:
+        return None

@@ -21,7 +21,7 @@ from concierge.settings import Settings
 from scheduling.domain_worker import DomainWorker
 from scheduling.leader import Leadership
 from scheduling.scheduler import VOLATILE, build_scheduler, job_store_engine
-from scheduling.timer_jobs import bind, plan_daily_timers, sync_timers
+from scheduling.timer_jobs import bind, periodic_round, sync_timers
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,11 @@ class SchedulingService:
         scheduler = build_scheduler(self._settings, job_engine)
         scheduler.start()
         scheduler.add_job(
-            sync_timers, "interval", args=[scheduler], id="sync-timers", jobstore=VOLATILE,
+            periodic_round, "interval", args=[scheduler], id="sync-timers", jobstore=VOLATILE,
             seconds=self._settings.scheduler_sync_seconds, replace_existing=True,
         )  # fmt: skip
         self._scheduler = scheduler
-        await plan_daily_timers()
-        await sync_timers(scheduler)
+        await periodic_round(scheduler)
         self.synced.set()
         log.info("this process now runs the scheduler")
 

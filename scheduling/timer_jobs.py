@@ -60,9 +60,17 @@ async def plan_daily_timers() -> None:
     await bound().unit(_plan_service_timers)
 
 
+async def periodic_round(scheduler: AsyncIOScheduler) -> None:
+    """Every few seconds: follow rota changes made elsewhere (the command line), then sync.
+
+    Planning reads the whole rota, so it runs here and not on every wake after a message.
+    """
+    await plan_daily_timers()
+    await sync_timers(scheduler)
+
+
 async def sync_timers(scheduler: AsyncIOScheduler) -> tuple[int, int]:
     """Make the persistent jobs match the pending timers; returns (added, removed)."""
-    await plan_daily_timers()  # the rota may have changed: keep the next shift start right
     pending = await bound().unit(pending_timers)
     timers = {f"{JOB_PREFIX}{t.id}": t for t in pending if t.id not in _running}
     jobs = {job.id: job.next_run_time for job in scheduler.get_jobs(jobstore=PERSISTENT)}

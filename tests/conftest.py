@@ -135,6 +135,13 @@ class Domain:
 
     runtime: Runtime
 
+    @property
+    def clock(self) -> ManualClock:
+        """The test's clock, to move time."""
+        clock = self.runtime.clock
+        assert isinstance(clock, ManualClock)
+        return clock
+
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[DomainContext]:
         async with transaction(self.runtime.sessions) as session:
@@ -155,6 +162,20 @@ async def demo_domain(runtime: Runtime) -> Domain:
     async with transaction(runtime.sessions) as session:
         await load_demo(session, runtime.clock.now())
     return Domain(runtime)
+
+
+async def _count_rows(database_url: str, query: object) -> int:
+    runtime = Runtime.create(make_settings(database_url))
+    try:
+        async with runtime.sessions() as session:
+            return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+    finally:
+        await runtime.close()
+
+
+def count_rows(database_url: str, query: object) -> int:
+    """One number from the database, read from outside the service under test."""
+    return asyncio.run(_count_rows(database_url, query))
 
 
 def _free_port() -> int:

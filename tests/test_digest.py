@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge.clock import ManualClock
 from concierge.coordinators import Coordinator
 from concierge.digest import plan_digest
 from concierge.messages import Channel, IdentityKind
@@ -24,12 +23,6 @@ from tests.transcript import Speaker
 
 MARIA, GIUSEPPE, PAOLA = "+393402000001", "+393402000002", "+393331000009"
 TUESDAY_8 = datetime(2026, 11, 24, 8, 0, tzinfo=ROME)
-
-
-def _clock(domain: Domain) -> ManualClock:
-    clock = domain.runtime.clock
-    assert isinstance(clock, ManualClock)
-    return clock
 
 
 async def _plan(domain: Domain, settings: Settings | None = None) -> Timer | None:
@@ -73,7 +66,7 @@ async def test_the_digest_tells_yesterday_and_what_is_open(demo_domain: Domain) 
     await paola.inbox()  # the overdue alert is another story
 
     assert not await _fire(demo_domain, timer), "sent before its time"
-    _clock(demo_domain).set(TUESDAY_8)
+    demo_domain.clock.set(TUESDAY_8)
     assert await _fire(demo_domain, timer)
     assert await paola.inbox() == [
         "Riepilogo di lunedì 23 novembre\n"
@@ -96,7 +89,7 @@ async def test_a_quiet_day_in_english(demo_domain: Domain) -> None:
         coordinator.person.language = "en"
     timer = await _plan(demo_domain)
     assert timer is not None
-    _clock(demo_domain).set(TUESDAY_8)
+    demo_domain.clock.set(TUESDAY_8)
     assert await _fire(demo_domain, timer)
     assert await Speaker(demo_domain, PAOLA).inbox() == [
         "Digest for Monday 23 November\n"
@@ -110,7 +103,7 @@ async def test_a_digest_missed_while_down_is_sent_once_on_start(demo_domain: Dom
     missed = await _plan(demo_domain)
     assert missed is not None
     # The service was down from Monday until Wednesday noon: the start-up keeps the missed digest.
-    _clock(demo_domain).set(datetime(2026, 11, 25, 12, 0, tzinfo=ROME))
+    demo_domain.clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=ROME))
     again = await _plan(demo_domain)
     assert again is not None and again.id == missed.id
     assert await _fire(demo_domain, missed)

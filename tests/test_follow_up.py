@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge.clock import ManualClock
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, IdentityKind
 from concierge.operators import Operator
@@ -24,12 +23,6 @@ from tests.transcript import Speaker
 MARIA, EMMA, PAOLA = "+393402000001", "+393402000004", "+393331000009"
 
 
-def _clock(domain: Domain) -> ManualClock:
-    clock = domain.runtime.clock
-    assert isinstance(clock, ManualClock)
-    return clock
-
-
 async def _done_request(
     domain: Domain, phone: str, details: str = "", finished_at: datetime | None = None
 ) -> int:
@@ -44,7 +37,7 @@ async def _done_request(
         await accept_offer(ctx, giulia, request.id)
         await start_request(ctx, giulia, request.id)
         if finished_at is not None:
-            _clock(domain).set(finished_at)
+            domain.clock.set(finished_at)
         await finish_request(ctx, giulia, request.id)
         return request.id
 
@@ -58,7 +51,7 @@ async def _timer(domain: Domain, kind: TimerKind) -> Timer:
 
 async def _fire_when_due(domain: Domain, kind: TimerKind) -> Timer:
     timer = await _timer(domain, kind)
-    _clock(domain).set(timer.due_at)
+    domain.clock.set(timer.due_at)
     async with domain.unit() as ctx:
         assert await fire_timer(ctx, timer.id)
     return timer

@@ -8,19 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from concierge.clock import ManualClock
 from concierge.requests import ServiceRequest
 from tests.conftest import ROME, Domain
 from tests.transcript import Speaker
 
 MARIA, EMMA, GIULIA = "+393402000001", "+393402000004", "+393331000001"
 NEWCOMER = "+393479998877"
-
-
-def _clock(domain: Domain) -> ManualClock:
-    clock = domain.runtime.clock
-    assert isinstance(clock, ManualClock)
-    return clock
 
 
 async def _requests(domain: Domain) -> list[ServiceRequest]:
@@ -155,7 +148,7 @@ async def test_a_restart_in_the_middle_loses_nothing(demo_domain: Domain) -> Non
 async def test_a_stale_half_dialogue_expires_politely(demo_domain: Domain) -> None:
     maria = Speaker(demo_domain, MARIA)
     await maria.say("pacco domani")
-    _clock(demo_domain).advance(timedelta(minutes=61))
+    demo_domain.clock.advance(timedelta(minutes=61))
     assert await maria.say("sì") == [
         "La richiesta che avevi iniziato è rimasta a metà troppo a lungo, quindi non l'ho "
         "inviata. Nessun problema: ricominciamo.",
@@ -165,7 +158,7 @@ async def test_a_stale_half_dialogue_expires_politely(demo_domain: Domain) -> No
     assert await _requests(demo_domain) == []
     # Within the time, a draft waits.
     await maria.say("pacco domani")
-    _clock(demo_domain).advance(timedelta(minutes=59))
+    demo_domain.clock.advance(timedelta(minutes=59))
     assert (await maria.say("sì"))[0].startswith("Richiesta registrata: n. 1")
     assert len(await _requests(demo_domain)) == 1
 
@@ -186,7 +179,7 @@ async def test_a_request_for_tomorrow_is_handed_out_in_tomorrows_shift(demo_doma
 
 
 async def test_too_late_today_asks_again_and_typed_answers_count(demo_domain: Domain) -> None:
-    _clock(demo_domain).advance(timedelta(hours=9))  # Monday 19:00
+    demo_domain.clock.advance(timedelta(hours=9))  # Monday 19:00
     maria = Speaker(demo_domain, MARIA)
     await maria.say("menu")
     await maria.tap("Spesa")

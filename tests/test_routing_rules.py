@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from concierge.clock import ManualClock
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, IdentityKind, Inbound
 from concierge.opening_hours import plan_shift_start
@@ -28,12 +27,6 @@ from tests.transcript import Speaker
 
 MARIA, GIUSEPPE, PAOLA = "+393402000001", "+393402000002", "+393331000009"
 GIULIA, MARCO, SARA = "+393331000001", "+393331000002", "+393331000003"
-
-
-def _clock(domain: Domain) -> ManualClock:
-    clock = domain.runtime.clock
-    assert isinstance(clock, ManualClock)
-    return clock
 
 
 async def _operators(domain: Domain) -> dict[str, Operator]:
@@ -72,7 +65,7 @@ async def _holder(domain: Domain, request_id: int) -> tuple[RequestStatus, str |
 async def _fire_next(domain: Domain, kind: TimerKind) -> None:
     async with domain.unit() as ctx:
         timer = next(t for t in await pending_timers(ctx) if t.kind == kind)
-    _clock(domain).set(max(timer.due_at, _clock(domain).now()))
+    domain.clock.set(max(timer.due_at, domain.clock.now()))
     async with domain.unit() as ctx:
         assert await fire_timer(ctx, timer.id)
 
@@ -177,7 +170,7 @@ async def test_urgent_timeout_is_shorter(demo_domain: Domain) -> None:
 
 async def test_at_shift_start_the_queue_goes_out_urgent_first(demo_domain: Domain) -> None:
     sunday = datetime(2026, 11, 22, 11, 0, tzinfo=ROME)
-    _clock(demo_domain).set(sunday)
+    demo_domain.clock.set(sunday)
     await _change(demo_domain, "Giulia", capacity=1)
     await _change(demo_domain, "Marco", active=False)
     await _change(demo_domain, "Sara", active=False)
@@ -204,7 +197,7 @@ async def test_a_request_for_thursday_waits_for_thursdays_shift(demo_domain: Dom
         await plan_shift_start(ctx)
     for _ in range(3):  # Tuesday's and Wednesday's shifts start: it still waits
         await _fire_next(demo_domain, TimerKind.SHIFT_START)
-    assert _clock(demo_domain).now() == datetime(2026, 11, 26, 8, 0, tzinfo=ROME)
+    assert demo_domain.clock.now() == datetime(2026, 11, 26, 8, 0, tzinfo=ROME)
     assert (await _holder(demo_domain, request_id))[0] == RequestStatus.OFFERED
 
 

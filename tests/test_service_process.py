@@ -18,10 +18,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
 from concierge.requests import RequestEvent
 from concierge.timers import Timer, TimerKind, TimerStatus
-from tests.conftest import _free_port, make_settings, truncate_postgres
+from tests.conftest import _free_port, count_rows, truncate_postgres
 from tests.webchat_client import ChatPerson
 
 MARIA, GIULIA, MARCO = "+393402000001", "+393331000001", "+393331000002"
@@ -114,29 +113,15 @@ def services(tmp_path: Path) -> Iterator[Callable[[str, str], ServiceProcess]]:
         service.stop(signal.SIGKILL)
 
 
-async def _count_async(database_url: str, query: object) -> int:
-    runtime = Runtime.create(make_settings(database_url))
-    try:
-        async with runtime.sessions() as session:
-            return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
-    finally:
-        await runtime.close()
-
-
-def count(database_url: str, query: object) -> int:
-    """One number from the database, read from outside the service processes."""
-    return asyncio.run(_count_async(database_url, query))
-
-
 def timed_out_offers(database_url: str) -> int:
-    return count(
+    return count_rows(
         database_url,
         select(func.count(RequestEvent.id)).where(RequestEvent.reason == "offer timed out"),
     )
 
 
 def offer_timers(database_url: str, status: TimerStatus) -> int:
-    return count(
+    return count_rows(
         database_url,
         select(func.count(Timer.id)).where(
             Timer.kind == TimerKind.OFFER_TIMEOUT, Timer.status == status

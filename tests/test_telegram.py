@@ -21,7 +21,7 @@ from concierge.messages import Channel, IdentityKind
 from concierge.operators import Operator
 from concierge.outbox import OutboxMessage, OutboxStatus
 from concierge.people import ChannelIdentity
-from tests.conftest import LiveServer, make_settings, serving
+from tests.conftest import LiveServer, count_rows, make_settings, serving
 from tests.fake_telegram import FakeTelegram, serve
 from tests.test_cli import concierge
 
@@ -53,34 +53,29 @@ async def _giulia_on_telegram(url: str, clock: ManualClock) -> None:
     await runtime.close()
 
 
-async def _count(url: str, query: object) -> int:
-    runtime = Runtime.create(make_settings(url))
-    async with runtime.sessions() as session:
-        value = int(await session.scalar(query) or 0)  # type: ignore[call-overload]
-    await runtime.close()
-    return value
-
-
-def count(url: str, query: object) -> int:
-    return asyncio.run(_count(url, query))
-
-
 @pytest.fixture(params=["aiogram", "ptb"])
 def library(request: pytest.FixtureRequest) -> str:
     """Every scenario runs on both libraries."""
     return str(request.param)
 
 
+def _service(
+    fake: FakeTelegram, url: str, clock: ManualClock, library: str, **settings: str
+) -> Iterator[tuple[LiveServer, str]]:
+    """The service on Telegram (Giulia too) through `library`, against the fake Bot API."""
+    asyncio.run(_giulia_on_telegram(url, clock))
+    with serving(
+        url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
+        TELEGRAM_LIBRARY=library, **settings,
+    ) as server:  # fmt: skip
+        yield server, url
+
+
 @pytest.fixture
 def polling(
     fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
 ) -> Iterator[tuple[LiveServer, str]]:
-    asyncio.run(_giulia_on_telegram(sqlite_url, clock))
-    with serving(
-        sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
-        TELEGRAM_LIBRARY=library,
-    ) as server:  # fmt: skip
-        yield server, sqlite_url
+    yield from _service(fake, sqlite_url, clock, library)
 
 
 def _a_parcel_taken_on(fake: FakeTelegram) -> None:
@@ -120,7 +115,7 @@ def test_an_operator_links_telegram_by_sharing_their_number(
     fake.user_shares_contact(marco_chat, "+39 333 100 0002")
     fake.wait_for(marco_chat, "Grazie Marco, ti ho riconosciuto")
     on_telegram = select(func.count(Operator.id)).where(Operator.contact_channel == "telegram")
-    assert count(url, on_telegram) == 2  # Giulia (set up so) and now Marco
+    assert count_rows(url, on_telegram) == 2  # Giulia (set up so) and now Marco
     fake.user_writes(RESIDENT, "/start ref-volantino")  # a deep link is still a start
     fake.wait_for(RESIDENT, "Di cosa hai bisogno?")
 
@@ -140,7 +135,7 @@ def test_a_429_burst_and_an_outage_lose_nothing_and_duplicate_nothing(
     assert fake.texts_to(RESIDENT)[0].startswith("Sono il maggiordomo di quartiere")
     assert fake.send_attempts == 6
     sent = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.SENT)
-    assert count(url, sent) == 1
+    assert count_rows(url, sent) == 1
 
 
 def test_polling_rides_out_an_outage(fake: FakeTelegram, polling: tuple[LiveServer, str]) -> None:
@@ -150,7 +145,7 @@ def test_polling_rides_out_an_outage(fake: FakeTelegram, polling: tuple[LiveServ
     fake.wait_for(RESIDENT, "Sono il maggiordomo di quartiere", timeout=20)
     fake.wait_for_nothing(0.5)
     assert len(fake.texts_to(RESIDENT)) == 1
-    assert count(url, select(func.count(InboundRecord.id))) == 1
+    assert count_rows(url, select(func.count(InboundRecord.id))) == 1
 
 
 def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
@@ -161,10 +156,10 @@ def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
     fake.user_writes(RESIDENT, "aiuto")
     dead = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.DEAD)
     for _ in range(100):
-        if count(url, dead) == 1:
+        if count_rows(url, dead) == 1:
             break
         fake.wait_for_nothing(0.05)
-    assert count(url, dead) == 1
+    assert count_rows(url, dead) == 1
     assert fake.send_attempts == 1, "a blocked chat is not retried"
 
 
@@ -172,12 +167,9 @@ def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
 def webhook(
     fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
 ) -> Iterator[tuple[LiveServer, str]]:
-    asyncio.run(_giulia_on_telegram(sqlite_url, clock))
-    with serving(
-        sqlite_url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
-        TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_LIBRARY=library,
-    ) as server:  # fmt: skip
-        yield server, sqlite_url
+    yield from _service(
+        fake, sqlite_url, clock, library, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET
+    )
 
 
 def test_webhook_checks_its_secret_and_counts_an_update_once(
@@ -188,7 +180,7 @@ def test_webhook_checks_its_secret_and_counts_an_update_once(
     with httpx.Client(base_url=server.base_url, timeout=10) as http:
         for wrong in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}):
             assert http.post("/telegram/webhook", json=update, headers=wrong).status_code == 403
-        assert count(url, select(func.count(InboundRecord.id))) == 0, "nothing stored"
+        assert count_rows(url, select(func.count(InboundRecord.id))) == 0, "nothing stored"
         right = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         for _ in range(2):  # Telegram may deliver the same update twice
             assert http.post("/telegram/webhook", json=update, headers=right).status_code == 200

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge.clock import ManualClock
 from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, IdentityKind
 from concierge.operators import Operator
@@ -20,12 +19,6 @@ from tests.conftest import ROME, Domain
 
 MARIA, GIULIA, PAOLA = "+393402000001", "+393331000001", "+393331000009"
 AFTERNOON = datetime(2026, 11, 23, 15, 0, tzinfo=ROME)
-
-
-def _clock(domain: Domain) -> ManualClock:
-    clock = domain.runtime.clock
-    assert isinstance(clock, ManualClock)
-    return clock
 
 
 async def _request(domain: Domain, service: str, due_at: datetime | None = None) -> int:
@@ -72,10 +65,10 @@ async def _accept_as_giulia(domain: Domain, request_id: int) -> None:
 async def test_an_unanswered_offer_passes_to_the_next_operator(demo_domain: Domain) -> None:
     request_id = await _request(demo_domain, "home_repair")
     timeout = (await _pending(demo_domain))[TimerKind.OFFER_TIMEOUT]
-    assert timeout.due_at == _clock(demo_domain).now() + timedelta(minutes=2)
+    assert timeout.due_at == demo_domain.clock.now() + timedelta(minutes=2)
     assert not await _fire(demo_domain, timeout), "fired before its time"
 
-    _clock(demo_domain).advance(timedelta(minutes=2))
+    demo_domain.clock.advance(timedelta(minutes=2))
     assert await _fire(demo_domain, timeout)
     assert not await _fire(demo_domain, timeout), "fired twice"
     assert await _status(demo_domain, request_id) == (RequestStatus.OFFERED, "Marco")
@@ -89,7 +82,7 @@ async def test_accepting_calls_off_the_offer_timeout(demo_domain: Domain) -> Non
     request_id = await _request(demo_domain, "parcel")
     timeout = (await _pending(demo_domain))[TimerKind.OFFER_TIMEOUT]
     await _accept_as_giulia(demo_domain, request_id)
-    _clock(demo_domain).advance(timedelta(minutes=5))
+    demo_domain.clock.advance(timedelta(minutes=5))
     assert not await _fire(demo_domain, timeout)
     assert await _status(demo_domain, request_id) == (RequestStatus.ACCEPTED, "Giulia")
 
@@ -101,13 +94,13 @@ async def test_reminder_before_due_time_and_overdue_alert(demo_domain: Domain) -
     assert timers[TimerKind.REMINDER].due_at == AFTERNOON - timedelta(minutes=30)
     assert timers[TimerKind.OVERDUE].due_at == AFTERNOON
 
-    _clock(demo_domain).set(AFTERNOON - timedelta(minutes=30))
+    demo_domain.clock.set(AFTERNOON - timedelta(minutes=30))
     assert await _fire(demo_domain, timers[TimerKind.REMINDER])
     reminders = [t for t in await _texts_to(demo_domain, GIULIA) if t.startswith("Promemoria")]
     assert reminders == [
         "Promemoria, è quasi ora: n. 1 · Ritiro pacchi · lunedì 23 novembre, 15:00."
     ]
-    _clock(demo_domain).set(AFTERNOON + timedelta(seconds=1))
+    demo_domain.clock.set(AFTERNOON + timedelta(seconds=1))
     assert await _fire(demo_domain, timers[TimerKind.OVERDUE])
     assert await _texts_to(demo_domain, PAOLA) == [
         "In ritardo: n. 1 · Ritiro pacchi · lunedì 23 novembre, 15:00 è oltre la scadenza "
@@ -124,7 +117,7 @@ async def test_a_cancelled_request_gets_no_reminder(demo_domain: Domain) -> None
         assert maria is not None
         await cancel_request(ctx, maria, request_id)
     assert await _pending(demo_domain) == {}
-    _clock(demo_domain).set(AFTERNOON + timedelta(hours=1))
+    demo_domain.clock.set(AFTERNOON + timedelta(hours=1))
     for timer in timers.values():
         assert not await _fire(demo_domain, timer)
     async with demo_domain.unit() as ctx:
