@@ -1,5 +1,5 @@
-"""The ASGI app: web chat, the outbox sender and the scheduler; webhooks and the coordinators'
-dashboard mount here later."""
+"""The ASGI app: web chat, the outbox sender and the scheduler, and the Telegram and Twilio
+channels whose credentials are set; the coordinators' dashboard mounts here later."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from scheduling.service import SchedulingService
 
 if TYPE_CHECKING:
     from bot.telegram_channel import TelegramChannel
+    from bot.twilio_rest import TwilioConnection
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -47,6 +48,16 @@ def create_app(runtime: Runtime) -> FastAPI:
 
         telegram = TelegramChannel(runtime.settings, runtime.clock, on_inbound)
         senders[Channel.TELEGRAM] = telegram
+    twilio: TwilioConnection | None = None
+    if runtime.settings.twilio_enabled:
+        from bot.twilio_messaging import TwilioMessaging
+        from bot.twilio_rest import TwilioConnection
+
+        twilio = TwilioConnection(runtime.settings)
+        if runtime.settings.twilio_phone_number:
+            senders[Channel.SMS] = TwilioMessaging(runtime, twilio, Channel.SMS)
+        if runtime.settings.twilio_whatsapp_number:
+            senders[Channel.WHATSAPP] = TwilioMessaging(runtime, twilio, Channel.WHATSAPP)
     sender = OutboxSender(runtime, senders)
 
     @asynccontextmanager
@@ -64,6 +75,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         finally:
             if telegram is not None:
                 await telegram.close()
+            if twilio is not None:
+                await twilio.close()
             await scheduling.stop()
             await sender.stop()
             await runtime.close()
@@ -83,6 +96,13 @@ def create_app(runtime: Runtime) -> FastAPI:
         from bot.telegram_webhook import telegram_webhook_router
 
         app.include_router(telegram_webhook_router(runtime.settings, telegram))
+
+    if twilio is not None:
+        from bot.twilio_messaging import messaging_router
+        from bot.twilio_voice import voice_router
+
+        app.include_router(messaging_router(runtime, on_inbound))
+        app.include_router(voice_router(runtime, after_commit))
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:

@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 
 
 class ChannelSender(Protocol):
-    """The output half of a channel adapter: deliver one message or raise."""
+    """The output half of a channel adapter: deliver one message or raise; the provider's id
+    for it, when the provider reports on it later."""
 
-    async def send(self, message: OutboundMessage) -> None: ...
+    async def send(self, message: OutboundMessage) -> str | None: ...
 
 
 class OutboxSender:
@@ -43,7 +44,7 @@ class OutboxSender:
             claimed = await claim_due(session, runtime.clock.now(), channels=list(self._senders))
         for message in claimed:
             try:
-                await self._senders[message.channel].send(message)
+                provider_id = await self._senders[message.channel].send(message)
             except Exception as exc:  # a channel failure must not stop the other deliveries
                 log.warning("delivery of outbox row %s failed: %s", message.id, exc)
                 retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
@@ -59,7 +60,7 @@ class OutboxSender:
                     )
             else:
                 async with transaction(runtime.sessions) as session:
-                    await mark_sent(session, message.id, runtime.clock.now())
+                    await mark_sent(session, message.id, runtime.clock.now(), provider_id)
         return len(claimed)
 
     async def _run(self) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 
 from bot.telegram_clients import telegram_client
-from bot.telegram_updates import inbound_from_update, read_update
+from bot.telegram_updates import MEDIA_PREFIX, TgCallback, inbound_from_update, read_update
 from concierge.clock import Clock
 from concierge.messages import Inbound, OutboundMessage
 from concierge.settings import Settings
@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096  # characters in one Telegram message
 OVERALL_PER_SECOND = 30
 POLL_TIMEOUT_SECONDS = 25
-RETRY_BASE_SECONDS = 1.0  # the first wait after a failed poll; it doubles, up to a minute
+RETRY_BASE_SECONDS = 1.0  # the first wait after a failed poll; it doubles, up to the most
+# Polling is cheap, so after an outage the bot looks again soon: people are waiting.
+RETRY_MOST_SECONDS = 10.0
 MAX_UPDATE_ATTEMPTS = 5
 
 
@@ -58,12 +60,24 @@ class TelegramChannel:
         self._per_chat: dict[str, AsyncLimiter] = {}
         self._polling: asyncio.Task[None] | None = None
         self._failed: dict[int, int] = {}
+        self._staff_groups = frozenset(
+            group
+            for group in (settings.telegram_operators_group, settings.telegram_coordinators_group)
+            if group is not None
+        )
 
     async def send(self, message: OutboundMessage) -> None:
         """Deliver one outbox row (split when long; the buttons go with the last piece)."""
         pieces = split_text(message.text)
         chat = self._per_chat.setdefault(message.address, AsyncLimiter(1, 1))
         buttons = [(choice.label, choice.payload) for choice in message.choices]
+        # A retry after a failure part-way sends the whole row again: at least once, by design.
+        for media in message.media:
+            if media.startswith(MEDIA_PREFIX):  # other channels' files are only counted
+                async with self._overall, chat:
+                    await self.client.send_photo(
+                        int(message.address), media.removeprefix(MEDIA_PREFIX)
+                    )
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             async with self._overall, chat:
@@ -73,12 +87,25 @@ class TelegramChannel:
         """One update from Telegram (its JSON), by webhook or polling."""
         update = read_update(raw)
         if update.callback_query is not None:
-            # Answered at once, so the person's app stops showing a spinner on the button.
-            with contextlib.suppress(Exception):
-                await self.client.answer_callback(update.callback_query.id)
-        inbound = inbound_from_update(update, self._clock.now())
+            await self._acknowledge(update.callback_query)
+        inbound = inbound_from_update(update, self._clock.now(), self._staff_groups)
         if inbound is not None:
             await self._on_inbound(inbound)
+
+    async def _acknowledge(self, callback: TgCallback) -> None:
+        """Answer a button press at once, so the app stops its spinner, and write the choice
+        under the question in place of the buttons, so a spent choice cannot be pressed again.
+        Both are courtesies: if Telegram refuses them, the choice is still handled."""
+        with contextlib.suppress(Exception):
+            await self.client.answer_callback(callback.id)
+        message = callback.message
+        label = message.label_of(callback.data or "") if message is not None else None
+        if message is None or label is None or not message.text:
+            return
+        text = f"{message.text}\n\n» {label}"
+        if len(text) <= MESSAGE_LIMIT:
+            with contextlib.suppress(Exception):
+                await self.client.edit_message(message.chat.id, message.message_id, text)
 
     async def _poll(self) -> None:
         offset: int | None = None
@@ -97,7 +124,9 @@ class TelegramChannel:
             except Exception as exc:  # an outage: wait longer each time, never give up
                 failures += 1
                 log.warning("Telegram polling failed (%s); retrying", exc)
-                await asyncio.sleep(min(RETRY_BASE_SECONDS * 2 ** (failures - 1), 60))
+                await asyncio.sleep(
+                    min(RETRY_BASE_SECONDS * 2 ** (failures - 1), RETRY_MOST_SECONDS)
+                )
 
     async def _handle_or_give_up(self, raw: dict[str, Any]) -> None:
         """Handle an update; if it keeps failing (the database is down), the error goes up and

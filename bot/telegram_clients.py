@@ -27,6 +27,8 @@ class TelegramClient(Protocol):
     """What the channel needs from a Telegram library."""
 
     async def send_message(self, chat_id: int, text: str, buttons: Buttons) -> None: ...
+    async def send_photo(self, chat_id: int, file_id: str) -> None: ...
+    async def edit_message(self, chat_id: int, message_id: int, text: str) -> None: ...
     async def answer_callback(self, callback_id: str) -> None: ...
     async def get_updates(self, offset: int | None, wait_seconds: int) -> list[dict[str, Any]]: ...
     async def delete_webhook(self) -> None: ...
@@ -41,6 +43,7 @@ class AiogramClient:
         assert settings.telegram_bot_token is not None
         api = TelegramAPIServer.from_base(settings.telegram_api_base)
         self.bot = Bot(settings.telegram_bot_token, session=AiohttpSession(api=api))
+        self._timeout = int(settings.telegram_request_timeout_seconds)
 
     async def send_message(self, chat_id: int, text: str, buttons: Buttons) -> None:
 
@@ -54,11 +57,26 @@ class AiogramClient:
             else None
         )
         try:
-            await self.bot.send_message(chat_id, text, reply_markup=markup)
+            await self.bot.send_message(
+                chat_id, text, reply_markup=markup, request_timeout=self._timeout
+            )
         except TelegramRetryAfter as exc:
             raise RetryAfter(exc.retry_after, "Telegram asked to slow down") from exc
         except TelegramForbiddenError as exc:
             raise Undeliverable(f"chat {chat_id}: {exc.message}") from exc
+
+    async def send_photo(self, chat_id: int, file_id: str) -> None:
+        try:
+            await self.bot.send_photo(chat_id, file_id, request_timeout=self._timeout)
+        except TelegramRetryAfter as exc:
+            raise RetryAfter(exc.retry_after, "Telegram asked to slow down") from exc
+        except TelegramForbiddenError as exc:
+            raise Undeliverable(f"chat {chat_id}: {exc.message}") from exc
+
+    async def edit_message(self, chat_id: int, message_id: int, text: str) -> None:
+        await self.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, request_timeout=self._timeout
+        )
 
     async def answer_callback(self, callback_id: str) -> None:
         await self.bot.answer_callback_query(callback_id)
@@ -85,6 +103,7 @@ class PtbClient:
         base = settings.telegram_api_base.rstrip("/")
         self.bot = telegram.Bot(settings.telegram_bot_token, base_url=f"{base}/bot")
         self._ready = False
+        self._timeout = settings.telegram_request_timeout_seconds
 
     async def _bot(self) -> Any:
         if not self._ready:
@@ -103,15 +122,25 @@ class PtbClient:
         )
         bot = await self._bot()
         try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
+            await bot.send_message(chat_id, text, reply_markup=markup, read_timeout=self._timeout)
         except telegram.error.RetryAfter as exc:
-            with warnings.catch_warnings():  # PTB 22 warns while moving to timedelta
-                warnings.simplefilter("ignore")
-                wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            raise RetryAfter(seconds, "Telegram asked to slow down") from exc
+            raise RetryAfter(_retry_seconds(exc), "Telegram asked to slow down") from exc
         except telegram.error.Forbidden as exc:
             raise Undeliverable(f"chat {chat_id}: {exc.message}") from exc
+
+    async def send_photo(self, chat_id: int, file_id: str) -> None:
+        bot = await self._bot()
+        try:
+            await bot.send_photo(chat_id, file_id, read_timeout=self._timeout)
+        except telegram.error.RetryAfter as exc:
+            raise RetryAfter(_retry_seconds(exc), "Telegram asked to slow down") from exc
+        except telegram.error.Forbidden as exc:
+            raise Undeliverable(f"chat {chat_id}: {exc.message}") from exc
+
+    async def edit_message(self, chat_id: int, message_id: int, text: str) -> None:
+        await (await self._bot()).edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, read_timeout=self._timeout
+        )
 
     async def answer_callback(self, callback_id: str) -> None:
         await (await self._bot()).answer_callback_query(callback_id)
@@ -132,6 +161,13 @@ class PtbClient:
     async def close(self) -> None:
         if self._ready:
             await self.bot.shutdown()
+
+
+def _retry_seconds(exc: telegram.error.RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns while moving to timedelta
+        warnings.simplefilter("ignore")
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def telegram_client(settings: Settings) -> TelegramClient:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +74,16 @@ async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int
         )
     )
     await session.flush()
+
+
+async def last_received_at(session: AsyncSession, channel: str, person_id: int) -> datetime | None:
+    """When a person last wrote on a channel, if ever."""
+    latest: datetime | None = await session.scalar(
+        select(func.max(InboundRecord.received_at)).where(
+            InboundRecord.channel == channel, InboundRecord.person_id == person_id
+        )
+    )
+    return latest
 
 
 async def load_conversation(

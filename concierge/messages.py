@@ -54,6 +54,10 @@ class Inbound(BaseModel):
     location: Location | None = None
     # A phone number the sender shared as their own (Telegram's "share contact").
     shared_phone: str | None = Field(default=None, max_length=40)
+    # The person changed a message already sent (Telegram's edits): it is not read again.
+    edited: bool = False
+    # Written in a staff group the service is configured to read, not in a private chat.
+    from_staff_group: bool = False
     received_at: AwareDatetime
 
 
@@ -66,6 +70,16 @@ class Choice(BaseModel):
     payload: str = Field(min_length=1, max_length=64)
 
 
+class MessageTemplate(BaseModel):
+    """A pre-approved message by name, for channels that accept only those at times (WhatsApp
+    outside its 24-hour window); the variables fill its numbered placeholders."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=60)
+    variables: dict[str, str] = {}
+
+
 class Reply(BaseModel):
     """A text with optional choices; each channel renders the choices natively."""
 
@@ -73,6 +87,10 @@ class Reply(BaseModel):
 
     text: str = Field(min_length=1)
     choices: tuple[Choice, ...] = ()
+    # Attachments as "<channel>:<provider reference>"; a channel shows those it can, the text
+    # says how many there are for the others.
+    media: tuple[str, ...] = ()
+    template: MessageTemplate | None = None
 
 
 class OutboundMessage(BaseModel):
@@ -85,5 +103,9 @@ class OutboundMessage(BaseModel):
     address: str
     text: str
     choices: tuple[Choice, ...] = ()
+    media: tuple[str, ...] = ()
+    template: MessageTemplate | None = None
+    language: str | None = None  # the language the text is in, for what a channel adds to it
+    person_id: int | None = None
     dedupe_key: str
     created_at: datetime

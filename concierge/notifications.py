@@ -57,6 +57,8 @@ async def tell_person(
     request_id: int | None = None,
 ) -> None:
     """Queue a message to a person on a channel, if we know their address there."""
+    if channel == Channel.VOICE:  # a call cannot be made to say a line later: SMS it
+        channel = Channel.SMS
     address = person.address_for(identity_kind(channel))
     if address is None:
         return
@@ -69,6 +71,7 @@ async def tell_person(
         now=ctx.now(),
         person_id=person.id,
         request_id=request_id,
+        language=language_of(ctx, person),
     )
 
 
@@ -94,6 +97,19 @@ async def tell_coordinators(
             ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
             f"{dedupe_prefix}:coordinator:{coordinator.id}", request.id,
         )  # fmt: skip
+    group = ctx.settings.telegram_coordinators_group
+    if group is not None:
+        lang = ctx.default_language
+        text = t(lang, key, summary=request_summary(ctx, request, lang), **params)
+        await tell_group(ctx, group, Reply(text=text), f"{dedupe_prefix}:coordinators-group")
+
+
+async def tell_group(ctx: DomainContext, chat_id: int, reply: Reply, dedupe_key: str) -> None:
+    """Queue a message to a staff group on Telegram, in the service's language."""
+    await enqueue(
+        ctx.session, channel=Channel.TELEGRAM, address=str(chat_id), reply=reply,
+        dedupe_key=dedupe_key, now=ctx.now(),
+    )  # fmt: skip
 
 
 def offer_reply(ctx: DomainContext, request: ServiceRequest, language: str) -> Reply:
@@ -110,8 +126,12 @@ def offer_reply(ctx: DomainContext, request: ServiceRequest, language: str) -> R
             if part
         )
     )
+    summary = request_summary(ctx, request, language)
+    if request.attachments:  # the photos go with the offer where the channel can show them
+        summary += t(language, "intake.photos", count=len(request.attachments))
     return Reply(
-        text=t(language, "offer.new", summary=request_summary(ctx, request, language), who=who),
+        text=t(language, "offer.new", summary=summary, who=who),
+        media=tuple(request.attachments),
         choices=(
             Choice(label=t(language, "choice.accept"), payload=f"accept:{request.id}"),
             Choice(label=t(language, "choice.decline"), payload=f"decline:{request.id}"),

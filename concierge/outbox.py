@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from concierge.database import Base, UTCDateTime
-from concierge.messages import Channel, Choice, OutboundMessage, Reply
+from concierge.messages import Channel, Choice, MessageTemplate, OutboundMessage, Reply
 
 
 class OutboxStatus(StrEnum):
@@ -36,6 +37,12 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    media: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    template: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # The provider's id for the sent message (Twilio's MessageSid) and what it later reported.
+    provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status: Mapped[OutboxStatus] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -52,6 +59,10 @@ class OutboxMessage(Base):
             address=self.address,
             text=self.text,
             choices=tuple(Choice.model_validate(c) for c in self.choices),
+            media=tuple(self.media),
+            template=MessageTemplate.model_validate(self.template) if self.template else None,
+            language=self.language,
+            person_id=self.person_id,
             dedupe_key=self.dedupe_key,
             created_at=self.created_at,
         )
@@ -67,6 +78,7 @@ async def enqueue(
     now: datetime,
     person_id: int | None = None,
     request_id: int | None = None,
+    language: str | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; None if its key is known."""
     existing = await session.scalar(
@@ -82,6 +94,9 @@ async def enqueue(
         request_id=request_id,
         text=reply.text,
         choices=[choice.model_dump() for choice in reply.choices],
+        media=list(reply.media),
+        template=reply.template.model_dump() if reply.template else None,
+        language=language,
         status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
@@ -104,12 +119,26 @@ async def claim_due(
     """Claim due messages for these channels so no other sender takes them for `lease`.
 
     A row whose claim expired (its sender died mid-way) is due again: nothing is lost.
+    A row waits while an earlier one to the same address is undelivered, so a person reads
+    the messages in the order they were written even when one had to be retried.
     On PostgreSQL concurrent senders skip each other's rows (FOR UPDATE SKIP LOCKED).
     """
+    earlier = aliased(OutboxMessage)
+    undelivered_before = (
+        select(earlier.id)
+        .where(
+            earlier.channel == OutboxMessage.channel,
+            earlier.address == OutboxMessage.address,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .exists()
+    )
     due = (
         select(OutboxMessage)
         .where(
             OutboxMessage.channel.in_(list(channels)),
+            ~undelivered_before,
             or_(
                 (OutboxMessage.status == OutboxStatus.PENDING)
                 & (OutboxMessage.next_attempt_at <= now),
@@ -131,13 +160,60 @@ async def claim_due(
     return [row.to_message() for row in rows]
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
-    """Record that a claimed message reached its channel."""
+async def mark_sent(
+    session: AsyncSession, message_id: int, now: datetime, provider_id: str | None = None
+) -> None:
+    """Record that a claimed message reached its channel (with the provider's id, if any)."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error="")
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            claimed_until=None,
+            last_error="",
+            provider_id=provider_id,
+        )
     )
+
+
+async def record_delivery(
+    session: AsyncSession, provider_id: str, status: str, error: str | None
+) -> OutboxMessage | None:
+    """What the provider later said of a sent message; one it could not deliver becomes dead,
+    with the provider's error, so coordinators see it. Reports about unknown ids are ignored."""
+    found = select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)
+    row = await session.scalar(found)
+    if row is None:
+        return None
+    row.delivery_status = status
+    if status in UNDELIVERED_STATUSES:
+        row.status = OutboxStatus.DEAD
+        row.last_error = error or status
+    await session.flush()
+    return row
+
+
+async def pending_choices(
+    session: AsyncSession, channel: Channel, address: str, answered_at: datetime | None
+) -> tuple[Choice, ...]:
+    """The choices of the last question sent to an address and not yet answered: those a
+    digit answers on channels without buttons."""
+    recent = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.address == address)
+        .order_by(OutboxMessage.id.desc())
+        .limit(20)  # a question is followed by a few notices at most
+    )
+    row = next((row for row in recent if row.choices), None)
+    # Written in the same instant as the last answer, it is the reply to it: still open.
+    if row is None or (answered_at is not None and row.created_at < answered_at):
+        return ()
+    return row.to_message().choices
+
+
+# What providers call a message they gave up on (Twilio's undelivered and failed).
+UNDELIVERED_STATUSES = frozenset({"undelivered", "failed"})
 
 
 class RetryAfter(Exception):

@@ -13,7 +13,7 @@ from concierge.database import Base, UTCDateTime
 from concierge.errors import DomainError, NotYours
 from concierge.i18n import t
 from concierge.lifecycle import RequestStatus
-from concierge.messages import Choice, Reply
+from concierge.messages import Choice, MessageTemplate, Reply
 from concierge.notifications import language_of, request_summary, tell_coordinators, tell_person
 from concierge.requests import ServiceRequest, get_request
 from concierge.timers import Timer, TimerKind, set_timer
@@ -70,10 +70,15 @@ async def ask_satisfaction(ctx: DomainContext, timer: Timer) -> None:
     requester = request.requester
     lang = language_of(ctx, requester)
     text = t(lang, "survey.ask", summary=request_summary(ctx, request, lang))
+    # Outside WhatsApp's 24-hour window only an approved template may go: this is "follow_up",
+    # its variable the request in a line.
+    template = MessageTemplate(
+        name="follow_up", variables={"1": request_summary(ctx, request, lang)}
+    )
+    reply = Reply(text=text, choices=rating_choices(request.id), template=template)
     await tell_person(
-        ctx, requester, request.channel, Reply(text=text, choices=rating_choices(request.id)),
-        f"timer:{timer.id}:requester", request.id,
-    )  # fmt: skip
+        ctx, requester, request.channel, reply, f"timer:{timer.id}:requester", request.id
+    )
     window = timedelta(hours=ctx.settings.follow_up_window_hours)
     await set_timer(ctx, TimerKind.FOLLOW_UP_CLOSE, ctx.now() + window, request.id)
 

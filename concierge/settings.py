@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, time
 from pathlib import Path
@@ -102,13 +103,56 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field(
         default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE"
     )
+    telegram_request_timeout_seconds: int = Field(
+        default=20, ge=1, le=300, validation_alias="TELEGRAM_REQUEST_TIMEOUT_SECONDS"
+    )
+    # Telegram groups the service reads and writes to (chat ids, negative numbers); others are
+    # ignored. Staff write there as they would in private; answers go to their private chat.
+    telegram_operators_group: int | None = Field(
+        default=None, validation_alias="TELEGRAM_OPERATORS_GROUP"
+    )
+    telegram_coordinators_group: int | None = Field(
+        default=None, validation_alias="TELEGRAM_COORDINATORS_GROUP"
+    )
     twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_phone_number: str | None = Field(default=None, validation_alias="TWILIO_PHONE_NUMBER")
     twilio_whatsapp_number: str | None = Field(
         default=None, validation_alias="TWILIO_WHATSAPP_NUMBER"
     )
+    # The REST API's address; only a local test double changes it.
+    twilio_api_base: str = Field(
+        default="https://api.twilio.com", validation_alias="TWILIO_API_BASE"
+    )
+    # Approved WhatsApp templates by name, as JSON: {"follow_up": "HX…", "check_in": "HX…"}.
+    twilio_whatsapp_templates: dict[str, str] = Field(
+        default_factory=dict, validation_alias="TWILIO_WHATSAPP_TEMPLATES"
+    )
+    twilio_messages_per_second: float = Field(
+        default=1.0, gt=0, le=100, validation_alias="TWILIO_MESSAGES_PER_SECOND"
+    )
+    twilio_speech: bool = Field(default=False, validation_alias="TWILIO_SPEECH")
+    twilio_dial_timeout_seconds: int = Field(
+        default=20, ge=5, le=120, validation_alias="TWILIO_DIAL_TIMEOUT_SECONDS"
+    )
     public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """Whether Twilio's account and a number are configured."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_phone_number or self.twilio_whatsapp_number)
+        )
+
+    @field_validator("twilio_whatsapp_templates", mode="before")
+    @classmethod
+    def _templates_as_json(cls, value: object) -> object:
+        # From .env it arrives as text; a JSON object of name → content SID.
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -12,7 +12,7 @@ from concierge.coordinators import Coordinator
 from concierge.intake_words import fold
 from concierge.lifecycle import OPEN_STATUSES, Actor, RequestStatus
 from concierge.messages import Reply
-from concierge.notifications import language_of, status_line, tell_person
+from concierge.notifications import language_of, status_line, tell_group, tell_person
 from concierge.operators import Operator, active_operators, operators_on_duty
 from concierge.requests import ServiceRequest
 from concierge.routing import dispatch_queue, reassign
@@ -86,6 +86,13 @@ async def _broadcast(turn: Turn, coordinator: Coordinator, text: str) -> Reply:
             ctx, operator.person, operator.contact_channel, message,
             f"broadcast:{stamp}:operator:{operator.id}",
         )  # fmt: skip
+    group = ctx.settings.telegram_operators_group
+    if group is not None:
+        lang = ctx.default_language
+        message = Reply(
+            text=turn.text_in(lang, "coordinator.broadcast_message", name=sender, text=text)
+        )
+        await tell_group(ctx, group, message, f"broadcast:{stamp}:operators-group")
     return turn.reply("coordinator.broadcast_sent", count=len(on_duty))
 
 

@@ -27,7 +27,13 @@ from concierge.messages import Inbound, Reply, identity_kind
 from concierge.notifications import language_of
 from concierge.operators import operator_for_person
 from concierge.outbox import enqueue
-from concierge.people import Person, find_or_register, link_phone, normalise_address
+from concierge.people import (
+    Person,
+    find_or_register,
+    find_person,
+    link_phone,
+    normalise_address,
+)
 from concierge.settings import Settings
 from handlers.coordinator_actions import handle_coordinator
 from handlers.intake_draft import DRAFT_STEPS
@@ -50,7 +56,12 @@ class Handled:
 
 
 async def _queue_replies(
-    ctx: DomainContext, person: Person, inbound: Inbound, address: str, replies: list[Reply]
+    ctx: DomainContext,
+    person: Person,
+    inbound: Inbound,
+    address: str,
+    replies: list[Reply],
+    language: str | None = None,
 ) -> None:
     for index, reply in enumerate(replies):
         await enqueue(
@@ -61,6 +72,7 @@ async def _queue_replies(
             dedupe_key=f"reply:{inbound.channel}:{inbound.provider_message_id}:{index}",
             now=ctx.now(),
             person_id=person.id,
+            language=language or language_of(ctx, person),
         )
 
 
@@ -92,12 +104,28 @@ async def _link_account(
     return Handled(duplicate=False, person_id=owner.id, replies=1)
 
 
+async def _is_staff(ctx: DomainContext, inbound: Inbound, address: str) -> bool:
+    person = await find_person(ctx.session, identity_kind(inbound.channel), address)
+    return person is not None and (
+        await operator_for_person(ctx.session, person.id) is not None
+        or await coordinator_for_person(ctx.session, person.id) is not None
+    )
+
+
 async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
     session = ctx.session
+    if inbound.from_staff_group and not await _is_staff(ctx, inbound, address):
+        # Residents in a staff group are not served there, and nobody is registered for it.
+        await record_inbound(session, inbound, None)
+        return Handled(duplicate=False, person_id=None, replies=0)
     person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
     await record_inbound(session, inbound, person.id)
     if inbound.shared_phone:
         return await _link_account(ctx, person, inbound, address)
+    if inbound.edited:
+        reply = Reply(text=t(language_of(ctx, person), "message.edited"))
+        await _queue_replies(ctx, person, inbound, address, [reply])
+        return Handled(duplicate=False, person_id=person.id, replies=1)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
     language = turn_language(person, inbound.text, ctx.default_language)
     if (
@@ -119,7 +147,7 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     else:
         state, replies = await handle_resident(turn, state)
     save_state(conversation, state, ctx.now())
-    await _queue_replies(ctx, person, inbound, address, notice + replies)
+    await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
     return Handled(duplicate=False, person_id=person.id, replies=len(replies))
 
 

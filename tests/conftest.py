@@ -32,6 +32,9 @@ from concierge.migrate import upgrade
 from concierge.schema import LIBRARY_TABLES, metadata
 from concierge.settings import Settings, load_settings
 
+# The Telegram and Twilio fixtures (the fakes, the service on those channels).
+pytest_plugins = ("tests.telegram_service", "tests.twilio_service")
+
 ROME = ZoneInfo("Europe/Rome")
 # Monday 23 November 2026, 10:00 in Rome: inside the demo rota (Mon–Sat 8:00–18:00).
 MONDAY_MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ROME)
@@ -164,18 +167,23 @@ async def demo_domain(runtime: Runtime) -> Domain:
     return Domain(runtime)
 
 
-async def _count_rows(database_url: str, query: object) -> int:
+async def _read_value(database_url: str, query: object) -> object:
     runtime = Runtime.create(make_settings(database_url))
     try:
         async with runtime.sessions() as session:
-            return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+            return await session.scalar(query)  # type: ignore[call-overload]
     finally:
         await runtime.close()
 
 
+def read_value(database_url: str, query: object) -> object:
+    """One value from the database, read from outside the service under test."""
+    return asyncio.run(_read_value(database_url, query))
+
+
 def count_rows(database_url: str, query: object) -> int:
     """One number from the database, read from outside the service under test."""
-    return asyncio.run(_count_rows(database_url, query))
+    return int(read_value(database_url, query) or 0)  # type: ignore[call-overload]
 
 
 def _free_port() -> int:

@@ -1,13 +1,13 @@
-"""A fake Telegram Bot API on 127.0.0.1, faithful enough for the real aiogram code: getMe,
-getUpdates (long polling), setWebhook, deleteWebhook, sendMessage, answerCallbackQuery; it can
-inject 429 (with retry_after), 5xx and 403 (a chat that blocked the bot)."""
+"""A fake Telegram Bot API on 127.0.0.1, faithful enough for the real aiogram and
+python-telegram-bot code: getMe, getUpdates (long polling), setWebhook, deleteWebhook,
+sendMessage, sendPhoto, editMessageText, answerCallbackQuery; it can inject 429 (with
+retry_after), 5xx, 403 (a chat that blocked the bot), time-outs and an outage of some seconds."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+HANG_SECONDS = 5  # longer than the service's request time-out in these tests
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Maggiordomo", "username": "concierge_bot"}
 
 
@@ -25,6 +26,8 @@ class Sent:
     chat_id: int
     text: str
     buttons: list[tuple[str, str]]  # (label, callback data)
+    message_id: int = 0
+    photo: str | None = None  # the file id of a photo
 
 
 @dataclass
@@ -41,6 +44,12 @@ class FakeTelegram:
     send_attempts: int = 0
     # How many of the next getUpdates calls fail with 502 (an outage on Telegram's side).
     updates_outage: int = 0
+    # Until this time.monotonic(), every call fails with 502: Telegram is down.
+    down_until: float = 0.0
+    # When set, the next sendMessage starts an outage of this many seconds (and fails).
+    outage_on_send: float = 0.0
+    # How many of the next sendMessage calls are never answered (the client times out).
+    send_hangs: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,12 +77,37 @@ class FakeTelegram:
         message["contact"] = {"phone_number": phone, "first_name": "Marco", "user_id": chat_id}
         return self._queue({"message": message})
 
+    def user_edits(self, chat_id: int, text: str) -> dict[str, Any]:
+        """The person edits a message they sent earlier."""
+        return self._queue({"edited_message": _message(chat_id, text, "Anna", next(self._ids))})
+
+    def user_sends_photo(self, chat_id: int, file_id: str, caption: str = "") -> dict[str, Any]:
+        """A photo (Telegram sends it in several sizes, the largest last)."""
+        message = _message(chat_id, "", "Anna", next(self._ids))
+        del message["text"]
+        message["photo"] = [
+            {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 90},
+            {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960},
+        ]
+        if caption:
+            message["caption"] = caption
+        return self._queue({"message": message})
+
+    def member_writes(self, group_id: int, user_id: int, text: str) -> dict[str, Any]:
+        """Someone writes in a group the bot is a member of."""
+        message = _message(user_id, text, "Paola", next(self._ids))
+        message["chat"] = {"id": group_id, "type": "supergroup", "title": "Staff"}
+        return self._queue({"message": message})
+
     def user_taps(self, chat_id: int, label: str) -> dict[str, Any]:
         """Press the button with this label on the newest message sent to the chat."""
         for message in reversed(self.sent):
             if message.chat_id == chat_id:
                 for text, data in message.buttons:
                     if text == label:
+                        shown = _message(chat_id, message.text, "Bot", message.message_id)
+                        shown["from"] = BOT_USER
+                        shown["reply_markup"] = _keyboard(message.buttons)
                         return self._queue(
                             {
                                 "callback_query": {
@@ -81,14 +115,14 @@ class FakeTelegram:
                                     "from": _user(chat_id, "Anna"),
                                     "chat_instance": "ci",
                                     "data": data,
-                                    "message": _message(chat_id, message.text, "Bot", 1),
+                                    "message": shown,
                                 }
                             }
                         )
         raise AssertionError(f"no button {label!r} for chat {chat_id}")
 
     def texts_to(self, chat_id: int) -> list[str]:
-        return [m.text for m in self.sent if m.chat_id == chat_id]
+        return [m.text for m in self.sent if m.chat_id == chat_id and m.photo is None]
 
     def wait_for(self, chat_id: int, fragment: str, timeout: float = 10) -> Sent:
         """Wait until the bot sent the chat a message containing `fragment`."""
@@ -115,6 +149,12 @@ class FakeTelegram:
         handler = getattr(self, f"_{method.lower()}", None)
         if handler is None:
             return _error(404, f"Not Found: method {method} is not faked")
+        if self.outage_on_send and method.lower() == "sendmessage":
+            self.down_until, self.outage_on_send = time.monotonic() + self.outage_on_send, 0.0
+        if time.monotonic() < self.down_until:
+            if method.lower() in ("sendmessage", "sendphoto"):
+                self.send_attempts += 1
+            return _error(502, "Bad Gateway")
         result: web.Response = await handler(params)
         return result
 
@@ -150,9 +190,31 @@ class FakeTelegram:
         self.answered_callbacks.append(str(params.get("callback_query_id")))
         return _ok(True)
 
+    async def _editmessagetext(self, params: dict[str, Any]) -> web.Response:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        for message in self.sent:
+            if (message.chat_id, message.message_id) == (chat_id, message_id):
+                if message.text == params["text"] and not message.buttons:
+                    return _error(400, "Bad Request: message is not modified")
+                message.text, message.buttons = str(params["text"]), []
+                return _ok(_message(chat_id, message.text, "Maggiordomo", message_id))
+        return _error(400, "Bad Request: message to edit not found")
+
+    async def _sendphoto(self, params: dict[str, Any]) -> web.Response:
+        self.send_attempts += 1
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        message_id = next(self._ids)
+        self.sent.append(Sent(chat_id, "", [], message_id, photo=str(params["photo"])))
+        return _ok(_message(chat_id, "", "Maggiordomo", message_id))
+
     async def _sendmessage(self, params: dict[str, Any]) -> web.Response:
         self.send_attempts += 1
         chat_id = int(params["chat_id"])
+        if self.send_hangs > 0:
+            self.send_hangs -= 1
+            await asyncio.sleep(HANG_SECONDS)  # answered too late: the client gave up
         if self.send_faults:
             status, retry_after = self.send_faults.pop(0)
             if status == 429:
@@ -167,8 +229,9 @@ class FakeTelegram:
             for row in keyboard.get("inline_keyboard", [])
             for b in row
         ]
-        self.sent.append(Sent(chat_id, str(params["text"]), buttons))
-        return _ok(_message(chat_id, str(params["text"]), "Maggiordomo", next(self._ids)))
+        message_id = next(self._ids)
+        self.sent.append(Sent(chat_id, str(params["text"]), buttons, message_id))
+        return _ok(_message(chat_id, str(params["text"]), "Maggiordomo", message_id))
 
 
 def _user(chat_id: int, first_name: str) -> dict[str, Any]:
@@ -185,6 +248,10 @@ def _message(chat_id: int, text: str, first_name: str, message_id: int) -> dict[
     }
 
 
+def _keyboard(buttons: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"inline_keyboard": [[{"text": t, "callback_data": d}] for t, d in buttons]}
+
+
 def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
@@ -196,17 +263,8 @@ def _error(code: int, description: str, retry_after: int | None = None) -> web.R
     return web.json_response(body, status=code)
 
 
-def serve(fake: FakeTelegram) -> tuple[threading.Thread, asyncio.AbstractEventLoop, web.AppRunner]:
-    """Run the fake on a free loopback port in a thread of its own."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        fake.port = sock.getsockname()[1]
+def fake_app(fake: FakeTelegram) -> web.Application:
+    """The Bot API's routes, answered by `fake`."""
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", fake._api)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", fake.port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    return thread, loop, runner
+    return app

@@ -84,3 +84,26 @@ async def test_failures_back_off_then_give_up(domain: Domain) -> None:
 def test_backoff_grows_and_is_capped() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [2, 4, 8]
     assert backoff(30) == timedelta(minutes=10)
+
+
+async def test_a_retried_message_keeps_its_place_in_the_conversation(domain: Domain) -> None:
+    await _queue(domain, "first", "Ho capito: pacco. Confermi?")
+    await _queue(domain, "second", "Non hai richieste aperte.")
+    async with domain.unit() as ctx:
+        enqueued = await enqueue(
+            ctx.session, channel=Channel.WEBCHAT, address="+393339999999", dedupe_key="other",
+            now=ctx.now(), reply=Reply(text="Per un'altra persona"),
+        )  # fmt: skip
+        assert enqueued is not None
+        claimed = await claim_due(ctx.session, ctx.now(), channels=[Channel.WEBCHAT])
+        assert [m.text for m in claimed] == ["Ho capito: pacco. Confermi?", "Per un'altra persona"]
+        await mark_failed(ctx.session, claimed[0].id, ctx.now(), "503", max_attempts=5)
+        await mark_sent(ctx.session, claimed[1].id, ctx.now())
+    domain.clock.advance(timedelta(minutes=5))
+    async with domain.unit() as ctx:  # the first goes again before the second may go at all
+        [retried] = await claim_due(ctx.session, ctx.now(), channels=[Channel.WEBCHAT])
+        assert retried.text == "Ho capito: pacco. Confermi?"
+        assert await claim_due(ctx.session, ctx.now(), channels=[Channel.WEBCHAT]) == []
+        await mark_sent(ctx.session, retried.id, ctx.now())
+        [then] = await claim_due(ctx.session, ctx.now(), channels=[Channel.WEBCHAT])
+    assert then.text == "Non hai richieste aperte."

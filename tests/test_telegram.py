@@ -3,7 +3,6 @@ polling and webhook, buttons, duplicates, 429 bursts, an outage and a blocked ch
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,70 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
 from concierge.clock import ManualClock
 from concierge.conversations import InboundRecord
-from concierge.database import transaction
-from concierge.demo import load_demo
-from concierge.messages import Channel, IdentityKind
 from concierge.operators import Operator
 from concierge.outbox import OutboxMessage, OutboxStatus
-from concierge.people import ChannelIdentity
-from tests.conftest import LiveServer, count_rows, make_settings, serving
-from tests.fake_telegram import FakeTelegram, serve
+from tests.conftest import LiveServer, count_rows
+from tests.fake_telegram import FakeTelegram
+from tests.telegram_service import GIULIA, RESIDENT, SECRET, TOKEN, telegram_service
 from tests.test_cli import concierge
-
-RESIDENT, GIULIA = 2001, 1001
-TOKEN = "123456:TEST-TOKEN"
-SECRET = "s3cret-token"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    telegram = FakeTelegram()
-    thread, loop, runner = serve(telegram)
-    yield telegram
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-
-
-async def _giulia_on_telegram(url: str, clock: ManualClock) -> None:
-    runtime = Runtime.create(make_settings(url), clock)
-    async with transaction(runtime.sessions) as session:
-        await load_demo(session, clock.now())
-        giulia = await session.scalar(select(Operator).order_by(Operator.id))
-        assert giulia is not None
-        giulia.person.identities.append(
-            ChannelIdentity(kind=IdentityKind.TELEGRAM, address=str(GIULIA))
-        )
-        giulia.contact_channel = Channel.TELEGRAM
-    await runtime.close()
-
-
-@pytest.fixture(params=["aiogram", "ptb"])
-def library(request: pytest.FixtureRequest) -> str:
-    """Every scenario runs on both libraries."""
-    return str(request.param)
-
-
-def _service(
-    fake: FakeTelegram, url: str, clock: ManualClock, library: str, **settings: str
-) -> Iterator[tuple[LiveServer, str]]:
-    """The service on Telegram (Giulia too) through `library`, against the fake Bot API."""
-    asyncio.run(_giulia_on_telegram(url, clock))
-    with serving(
-        url, clock, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url,
-        TELEGRAM_LIBRARY=library, **settings,
-    ) as server:  # fmt: skip
-        yield server, url
-
-
-@pytest.fixture
-def polling(
-    fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
-) -> Iterator[tuple[LiveServer, str]]:
-    yield from _service(fake, sqlite_url, clock, library)
 
 
 def _a_parcel_taken_on(fake: FakeTelegram) -> None:
@@ -84,6 +27,8 @@ def _a_parcel_taken_on(fake: FakeTelegram) -> None:
     assert [label for label, _ in confirm.buttons] == ["Confermo", "Modifica", "Annulla"]
     fake.user_taps(RESIDENT, "Confermo")
     fake.wait_for(RESIDENT, "Richiesta registrata: n. 1")
+    # The spent question now says what was chosen, and its buttons are gone.
+    assert confirm.text.endswith("Confermi?\n\n» Confermo") and confirm.buttons == []
     offer = fake.wait_for(GIULIA, "Nuova richiesta: n. 1 · Ritiro pacchi")
     assert [label for label, _ in offer.buttons] == ["Accetto", "Rifiuto"]
     fake.user_taps(GIULIA, "Accetto")
@@ -167,7 +112,7 @@ def test_a_chat_that_blocked_the_bot_is_given_up_and_kept_visible(
 def webhook(
     fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
 ) -> Iterator[tuple[LiveServer, str]]:
-    yield from _service(
+    yield from telegram_service(
         fake, sqlite_url, clock, library, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET
     )
 
