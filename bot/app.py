@@ -58,6 +58,10 @@ def create_app(runtime: Runtime) -> FastAPI:
             senders[Channel.SMS] = TwilioMessaging(runtime, twilio, Channel.SMS)
         if runtime.settings.twilio_whatsapp_number:
             senders[Channel.WHATSAPP] = TwilioMessaging(runtime, twilio, Channel.WHATSAPP)
+        if runtime.settings.twilio_phone_number and runtime.settings.public_base_url:
+            from bot.twilio_calls import TwilioCalls
+
+            senders[Channel.VOICE] = TwilioCalls(runtime, twilio)
     sender = OutboxSender(runtime, senders)
 
     @asynccontextmanager
@@ -98,10 +102,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(telegram_webhook_router(runtime.settings, telegram))
 
     if twilio is not None:
+        from bot.twilio_calls import calls_router
         from bot.twilio_messaging import messaging_router
         from bot.twilio_voice import voice_router
 
         app.include_router(messaging_router(runtime, on_inbound))
+        app.include_router(calls_router(runtime, after_commit))  # before /twilio/voice/{event}
         app.include_router(voice_router(runtime, after_commit))
 
     @app.get("/healthz")

@@ -12,6 +12,7 @@ import typer
 import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
+from bot.cli_checkins import checkins_app
 from bot.cli_support import fail, run_unit, runtime_or_fail, settings_or_fail
 from bot.cli_team import operators_app, rota_app
 from bot.cli_telegram import telegram_app
@@ -41,6 +42,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(operators_app, name="operators")
 app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(checkins_app, name="checkins")
 
 
 async def _upgrade(settings: Settings) -> int:

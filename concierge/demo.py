@@ -1,5 +1,5 @@
 """Demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, a coordinator,
-residents and workers."""
+residents and workers, and two residents enrolled in daily check-ins."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
+from concierge.checkins import CheckinPlan, Contact, PlanInput
 from concierge.coordinators import Coordinator
 from concierge.messages import Channel, IdentityKind
 from concierge.operators import Cooperative, Operator, Shift
@@ -72,6 +73,19 @@ DEMO_REQUESTERS = (
     DemoPerson("Emma", "Clark", "+393402000004", PersonKind.WORKER, "en", "Piazza Dante 7"),
 )
 
+# Maria is called every morning; Giuseppe gets a text three times a week.
+DEMO_CHECKINS = (
+    PlanInput(
+        at_time="09:00", channel=Channel.VOICE,
+        contacts=(Contact(name="Lucia (figlia)", phone="+393405550001"),),
+        notes="Vive sola al secondo piano; chiavi dalla vicina, sig.ra Bruno.",
+    ),
+    PlanInput(
+        weekdays=(0, 2, 4), at_time="10:00", channel=Channel.SMS,
+        contacts=(Contact(name="Franco (vicino)", phone="+393405550002"),),
+    ),
+)  # fmt: skip
+
 
 async def _person(session: AsyncSession, demo: DemoPerson, now: datetime) -> Person:
     existing = await find_person(session, IdentityKind.PHONE, demo.phone)
@@ -128,7 +142,25 @@ async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
                 active=True,
             )
         )
-    for demo in DEMO_REQUESTERS:
-        await _person(session, demo, now)
+    residents = [await _person(session, demo, now) for demo in DEMO_REQUESTERS]
+    for resident, plan in zip(residents, DEMO_CHECKINS, strict=False):
+        if not await session.scalar(
+            select(CheckinPlan).where(CheckinPlan.person_id == resident.id)
+        ):
+            # Timers follow within seconds: the scheduler plans every plan it finds.
+            session.add(
+                CheckinPlan(
+                    person_id=resident.id,
+                    weekdays=list(plan.weekdays),
+                    at_time=plan.at_time,
+                    channel=plan.channel,
+                    retries=plan.retries,
+                    retry_minutes=plan.retry_minutes,
+                    contacts=[c.model_dump(mode="json") for c in plan.contacts],
+                    notes=plan.notes,
+                    active=True,
+                    created_at=now,
+                )
+            )
     await session.flush()
     return {"services": added_services, "operators": added_operators}

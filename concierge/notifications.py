@@ -160,7 +160,11 @@ async def notify_transition(
         operator is not None and event.actor_kind == "operator" and event.actor_id == operator.id
     )
 
-    if target is RequestStatus.QUEUED and event.from_status == RequestStatus.NEW:
+    if (
+        target is RequestStatus.QUEUED
+        and event.from_status == RequestStatus.NEW
+        and requester_acted
+    ):
         lang = language_of(ctx, requester)
         text = t(lang, "request.queued", summary=request_summary(ctx, request, lang))
         await tell_person(

@@ -11,7 +11,7 @@ from concierge.catalogue import Service, get_service
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
 from concierge.errors import ForbiddenTransition, NotFound, NotYours
-from concierge.lifecycle import OPEN_STATUSES, Actor, RequestStatus, is_allowed
+from concierge.lifecycle import OPEN_STATUSES, SYSTEM, Actor, RequestStatus, is_allowed
 from concierge.lifecycle import RequestStatus as S
 from concierge.messages import Channel
 from concierge.notifications import notify_transition
@@ -122,8 +122,14 @@ async def create_request(
     due_at: datetime | None = None,
     due_kind: str = "time",
     attachments: tuple[str, ...] = (),
+    by_service: bool = False,
 ) -> ServiceRequest:
-    """Record a confirmed request (status new, with its first event) and queue it."""
+    """Record a confirmed request (status new, with its first event) and queue it.
+
+    `by_service`: the service opened it for the person (a check-in nobody answered), so it is
+    not theirs to be told "registered".
+    """
+    actor = SYSTEM if by_service else Actor.person(requester.id)
     service = await get_service(ctx.session, service_code)
     now = ctx.now()
     request = ServiceRequest(
@@ -145,14 +151,14 @@ async def create_request(
         RequestEvent(
             request_id=request.id,
             at=now,
-            actor_kind="person",
-            actor_id=requester.id,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
             from_status=None,
             to_status=S.NEW,
             reason="created",
         )
     )
-    await transition(ctx, request, S.QUEUED, Actor.person(requester.id), "confirmed")
+    await transition(ctx, request, S.QUEUED, actor, "confirmed")
     return request
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 
 from concierge import (  # noqa: F401  (importing the modules registers their tables)
     catalogue,
+    checkins,
     conversations,
     coordinators,
     operators,

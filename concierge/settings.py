@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
     )
+    # Check-ins due at the same minute are spread to this many a second (a phone number's
+    # sending rate), so none is refused and each gets its full time to answer.
+    checkins_per_second: float = Field(
+        default=1.0, gt=0, le=100, validation_alias="CHECKINS_PER_SECOND"
+    )
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_library: Literal["aiogram", "ptb"] = Field(
         default="aiogram", validation_alias="TELEGRAM_LIBRARY"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from concierge.checkin_rounds import retry_or_escalate, start_checkin
 from concierge.context import DomainContext
 from concierge.digest import send_digest
 from concierge.opening_hours import on_shift_start
@@ -21,6 +22,8 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.FOLLOW_UP_CLOSE: close_satisfaction,
     TimerKind.DAILY_DIGEST: send_digest,
     TimerKind.SHIFT_START: on_shift_start,
+    TimerKind.CHECKIN: start_checkin,
+    TimerKind.CHECKIN_RETRY: retry_or_escalate,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.

@@ -29,6 +29,8 @@ class TimerKind(StrEnum):
     FOLLOW_UP_CLOSE = "follow_up_close"
     DAILY_DIGEST = "daily_digest"
     SHIFT_START = "shift_start"
+    CHECKIN = "checkin"  # subject: a check-in plan
+    CHECKIN_RETRY = "checkin_retry"  # subject: a check-in round
 
 
 class TimerStatus(StrEnum):

@@ -35,6 +35,7 @@ from concierge.people import (
     normalise_address,
 )
 from concierge.settings import Settings
+from handlers.checkin_answers import checkin_answer
 from handlers.coordinator_actions import handle_coordinator
 from handlers.intake_draft import DRAFT_STEPS
 from handlers.operator_actions import handle_operator, wants_operator
@@ -138,6 +139,10 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         person.language = language
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
+    answered = await checkin_answer(turn)
+    if answered is not None:
+        await _queue_replies(ctx, person, inbound, address, [answered], turn.language)
+        return Handled(duplicate=False, person_id=person.id, replies=1)
     operator = await operator_for_person(session, person.id)
     coordinator = await coordinator_for_person(session, person.id)
     if coordinator is not None and (operator is None or not wants_operator(turn, state)):

@@ -7,6 +7,7 @@ import logging
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from concierge.checkins import plan_all_checkins
 from concierge.context import DomainContext
 from concierge.digest import plan_digest
 from concierge.opening_hours import plan_shift_start
@@ -53,10 +54,12 @@ async def run_timer(timer_id: int) -> None:
 async def _plan_service_timers(ctx: DomainContext) -> None:
     await plan_digest(ctx)
     await plan_shift_start(ctx)
+    await plan_all_checkins(ctx)
 
 
 async def plan_daily_timers() -> None:
-    """Plan the service-wide timers (digest, next shift start), following rota changes."""
+    """Plan the service-wide timers (digest, next shift start) and each check-in plan's next
+    call, following changes made elsewhere (rota, plans edited from the command line)."""
     await bound().unit(_plan_service_timers)
 
 

@@ -206,3 +206,47 @@ def test_operators_and_rota(tmp_path: Path) -> None:
     for args, message in wrong:
         result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message)
+
+
+def test_checkins_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    listing = concierge("checkins", "list", cwd=tmp_path, DATABASE_URL=url).stdout.splitlines()
+    assert [line.split(":")[0] for line in listing] == [
+        "Maria Rossi +393402000001",
+        "Giuseppe Verdi +393402000002",
+    ], "the demo data holds two plans"
+    added = concierge(
+        "checkins", "add", "340 777 1234", "--at", "08:30", "--days", "lun,mer,ven",
+        "--channel", "sms", "--contact", "Lucia:+393405550001", "--contact",
+        "Franco:3405550002:whatsapp", "--notes", "porta blindata", cwd=tmp_path, DATABASE_URL=url,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == (
+        "Added: +393407771234: Mon,Wed,Fri at 08:30 by sms, 2 retries every 10 min; contacts: "
+        "Lucia +393405550001 (sms); Franco +393405550002 (whatsapp)"
+    )
+    paused = concierge(
+        "checkins", "pause", "3407771234", "--from", "2026-12-01", "--until", "2026-12-10",
+        cwd=tmp_path, DATABASE_URL=url,
+    )  # fmt: skip
+    assert paused.stdout.rstrip().endswith("paused 2026-12-01…2026-12-10")
+    resumed = concierge("checkins", "resume", "3407771234", cwd=tmp_path, DATABASE_URL=url)
+    assert "paused" not in resumed.stdout
+    board = concierge("checkins", "today", cwd=tmp_path, DATABASE_URL=url)
+    assert board.returncode == 0 and "Maria Rossi" in board.stdout
+    history = concierge("checkins", "history", "3402000001", cwd=tmp_path, DATABASE_URL=url)
+    assert history.stdout.strip() == "Maria Rossi: " + "·" * 30
+    wrong = [
+        (["checkins", "add", "3401", "--at", "25:00"], "Error: invalid plan"),
+        (["checkins", "add", "3407771235", "--days", "someday"], "Error: --days: expected"),
+        (["checkins", "add", "3407771235", "--contact", "Lucia"], "Error: --contact: expected"),
+        (["checkins", "pause", "3409999999", "--from", "2026-12-01"], "Error: nobody with phone"),
+        (["checkins", "pause", "3402000003", "--from", "2026-12-01"], "Error: Luca Ferrari has"),
+        (["checkins", "pause", "3402000001", "--from", "2026-12-05", "--until", "2026-12-01"],
+         "Error: a pause must end"),
+    ]  # fmt: skip
+    for args, message in wrong:
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        assert (result.returncode, result.stderr[: len(message)]) == (2, message), result.stderr

@@ -4,6 +4,7 @@ answer read as XML — greeting, keys, silence, a wrong key, ringing operators, 
 from __future__ import annotations
 
 import asyncio
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,10 +12,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.runtime import Runtime
 from bot.twilio_rest import TwilioConnection, place_call
+from concierge.checkins import CheckinAttempt, CheckinRound, PlanInput, add_plan
 from concierge.clock import ManualClock
-from concierge.people import ChannelIdentity, Person
+from concierge.context import DomainContext
+from concierge.database import transaction
+from concierge.messages import Channel, IdentityKind
+from concierge.people import ChannelIdentity, Person, find_person
 from concierge.requests import ServiceRequest
+from concierge.timer_dispatch import fire_timer
+from concierge.timers import pending_timers
 from tests.conftest import ROME, LiveServer, count_rows, make_settings, read_value, serving
 from tests.fake_twilio import FakeTwilio, TwilioWebhooks
 from tests.twilio_service import GIULIA_PHONE, MARIA, twilio_settings
@@ -250,3 +258,67 @@ def test_an_english_speaker_hears_english(on_twilio: Service) -> None:
     assert call.heard.startswith("Hello Emma") and call.gather.get("language") == "en-GB"
     named = select(func.count(Person.id)).where(Person.first_name == "Emma")
     assert count_rows(url, named) == 1
+
+
+async def _checkin_due(url: str, clock: ManualClock, channel: Channel) -> int:
+    """Maria enrolled on `channel` at 11:00; the clock moved there and the check-in fired."""
+    runtime = Runtime.create(make_settings(url), clock)
+    try:
+        async with transaction(runtime.sessions) as session:
+            ctx = DomainContext(session=session, clock=clock, settings=runtime.settings)
+            maria = await find_person(session, IdentityKind.PHONE, MARIA)
+            assert maria is not None
+            plan = await add_plan(ctx, maria, PlanInput(at_time="11:00", channel=channel))
+            [timer] = [t for t in await pending_timers(ctx) if t.subject_id == plan.id]
+        clock.set(timer.due_at)
+        async with transaction(runtime.sessions) as session:
+            ctx = DomainContext(session=session, clock=clock, settings=runtime.settings)
+            assert await fire_timer(ctx, timer.id)
+            return plan.id
+    finally:
+        await runtime.close()
+
+
+def _round_status(url: str) -> tuple[str, list[str]]:
+    status = read_value(url, select(CheckinRound.status))
+    outcomes = read_value(url, select(func.group_concat(CheckinAttempt.outcome)))
+    return str(status), str(outcomes).split(",")
+
+
+def test_a_check_in_call_answered_with_one(fake_twilio: FakeTwilio, on_twilio: Service) -> None:
+    server, twilio, url = on_twilio
+    asyncio.run(_checkin_due(url, server.clock, Channel.VOICE))
+    call = _placed_call(fake_twilio)
+    assert call["To"] == MARIA and call["MachineDetection"] == "Enable"
+    path = call["Url"].removeprefix("https://concierge.example.org")
+    answered = Call(twilio, MARIA)
+    answered._step(path, AnsweredBy="human", Direction="outbound-api")
+    assert answered.heard.startswith("Buongiorno Maria, tutto bene?")
+    assert answered.gather.get("numDigits") == "1"
+    answered._step(f"{path}/key", Digits="1")
+    assert answered.heard == "Grazie, buona giornata!" and answered.hung_up
+    assert _round_status(url) == ("well", ["well"])
+
+
+def test_an_answering_machine_or_no_answer_is_a_silent_check_in(
+    fake_twilio: FakeTwilio, on_twilio: Service
+) -> None:
+    server, twilio, url = on_twilio
+    asyncio.run(_checkin_due(url, server.clock, Channel.VOICE))
+    call = _placed_call(fake_twilio)
+    path = call["Url"].removeprefix("https://concierge.example.org")
+    machine = Call(twilio, MARIA)
+    machine._step(path, AnsweredBy="machine_start", Direction="outbound-api")
+    assert machine.hung_up and machine.heard == ""
+    assert _round_status(url) == ("pending", ["machine"])
+    status = {"CallSid": call["Sid"], "CallStatus": "no-answer", "AccountSid": "AC"}
+    assert twilio.post("/twilio/voice/call-status", status).status_code == 204
+    assert _round_status(url) == ("pending", ["machine"]), "a machine stays a machine"
+
+
+def _placed_call(fake: FakeTwilio, timeout: float = 10) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not fake.calls:
+        time.sleep(0.05)
+    assert fake.calls, "no call was placed"
+    return fake.calls[-1]
