@@ -131,6 +131,8 @@ async def answer_checkin(ctx: DomainContext, round_id: int, answer: str) -> Repl
     if round_ is None:
         return None
     lang = language_of(ctx, round_.plan.person)
+    if round_.status == RoundStatus.ESCALATED:  # too late to call off who was sent
+        return Reply(text=t(lang, "checkin.late"))
     if round_.status != RoundStatus.PENDING:
         return Reply(text=t(lang, "checkin.already"))
     attempt = await _latest_attempt(ctx, round_)

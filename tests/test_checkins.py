@@ -160,6 +160,9 @@ async def test_never_answers_urgent_request_and_contacts_in_order(demo_domain: D
     assert to_daughter.startswith("Ciao Lucia (figlia), sono il maggiordomo di quartiere")
     assert "Maria Rossi non ha risposto" in to_daughter
     assert await _texts_to(demo_domain, "+393331000009") == [], "open: coordinators not woken"
+    late = await Speaker(demo_domain, MARIA, Channel.SMS).tap("Sto bene")
+    assert late[-1].startswith("Grazie, che bello sentirti! Non avendo avuto risposta")
+    assert (await _round(demo_domain)).status == RoundStatus.ESCALATED
 
 
 async def test_an_answering_machine_counts_as_no_answer(demo_domain: Domain) -> None:
