@@ -10,7 +10,6 @@ import typer
 
 from bot.runtime import Runtime, StartupError
 from concierge.context import DomainContext
-from concierge.database import transaction
 from concierge.errors import DomainError
 from concierge.settings import Settings, SettingsError, load_settings
 
@@ -43,10 +42,8 @@ async def _in_unit(settings: Settings, work: Callable[[DomainContext], Awaitable
     runtime = runtime_or_fail(settings)
     try:
         await runtime.check_database()
-        async with transaction(runtime.sessions) as session:
-            return await work(
-                DomainContext(session=session, clock=runtime.clock, settings=settings)
-            )
+        async with runtime.unit() as ctx:
+            return await work(ctx)
     finally:
         await runtime.close()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from concierge.clock import Clock, SystemClock
-from concierge.database import create_engine, session_factory
+from concierge.context import DomainContext
+from concierge.database import create_engine, session_factory, transaction
 from concierge.migrate import pending_migrations
 from concierge.settings import Settings
 
@@ -59,6 +62,12 @@ class Runtime:
     def safe_url(self) -> str:
         """The database URL without its password, for messages."""
         return self.settings.url.render_as_string(hide_password=True)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[DomainContext]:
+        """One unit of domain work: a transaction, committed when the block ends."""
+        async with transaction(self.sessions) as session:
+            yield DomainContext(session=session, clock=self.clock, settings=self.settings)
 
     async def close(self) -> None:
         """Release the database connections."""

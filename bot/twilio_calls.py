@@ -17,8 +17,6 @@ from bot.twilio_signature import signed_form
 from bot.twilio_voice import GATHER_SECONDS, TWIML, VOICES
 from concierge.checkin_rounds import answer_checkin, attempt_unanswered, read_payload, round_of
 from concierge.checkins import AttemptOutcome
-from concierge.context import DomainContext
-from concierge.database import transaction
 from concierge.messages import OutboundMessage
 from concierge.outbox import OutboxMessage, Undeliverable
 
@@ -60,20 +58,26 @@ def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
     router = APIRouter()
     settings = runtime.settings
 
-    async def _row(row_id: int) -> OutboxMessage | None:
+    async def _signed_row(
+        request: Request, row_id: int
+    ) -> tuple[dict[str, str], OutboxMessage] | Response:
+        """Twilio's form and the call's outbox row, or the refusal to answer with."""
+        form = await signed_form(settings, request)
+        if form is None:
+            return Response(status_code=403)
         async with runtime.sessions() as session:
-            return await session.get(OutboxMessage, row_id)
+            row = await session.get(OutboxMessage, row_id)
+        return (form, row) if row is not None else Response(status_code=404)
 
     @router.post("/twilio/voice/outbox/{row_id}", include_in_schema=False)
     async def answered(request: Request, row_id: int) -> Response:
-        form = await signed_form(settings, request)
-        row = await _row(row_id)
-        if form is None or row is None:
-            return Response(status_code=403 if form is None else 404)
+        signed = await _signed_row(request, row_id)
+        if isinstance(signed, Response):
+            return signed
+        form, row = signed
         round_id = round_of(row.to_message().choices)
         if form.get("AnsweredBy", "human").startswith(("machine", "fax")) and round_id:
-            async with transaction(runtime.sessions) as session:
-                ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
+            async with runtime.unit() as ctx:
                 await attempt_unanswered(ctx, round_id, AttemptOutcome.MACHINE)
             hang_up = VoiceResponse()
             hang_up.hangup()
@@ -83,10 +87,10 @@ def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
 
     @router.post("/twilio/voice/outbox/{row_id}/key", include_in_schema=False)
     async def key(request: Request, row_id: int) -> Response:
-        form = await signed_form(settings, request)
-        row = await _row(row_id)
-        if form is None or row is None:
-            return Response(status_code=403 if form is None else 404)
+        signed = await _signed_row(request, row_id)
+        if isinstance(signed, Response):
+            return signed
+        form, row = signed
         message = row.to_message()
         digit = form.get("Digits", "")[:1]
         index = int(digit) - 1 if digit.isdigit() else -1
@@ -95,8 +99,7 @@ def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
         read = read_payload(message.choices[index].payload)
         if read is None:
             return Response(status_code=404)
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
+        async with runtime.unit() as ctx:
             reply = await answer_checkin(ctx, *read)
         after_commit()
         response = VoiceResponse()
@@ -113,13 +116,12 @@ def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
         outcome = UNANSWERED.get(form.get("CallStatus", ""))
         if outcome is None:
             return Response(status_code=204)
-        async with transaction(runtime.sessions) as session:
-            row = await session.scalar(
+        async with runtime.unit() as ctx:
+            row = await ctx.session.scalar(
                 select(OutboxMessage).where(OutboxMessage.provider_id == form.get("CallSid"))
             )
             round_id = round_of(row.to_message().choices) if row is not None else None
             if round_id is not None:
-                ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
                 await attempt_unanswered(ctx, round_id, outcome)
         return Response(status_code=204)
 

@@ -71,7 +71,7 @@ def messaging_router(
             form.get("From", "").removeprefix(WHATSAPP), settings.default_region
         )
         body = form.get("Body", "")
-        async with transaction(runtime.sessions) as session:
+        async with runtime.sessions() as session:  # reading only
             choice = await _digit_choice(session, channel, sender, body)
         count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
         media = tuple(

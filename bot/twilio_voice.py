@@ -14,8 +14,6 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from bot.runtime import Runtime
 from bot.twilio_signature import signed_form
-from concierge.context import DomainContext
-from concierge.database import transaction
 from concierge.people import normalise_phone
 from handlers.voice_menu import VoiceEvent, VoiceEventKind, VoiceStep, answer_call
 
@@ -88,8 +86,7 @@ def voice_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
         if form is None:
             return Response(status_code=403)
         caller = normalise_phone(form.get("From", ""), settings.default_region)
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=runtime.clock, settings=settings)
+        async with runtime.unit() as ctx:
             step = await answer_call(ctx, _event(event, form, caller))
         after_commit()
         twiml = render(step, settings.twilio_dial_timeout_seconds, settings.twilio_phone_number)

@@ -9,7 +9,7 @@ coordinators too, at once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -20,18 +20,16 @@ from concierge.checkins import (
     CheckinRound,
     RoundStatus,
     plan_next_checkin,
-    set_subject_timer,
 )
 from concierge.context import DomainContext
-from concierge.coordinators import active_coordinators
 from concierge.i18n import t
 from concierge.messages import Channel, Choice, MessageTemplate, Reply, identity_kind
-from concierge.notifications import language_of, tell_person
+from concierge.notifications import language_of, tell_coordinators
 from concierge.opening_hours import reopens_at
 from concierge.outbox import enqueue
-from concierge.requests import create_request
+from concierge.requests import ServiceRequest, create_request
 from concierge.routing import offer_next
-from concierge.timers import Timer, TimerKind
+from concierge.timers import Timer, TimerKind, keep_timer, pending_timer
 
 WELL, HELP = "well", "help"
 PAYLOAD_PREFIX = "checkin:"
@@ -52,6 +50,11 @@ def _question(ctx: DomainContext, round_: CheckinRound) -> Reply:
     )
 
 
+async def _keep_retry(ctx: DomainContext, round_: CheckinRound, due: datetime | None) -> None:
+    pending = await pending_timer(ctx, TimerKind.CHECKIN_RETRY, round_.id)
+    await keep_timer(ctx, TimerKind.CHECKIN_RETRY, due, pending, round_.id)
+
+
 async def _ask(ctx: DomainContext, round_: CheckinRound) -> None:
     """One more attempt: the question on the plan's channel, and a retry timer after it."""
     plan = round_.plan
@@ -70,7 +73,7 @@ async def _ask(ctx: DomainContext, round_: CheckinRound) -> None:
             person_id=plan.person.id, language=language_of(ctx, plan.person),
         )  # fmt: skip
     due = ctx.now() + timedelta(minutes=plan.retry_minutes)
-    await set_subject_timer(ctx, TimerKind.CHECKIN_RETRY, round_.id, due)
+    await _keep_retry(ctx, round_, due)
 
 
 async def start_checkin(ctx: DomainContext, timer: Timer) -> None:
@@ -107,10 +110,12 @@ async def _latest_attempt(ctx: DomainContext, round_: CheckinRound) -> CheckinAt
 async def _close(ctx: DomainContext, round_: CheckinRound, status: RoundStatus) -> None:
     round_.status = status
     round_.closed_at = ctx.now()
-    await set_subject_timer(ctx, TimerKind.CHECKIN_RETRY, round_.id, None)
+    await _keep_retry(ctx, round_, None)
 
 
-async def _urgent_request(ctx: DomainContext, round_: CheckinRound, reason_key: str) -> int:
+async def _urgent_request(
+    ctx: DomainContext, round_: CheckinRound, reason_key: str
+) -> ServiceRequest:
     plan = round_.plan
     lines = [t(ctx.default_language, reason_key)]
     if plan.notes:
@@ -121,7 +126,7 @@ async def _urgent_request(ctx: DomainContext, round_: CheckinRound, reason_key: 
     )  # fmt: skip
     await offer_next(ctx, request)
     round_.request_id = request.id
-    return request.id
+    return request
 
 
 async def answer_checkin(ctx: DomainContext, round_id: int, answer: str) -> Reply | None:
@@ -173,17 +178,6 @@ async def _alert_contacts(ctx: DomainContext, round_: CheckinRound) -> None:
         )  # fmt: skip
 
 
-async def _alert_coordinators(ctx: DomainContext, round_: CheckinRound) -> None:
-    name = round_.plan.person.display_name
-    for coordinator in await active_coordinators(ctx):
-        lang = language_of(ctx, coordinator.person)
-        text = t(lang, "checkin.coordinator_alert", name=name, request=round_.request_id)
-        await tell_person(
-            ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
-            f"checkin:{round_.id}:coordinator:{coordinator.id}",
-        )  # fmt: skip
-
-
 async def retry_or_escalate(ctx: DomainContext, timer: Timer) -> None:
     """The retry timer fired: no answer since the last attempt. Ask again, or escalate."""
     round_ = await ctx.session.get(CheckinRound, timer.subject_id)
@@ -196,10 +190,13 @@ async def retry_or_escalate(ctx: DomainContext, timer: Timer) -> None:
         await _ask(ctx, round_)
         return
     await _close(ctx, round_, RoundStatus.ESCALATED)
-    await _urgent_request(ctx, round_, "checkin.no_answer")
+    request = await _urgent_request(ctx, round_, "checkin.no_answer")
     await _alert_contacts(ctx, round_)
     if await reopens_at(ctx) is not None:  # closed: nobody on duty will see the request
-        await _alert_coordinators(ctx, round_)
+        name = round_.plan.person.display_name
+        await tell_coordinators(
+            ctx, "checkin.coordinator_alert", request, f"checkin:{round_.id}", name=name
+        )
 
 
 def read_payload(payload: str) -> tuple[int, str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
@@ -33,9 +33,8 @@ from concierge.errors import InvalidValue
 from concierge.local_time import at_local
 from concierge.messages import Channel
 from concierge.people import Person, normalise_phone
-from concierge.timers import Timer, TimerKind, TimerStatus
+from concierge.timers import Timer, TimerKind, TimerStatus, keep_timer, pending_timer
 
-DAYS_AHEAD = 8  # a plan's next day is always found within a week, pauses aside
 LOOK_AHEAD_DAYS = 400  # a pause longer than a year is treated as the plan being off
 
 
@@ -146,51 +145,6 @@ class CheckinAttempt(Base):
     outcome: Mapped[AttemptOutcome] = mapped_column(String(20), default=AttemptOutcome.ASKED)
 
 
-async def subject_timer(ctx: DomainContext, kind: TimerKind, subject_id: int) -> Timer | None:
-    """The pending timer of a kind for one subject (a plan, a round)."""
-    found: Timer | None = await ctx.session.scalar(
-        select(Timer).where(
-            Timer.kind == kind,
-            Timer.subject_id == subject_id,
-            Timer.request_id.is_(None),
-            Timer.status == TimerStatus.PENDING,
-        )
-    )
-    return found
-
-
-async def replace_subject_timer(
-    ctx: DomainContext,
-    kind: TimerKind,
-    subject_id: int,
-    pending: Timer | None,
-    due: datetime | None,
-) -> Timer | None:
-    """Call off `pending` (the subject's timer of `kind`, if any) for one due at `due`."""
-    if pending is not None:
-        pending.status = TimerStatus.CANCELLED
-    if due is None:
-        await ctx.session.flush()
-        return None
-    timer = Timer(
-        kind=kind, subject_id=subject_id, due_at=due, status=TimerStatus.PENDING,
-        created_at=ctx.now(),
-    )  # fmt: skip
-    ctx.session.add(timer)
-    await ctx.session.flush()
-    return timer
-
-
-async def set_subject_timer(
-    ctx: DomainContext, kind: TimerKind, subject_id: int, due: datetime | None
-) -> Timer | None:
-    """Keep one pending timer of `kind` for a subject, due at `due` (None calls it off)."""
-    pending = await subject_timer(ctx, kind, subject_id)
-    if pending is not None and pending.due_at == due:
-        return pending
-    return await replace_subject_timer(ctx, kind, subject_id, pending, due)
-
-
 async def _stagger(ctx: DomainContext, plan: CheckinPlan, place: int | None) -> timedelta:
     """How long after its time a plan starts: plans sharing a time go one after another at
     CHECKINS_PER_SECOND, in the order they were made. `place` is the plan's place among them
@@ -206,7 +160,7 @@ async def _stagger(ctx: DomainContext, plan: CheckinPlan, place: int | None) -> 
 async def plan_next_checkin(
     ctx: DomainContext,
     plan: CheckinPlan,
-    pending: Timer | bool | None = False,
+    pending: Timer | Literal["look up"] | None = "look up",
     place: int | None = None,
 ) -> Timer | None:
     """Keep the plan's timer at its next time (none while it is off); `pending` is its pending
@@ -216,17 +170,9 @@ async def plan_next_checkin(
     stagger = await _stagger(ctx, plan, place)
     start = plan.next_time(ctx.now() - stagger, ctx) if plan.active else None
     due = start + stagger if start is not None else None
-    if pending is False:
-        pending = await subject_timer(ctx, TimerKind.CHECKIN, plan.id)
-    assert pending is not True
-    # One that fell due while the service was down is kept: it fires once on start-up.
-    if (
-        pending is not None
-        and plan.active
-        and (pending.due_at <= ctx.now() or pending.due_at == due)
-    ):
-        return pending
-    return await replace_subject_timer(ctx, TimerKind.CHECKIN, plan.id, pending, due)
+    if pending == "look up":
+        pending = await pending_timer(ctx, TimerKind.CHECKIN, plan.id)
+    return await keep_timer(ctx, TimerKind.CHECKIN, due, pending, plan.id)
 
 
 async def plan_all_checkins(ctx: DomainContext) -> int:

@@ -140,22 +140,58 @@ async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: Reques
         )
 
 
-async def plan_service_timer(
-    ctx: DomainContext, kind: TimerKind, due: datetime | None
+async def pending_timer(
+    ctx: DomainContext, kind: TimerKind, subject_id: int | None = None
 ) -> Timer | None:
-    """Keep one pending timer of a service-wide kind (no request) due at `due`; None cancels it.
+    """The pending timer of a kind that belongs to no request: service-wide (no subject), or
+    of one subject (a check-in plan, a check-in round)."""
+    subject = Timer.subject_id.is_(None) if subject_id is None else Timer.subject_id == subject_id
+    found: Timer | None = await ctx.session.scalar(
+        select(Timer).where(
+            Timer.kind == kind,
+            Timer.request_id.is_(None),
+            subject,
+            Timer.status == TimerStatus.PENDING,
+        )
+    )
+    return found
+
+
+async def keep_timer(
+    ctx: DomainContext,
+    kind: TimerKind,
+    due: datetime | None,
+    pending: Timer | None,
+    subject_id: int | None = None,
+) -> Timer | None:
+    """Keep one pending timer of `kind` (for `subject_id`) due at `due`, given the one pending
+    now; None calls it off.
 
     A timer that fell due while the service was down is kept, so it fires once on start-up;
     the next one then follows `due`.
     """
-    pending = await ctx.session.scalar(
-        select(Timer).where(
-            Timer.kind == kind, Timer.request_id.is_(None), Timer.status == TimerStatus.PENDING
-        )
-    )
-    if due is None:
-        await cancel_timers(ctx, None, [kind])
-        return None
-    if pending is not None and (pending.due_at <= ctx.now() or pending.due_at == due):
+    if (
+        pending is not None
+        and due is not None
+        and (pending.due_at <= ctx.now() or pending.due_at == due)
+    ):
         return pending
-    return await set_timer(ctx, kind, due)
+    if pending is not None:
+        pending.status = TimerStatus.CANCELLED
+    if due is None:
+        await ctx.session.flush()
+        return None
+    timer = Timer(
+        kind=kind, subject_id=subject_id, due_at=due, status=TimerStatus.PENDING,
+        created_at=ctx.now(),
+    )  # fmt: skip
+    ctx.session.add(timer)
+    await ctx.session.flush()
+    return timer
+
+
+async def plan_service_timer(
+    ctx: DomainContext, kind: TimerKind, due: datetime | None
+) -> Timer | None:
+    """Keep one pending timer of a service-wide kind due at `due`; None cancels it."""
+    return await keep_timer(ctx, kind, due, await pending_timer(ctx, kind))

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_app
@@ -28,7 +28,10 @@ from concierge.clock import ManualClock
 from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import load_demo
+from concierge.messages import Channel, IdentityKind
 from concierge.migrate import upgrade
+from concierge.operators import Operator
+from concierge.people import ChannelIdentity
 from concierge.schema import LIBRARY_TABLES, metadata
 from concierge.settings import Settings, load_settings
 
@@ -147,10 +150,8 @@ class Domain:
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[DomainContext]:
-        async with transaction(self.runtime.sessions) as session:
-            yield DomainContext(
-                session=session, clock=self.runtime.clock, settings=self.runtime.settings
-            )
+        async with self.runtime.unit() as ctx:
+            yield ctx
 
 
 @pytest.fixture
@@ -205,6 +206,32 @@ async def _load_demo(url: str, now: datetime) -> None:
     async with transaction(runtime.sessions) as session:
         await load_demo(session, now)
     await runtime.close()
+
+
+async def _giulia_works_on(
+    url: str, clock: ManualClock, channel: Channel, telegram_chat: int | None
+) -> None:
+    runtime = Runtime.create(make_settings(url), clock)
+    try:
+        async with runtime.unit() as ctx:
+            await load_demo(ctx.session, clock.now())
+            giulia = await ctx.session.scalar(select(Operator).order_by(Operator.id))
+            assert giulia is not None
+            if telegram_chat is not None:
+                giulia.person.identities.append(
+                    ChannelIdentity(kind=IdentityKind.TELEGRAM, address=str(telegram_chat))
+                )
+            giulia.contact_channel = channel
+    finally:
+        await runtime.close()
+
+
+def giulia_works_on(
+    url: str, clock: ManualClock, channel: Channel, telegram_chat: int | None = None
+) -> None:
+    """The demo data, with Giulia (the first operator) working on `channel` (on Telegram,
+    from the chat `telegram_chat`)."""
+    asyncio.run(_giulia_works_on(url, clock, channel, telegram_chat))
 
 
 @contextmanager

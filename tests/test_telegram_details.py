@@ -3,7 +3,6 @@ not read twice, staff groups, a call that times out and a real one-minute outage
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,18 +10,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
-from concierge.checkins import CheckinRound, PlanInput, add_plan
+from concierge.checkins import CheckinRound
 from concierge.clock import ManualClock
-from concierge.context import DomainContext
 from concierge.conversations import InboundRecord
-from concierge.database import transaction
-from concierge.messages import Channel, IdentityKind
-from concierge.people import Person, find_person
+from concierge.messages import Channel
+from concierge.people import Person
 from concierge.requests import ServiceRequest
-from concierge.timer_dispatch import fire_timer
-from concierge.timers import pending_timers
-from tests.conftest import LiveServer, count_rows, make_settings, read_value
+from tests.checkin_due import check_in_now
+from tests.conftest import LiveServer, count_rows, read_value
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_service import GIULIA, RESIDENT, telegram_service
 
@@ -146,33 +141,13 @@ def test_a_minute_of_outage_loses_nothing_and_duplicates_nothing(
     assert count_rows(url, select(func.count(InboundRecord.id))) == 3
 
 
-async def _telegram_checkin_due(url: str, clock: ManualClock) -> None:
-    """A resident on Telegram enrolled at 11:00; the clock moved there and the check-in fired."""
-    runtime = Runtime.create(make_settings(url), clock)
-    try:
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=clock, settings=runtime.settings)
-            resident = await find_person(session, IdentityKind.TELEGRAM, str(RESIDENT))
-            assert resident is not None
-            resident.first_name = "Anna"
-            telegram = PlanInput(at_time="11:00", channel=Channel.TELEGRAM)
-            plan = await add_plan(ctx, resident, telegram)
-            [timer] = [t for t in await pending_timers(ctx) if t.subject_id == plan.id]
-        clock.set(timer.due_at)
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=clock, settings=runtime.settings)
-            assert await fire_timer(ctx, timer.id)
-    finally:
-        await runtime.close()
-
-
 def test_a_check_in_on_telegram_answered_with_a_button(
     fake: FakeTelegram, polling: tuple[LiveServer, str]
 ) -> None:
     server, url = polling
     fake.user_writes(RESIDENT, "ciao")  # known to the service from an earlier chat
     fake.wait_for(RESIDENT, "Di cosa hai bisogno?")
-    asyncio.run(_telegram_checkin_due(url, server.clock))
+    check_in_now(url, server.clock, str(RESIDENT), Channel.TELEGRAM, name="Anna")
     question = fake.wait_for(RESIDENT, "Buongiorno Anna, tutto bene?")
     assert [label for label, _ in question.buttons] == ["Sto bene", "Ho bisogno di aiuto"]
     fake.user_taps(RESIDENT, "Sto bene")

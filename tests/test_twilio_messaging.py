@@ -20,13 +20,12 @@ from concierge.outbox import OutboxMessage, OutboxStatus
 from concierge.people import find_person
 from concierge.requests import ServiceRequest
 from concierge.timers import TimerKind
-from tests.conftest import Domain, LiveServer, count_rows, make_settings, read_value
-from tests.fake_twilio import FakeTwilio, TwilioWebhooks
+from tests.conftest import Domain, count_rows, make_settings, read_value
+from tests.fake_twilio import FakeTwilio
 from tests.test_follow_up import _done_request, _fire_when_due
-from tests.twilio_service import GIULIA_PHONE, MARIA, twilio_settings
+from tests.twilio_service import GIULIA_PHONE, MARIA, Service, twilio_settings
 
 OUTAGE_SECONDS = 60
-Service = tuple[LiveServer, TwilioWebhooks, str]
 
 
 def test_a_resident_makes_a_request_by_sms_answering_with_digits(

@@ -12,22 +12,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
 from bot.twilio_rest import TwilioConnection, place_call
-from concierge.checkins import CheckinAttempt, CheckinRound, PlanInput, add_plan
+from concierge.checkins import CheckinAttempt, CheckinRound
 from concierge.clock import ManualClock
-from concierge.context import DomainContext
-from concierge.database import transaction
-from concierge.messages import Channel, IdentityKind
-from concierge.people import ChannelIdentity, Person, find_person
+from concierge.messages import Channel
+from concierge.people import ChannelIdentity, Person
 from concierge.requests import ServiceRequest
-from concierge.timer_dispatch import fire_timer
-from concierge.timers import pending_timers
-from tests.conftest import ROME, LiveServer, count_rows, make_settings, read_value, serving
+from tests.checkin_due import check_in_now
+from tests.conftest import ROME, count_rows, make_settings, read_value
 from tests.fake_twilio import FakeTwilio, TwilioWebhooks
-from tests.twilio_service import GIULIA_PHONE, MARIA, twilio_settings
+from tests.twilio_service import GIULIA_PHONE, MARIA, Service, twilio_service, twilio_settings
 
-Service = tuple[LiveServer, TwilioWebhooks, str]
 STRANGER = "+393479999999"
 MARCO_PHONE, SARA_PHONE = "+393331000002", "+393331000003"
 
@@ -217,10 +212,7 @@ def test_an_operator_who_answers_ends_the_menu(on_twilio: Service) -> None:
 @pytest.fixture
 def on_sunday(fake_twilio: FakeTwilio, sqlite_url: str, clock: ManualClock) -> Iterator[Service]:
     clock.set(datetime(2026, 11, 22, 11, 0, tzinfo=ROME))  # the demo rota is Mon–Sat
-    with serving(sqlite_url, clock, **twilio_settings(fake_twilio)) as server:
-        webhooks = TwilioWebhooks(server.base_url)
-        yield server, webhooks, sqlite_url
-        webhooks.close()
+    yield from twilio_service(fake_twilio, sqlite_url, clock)
 
 
 def test_when_closed_zero_goes_straight_to_voicemail(on_sunday: Service) -> None:
@@ -232,11 +224,7 @@ def test_when_closed_zero_goes_straight_to_voicemail(on_sunday: Service) -> None
 
 @pytest.fixture
 def with_speech(fake_twilio: FakeTwilio, sqlite_url: str, clock: ManualClock) -> Iterator[Service]:
-    settings = {**twilio_settings(fake_twilio), "TWILIO_SPEECH": "true"}
-    with serving(sqlite_url, clock, **settings) as server:
-        webhooks = TwilioWebhooks(server.base_url)
-        yield server, webhooks, sqlite_url
-        webhooks.close()
+    yield from twilio_service(fake_twilio, sqlite_url, clock, TWILIO_SPEECH="true")
 
 
 def test_speech_is_understood_where_configured(with_speech: Service) -> None:
@@ -260,25 +248,6 @@ def test_an_english_speaker_hears_english(on_twilio: Service) -> None:
     assert count_rows(url, named) == 1
 
 
-async def _checkin_due(url: str, clock: ManualClock, channel: Channel) -> int:
-    """Maria enrolled on `channel` at 11:00; the clock moved there and the check-in fired."""
-    runtime = Runtime.create(make_settings(url), clock)
-    try:
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=clock, settings=runtime.settings)
-            maria = await find_person(session, IdentityKind.PHONE, MARIA)
-            assert maria is not None
-            plan = await add_plan(ctx, maria, PlanInput(at_time="11:00", channel=channel))
-            [timer] = [t for t in await pending_timers(ctx) if t.subject_id == plan.id]
-        clock.set(timer.due_at)
-        async with transaction(runtime.sessions) as session:
-            ctx = DomainContext(session=session, clock=clock, settings=runtime.settings)
-            assert await fire_timer(ctx, timer.id)
-            return plan.id
-    finally:
-        await runtime.close()
-
-
 def _round_status(url: str) -> tuple[str, list[str]]:
     status = read_value(url, select(CheckinRound.status))
     outcomes = read_value(url, select(func.group_concat(CheckinAttempt.outcome)))
@@ -287,7 +256,7 @@ def _round_status(url: str) -> tuple[str, list[str]]:
 
 def test_a_check_in_call_answered_with_one(fake_twilio: FakeTwilio, on_twilio: Service) -> None:
     server, twilio, url = on_twilio
-    asyncio.run(_checkin_due(url, server.clock, Channel.VOICE))
+    check_in_now(url, server.clock, MARIA, Channel.VOICE)
     call = _placed_call(fake_twilio)
     assert call["To"] == MARIA and call["MachineDetection"] == "Enable"
     path = call["Url"].removeprefix("https://concierge.example.org")
@@ -304,7 +273,7 @@ def test_an_answering_machine_or_no_answer_is_a_silent_check_in(
     fake_twilio: FakeTwilio, on_twilio: Service
 ) -> None:
     server, twilio, url = on_twilio
-    asyncio.run(_checkin_due(url, server.clock, Channel.VOICE))
+    check_in_now(url, server.clock, MARIA, Channel.VOICE)
     call = _placed_call(fake_twilio)
     path = call["Url"].removeprefix("https://concierge.example.org")
     machine = Call(twilio, MARIA)

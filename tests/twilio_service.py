@@ -3,19 +3,13 @@ public address. Giulia, the first demo operator, works by SMS here."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
 
-from bot.runtime import Runtime
 from concierge.clock import ManualClock
-from concierge.database import transaction
-from concierge.demo import load_demo
 from concierge.messages import Channel
-from concierge.operators import Operator
-from tests.conftest import LiveServer, make_settings, serving
+from tests.conftest import LiveServer, giulia_works_on, serving
 from tests.fake_server import served
 from tests.fake_twilio import (
     ACCOUNT_SID,
@@ -48,23 +42,23 @@ def fake_twilio() -> Iterator[FakeTwilio]:
         yield fake
 
 
-async def _giulia_by_sms(url: str, clock: ManualClock) -> None:
-    runtime = Runtime.create(make_settings(url), clock)
-    async with transaction(runtime.sessions) as session:
-        await load_demo(session, clock.now())
-        giulia = await session.scalar(select(Operator).order_by(Operator.id))
-        assert giulia is not None
-        giulia.contact_channel = Channel.SMS
-    await runtime.close()
+Service = tuple[LiveServer, TwilioWebhooks, str]
+
+
+def twilio_service(
+    fake: FakeTwilio, url: str, clock: ManualClock, **settings: str
+) -> Iterator[Service]:
+    """The service on Twilio (Giulia working by SMS), Twilio's webhooks and the database URL."""
+    giulia_works_on(url, clock, Channel.SMS)
+    with serving(url, clock, **twilio_settings(fake), **settings) as server:
+        webhooks = TwilioWebhooks(server.base_url)
+        try:
+            yield server, webhooks, url
+        finally:
+            webhooks.close()
 
 
 @pytest.fixture
-def on_twilio(
-    fake_twilio: FakeTwilio, sqlite_url: str, clock: ManualClock
-) -> Iterator[tuple[LiveServer, TwilioWebhooks, str]]:
-    """The service on Twilio, Twilio's webhooks and the database URL."""
-    asyncio.run(_giulia_by_sms(sqlite_url, clock))
-    with serving(sqlite_url, clock, **twilio_settings(fake_twilio)) as server:
-        webhooks = TwilioWebhooks(server.base_url)
-        yield server, webhooks, sqlite_url
-        webhooks.close()
+def on_twilio(fake_twilio: FakeTwilio, sqlite_url: str, clock: ManualClock) -> Iterator[Service]:
+    """The service on Twilio, with the demo data."""
+    yield from twilio_service(fake_twilio, sqlite_url, clock)
