@@ -1,5 +1,5 @@
-"""The ASGI app: web chat, the outbox sender and the scheduler, and the Telegram and Twilio
-channels whose credentials are set; the coordinators' dashboard mounts here later."""
+"""The ASGI app: web chat, the coordinators' dashboard, the outbox sender and the scheduler, and
+the Telegram and Twilio channels whose credentials are set."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot.dashboard.setup import install_dashboard
 from bot.outbox_sender import ChannelSender, OutboxSender
 from bot.runtime import Runtime
 from bot.webchat import WebChatSender, webchat_router
@@ -81,6 +82,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                 await telegram.close()
             if twilio is not None:
                 await twilio.close()
+            await watch.close()
             await scheduling.stop()
             await sender.stop()
             await runtime.close()
@@ -91,6 +93,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.scheduling = scheduling
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(webchat_router(runtime, after_commit))
+    watch = install_dashboard(app, runtime, after_commit)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -16,12 +16,13 @@ from bot.cli_checkins import checkins_app
 from bot.cli_support import fail, run_unit, runtime_or_fail, settings_or_fail
 from bot.cli_team import operators_app, rota_app
 from bot.cli_telegram import telegram_app
+from bot.cli_users import users_app
 from bot.runtime import StartupError, first_line
 from concierge.catalogue import ensure_default_services
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
 from concierge.database import transaction
-from concierge.demo import load_demo
+from concierge.demo import DEMO_PASSWORD, load_demo
 from concierge.errors import NotFound
 from concierge.i18n import format_moment, language_or_default
 from concierge.migrate import upgrade
@@ -43,6 +44,7 @@ app.add_typer(operators_app, name="operators")
 app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
+app.add_typer(users_app, name="users")
 
 
 async def _upgrade(settings: Settings) -> int:
@@ -72,7 +74,12 @@ def demo() -> None:
     """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
     added = run_unit(settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now()))
     typer.echo(
-        f"Demo data ready ({added['operators']} operators and {added['services']} services added)."
+        f"Demo data ready ({added['operators']} operators, {added['services']} services and"
+        f" {added['users']} dashboard users added)."
+    )
+    typer.echo(
+        f"Dashboard users: admin, paola (coordinator), giulia, marco, sara (operators);"
+        f" password {DEMO_PASSWORD!r}."
     )
 
 
@@ -194,6 +201,7 @@ def serve(
     listen_host = host or settings.http_host
     listen_port = port or settings.http_port
     typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
+    typer.echo(f"Dashboard: http://{listen_host}:{listen_port}/dashboard")
     from bot.app import create_app  # the whole service, loaded only to serve it
 
     uvicorn.run(
@@ -201,6 +209,8 @@ def serve(
         host=listen_host,
         port=listen_port,
         log_level=settings.log_level.lower(),
+        # Open dashboards hold event streams: a stop waits for them a few seconds, not forever.
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -1,10 +1,11 @@
 """Demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, a coordinator,
-residents and workers, and two residents enrolled in daily check-ins."""
+residents and workers, two residents enrolled in daily check-ins, and dashboard users."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,10 +16,13 @@ from concierge.coordinators import Coordinator
 from concierge.messages import Channel, IdentityKind
 from concierge.operators import Cooperative, Operator, Shift
 from concierge.people import ChannelIdentity, Person, PersonKind, find_person
+from concierge.users import Role, User, hash_password
 
 COOPERATIVE_NAME = "Cooperativa Il Portico"
 ROTA_WEEKDAYS = range(6)  # Monday to Saturday
 ROTA_START, ROTA_END = time(8, 0), time(18, 0)
+# Every demo user logs in to the dashboard with this password (README): demo data only.
+DEMO_PASSWORD = "portico-demo"
 
 
 @dataclass(frozen=True)
@@ -163,4 +167,38 @@ async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
                 )
             )
     await session.flush()
-    return {"services": added_services, "operators": added_operators}
+    added_users = await _demo_users(session, cooperative, now)
+    return {"services": added_services, "operators": added_operators, "users": added_users}
+
+
+@cache
+def _demo_hash() -> str:
+    # One hash for every demo user: argon2 is slow on purpose, and demo data is loaded often.
+    return hash_password(DEMO_PASSWORD)
+
+
+async def _demo_users(session: AsyncSession, cooperative: Cooperative, now: datetime) -> int:
+    """admin, the coordinator (paola) and each operator by first name (giulia, marco, sara)."""
+    wanted: list[tuple[str, str, Role, int | None]] = [
+        ("admin", "Admin", Role.ADMIN, None),
+        ("paola", "Paola Greco", Role.COORDINATOR, None),
+    ]
+    theirs = select(Operator).where(Operator.cooperative_id == cooperative.id)
+    operators = (await session.scalars(theirs.order_by(Operator.id))).unique().all()
+    for operator in operators:
+        first = operator.person.first_name
+        wanted.append((first.lower(), operator.person.display_name, Role.OPERATOR, operator.id))
+    added = 0
+    for username, name, role, operator_id in wanted:
+        if await session.scalar(select(User.id).where(User.username == username)):
+            continue
+        session.add(
+            User(
+                username=username, display_name=name, password_hash=_demo_hash(), role=role,
+                cooperative_id=None if role == Role.ADMIN else cooperative.id,
+                operator_id=operator_id, language="it", active=True, created_at=now,
+            )
+        )  # fmt: skip
+        added += 1
+    await session.flush()
+    return added

@@ -65,5 +65,10 @@ class Actor:
         """A coordinator steering the queue."""
         return cls("coordinator", coordinator_id)
 
+    @classmethod
+    def user(cls, user_id: int) -> Actor:
+        """Someone acting from the dashboard (a coordinator, an admin, an operator)."""
+        return cls("user", user_id)
+
 
 SYSTEM = Actor("system")

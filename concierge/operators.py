@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, false, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +128,21 @@ async def operators_on_duty(
         for op in await active_operators(session)
         if op.on_duty(moment, calendar) and (service_code is None or op.can_do(service_code))
     ]
+
+
+async def serving_cooperative(
+    session: AsyncSession, requester: Person, service_code: str
+) -> int | None:
+    """The cooperative a new request belongs to: the first with an active operator skilled for
+    it in the requester's zone, else the first cooperative there is (None when there is none)."""
+    serving = [
+        op.cooperative_id
+        for op in await active_operators(session)
+        if op.can_do(service_code) and op.covers_zone(requester.zone)
+    ]
+    if serving:
+        return min(serving)
+    return await session.scalar(select(func.min(Cooperative.id)))
 
 
 def go_on_duty(operator: Operator, now: datetime, hours: float) -> datetime:

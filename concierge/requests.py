@@ -15,7 +15,7 @@ from concierge.lifecycle import OPEN_STATUSES, SYSTEM, Actor, RequestStatus, is_
 from concierge.lifecycle import RequestStatus as S
 from concierge.messages import Channel
 from concierge.notifications import notify_transition
-from concierge.operators import Operator
+from concierge.operators import Operator, serving_cooperative
 from concierge.people import Person
 from concierge.timers import plan_timers
 
@@ -38,6 +38,10 @@ class ServiceRequest(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[RequestStatus] = mapped_column(String(20), default=S.NEW, index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    # The cooperative that serves it: only its operators are offered it, its coordinators see it.
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Optimistic locking: an UPDATE based on a stale read (an Accept racing a time-out or a
@@ -141,6 +145,7 @@ async def create_request(
         due_at=due_at,
         due_kind=due_kind,
         attachments=list(attachments),
+        cooperative_id=await serving_cooperative(ctx.session, requester, service_code),
         status=S.NEW,
         created_at=now,
         updated_at=now,

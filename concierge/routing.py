@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
-from concierge.errors import AlreadyTaken, NotYours
+from concierge.errors import AlreadyTaken, InvalidValue, NotYours
 from concierge.lifecycle import SYSTEM, Actor, RequestStatus
 from concierge.notifications import tell_coordinators, tell_operator
 from concierge.operators import Operator, active_operators, operators_on_duty
@@ -98,12 +98,18 @@ async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> lis
         and operator.can_do(request.service_code)
         and operator.covers_zone(request.requester.zone)
         and loads.get(operator.id, 0) < operator.capacity
+        and serves(operator, request)
         and operator.id not in refused
         and operator.person_id != request.requester_id
     ]
     last = await _last_offered(ctx)
     never = datetime.min.replace(tzinfo=UTC)
     return sorted(candidates, key=lambda op: (loads.get(op.id, 0), last.get(op.id, never), op.id))
+
+
+def serves(operator: Operator, request: ServiceRequest) -> bool:
+    """Whether the operator works for the cooperative the request belongs to."""
+    return request.cooperative_id is None or operator.cooperative_id == request.cooperative_id
 
 
 async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bool:
@@ -115,7 +121,11 @@ async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bo
     now = ctx.now()
     if due is None or request.urgent or due <= now or request.due_kind == "deadline":
         return False
-    skilled = [op for op in await active_operators(ctx.session) if op.can_do(request.service_code)]
+    skilled = [
+        op
+        for op in await active_operators(ctx.session)
+        if op.can_do(request.service_code) and serves(op, request)
+    ]
     calendar = ctx.calendar
     if due.astimezone(ctx.zone).date() > now.astimezone(ctx.zone).date():
         return any(covers(op, due, calendar, exact=False) for op in skilled)
@@ -138,7 +148,7 @@ async def handed_out_at(ctx: DomainContext, request: ServiceRequest) -> datetime
     starts = [
         start
         for op in await active_operators(ctx.session)
-        if op.can_do(request.service_code)
+        if op.can_do(request.service_code) and serves(op, request)
         for start, _ in working_spans(op, day, ctx.calendar)
         if start <= due
     ]
@@ -178,6 +188,11 @@ async def reassign(ctx: DomainContext, request_id: int, operator: Operator, acto
     """A coordinator gives a request to a chosen operator: whoever had it is released and told,
     and the chosen one is offered it (and may still decline)."""
     request = await get_request(ctx, request_id)
+    if not serves(operator, request):
+        raise InvalidValue(
+            f"{operator.person.display_name} works for another cooperative"
+            f" than the one of request {request.id}"
+        )
     previous = request.operator
     if request.status in BUSY_STATUSES:
         live = await ctx.session.scalars(

@@ -12,12 +12,14 @@ from concierge import (  # noqa: F401  (importing the modules registers their ta
     operators,
     outbox,
     people,
+    request_notes,
     requests,
     rota,
     routing,
     satisfaction,
     task_reports,
     timers,
+    users,
 )
 from concierge.database import Base
 

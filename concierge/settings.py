@@ -141,6 +141,14 @@ class Settings(BaseSettings):
         default=20, ge=5, le=120, validation_alias="TWILIO_DIAL_TIMEOUT_SECONDS"
     )
     public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
+    # Signs the dashboard's session cookies. Unset: a random key per start, so log-ins end at
+    # each restart and are not shared between processes.
+    session_secret: str | None = Field(
+        default=None, min_length=16, validation_alias="SESSION_SECRET"
+    )
+    session_hours: float = Field(default=12, gt=0, le=720, validation_alias="SESSION_HOURS")
+    # Lets a Prometheus scraper read /metrics with `Authorization: Bearer <token>`.
+    metrics_token: str | None = Field(default=None, min_length=16, validation_alias="METRICS_TOKEN")
 
     @property
     def twilio_enabled(self) -> bool:

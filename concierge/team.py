@@ -63,10 +63,19 @@ async def add_operator(
 async def add_shift(
     ctx: DomainContext, phone: str, weekday: int, starts_at: time, ends_at: time
 ) -> Shift:
+    """Add a weekly slot (0 = Monday) to the rota of the operator with this phone number."""
+    operator = await operator_by_phone(ctx, phone)
+    return await add_weekly_slot(ctx, operator, weekday, starts_at, ends_at)
+
+
+async def add_weekly_slot(
+    ctx: DomainContext, operator: Operator, weekday: int, starts_at: time, ends_at: time
+) -> Shift:
     """Add a weekly slot (0 = Monday) to an operator's rota."""
     if not starts_at < ends_at:
         raise InvalidValue(f"a slot must end after it starts ({starts_at:%H:%M}-{ends_at:%H:%M})")
-    operator = await operator_by_phone(ctx, phone)
+    if not 0 <= weekday <= 6:
+        raise InvalidValue(f"no weekday {weekday} (0 = Monday … 6 = Sunday)")
     shift = Shift(weekday=weekday, starts_at=starts_at, ends_at=ends_at)
     operator.shifts.append(shift)
     await ctx.session.flush()
@@ -81,12 +90,44 @@ async def add_exception(
     span: tuple[time, time] | None,
     note: str,
 ) -> ShiftException:
+    """Record time off or an extra shift for the operator with this phone number."""
+    operator = await operator_by_phone(ctx, phone)
+    return await add_day_change(ctx, operator, day, kind, span, note)
+
+
+async def add_day_change(
+    ctx: DomainContext,
+    operator: Operator,
+    day: date,
+    kind: ExceptionKind,
+    span: tuple[time, time] | None,
+    note: str,
+) -> ShiftException:
     """Record time off (the whole day, or a span) or an extra shift on one day."""
     if span is not None and not span[0] < span[1]:
         raise InvalidValue(f"a span must end after it starts ({span[0]:%H:%M}-{span[1]:%H:%M})")
-    operator = await operator_by_phone(ctx, phone)
+    if kind == ExceptionKind.EXTRA and span is None:
+        raise InvalidValue("an extra shift needs its hours")
     starts_at, ends_at = span if span is not None else (None, None)
     change = ShiftException(day=day, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note)
     operator.exceptions.append(change)
     await ctx.session.flush()
     return change
+
+
+async def remove_weekly_slot(ctx: DomainContext, operator: Operator, shift_id: int) -> None:
+    """Take a weekly slot off an operator's rota; NotFound if it is not theirs."""
+    shift = next((shift for shift in operator.shifts if shift.id == shift_id), None)
+    if shift is None:
+        raise NotFound(f"operator {operator.id} has no slot {shift_id}", what=shift_id)
+    operator.shifts.remove(shift)
+    await ctx.session.flush()
+
+
+async def remove_day_change(ctx: DomainContext, operator: Operator, change_id: int) -> None:
+    """Take back a day's time off or extra shift; NotFound if it is not the operator's."""
+    change = next((change for change in operator.exceptions if change.id == change_id), None)
+    if change is None:
+        raise NotFound(f"operator {operator.id} has no change {change_id}", what=change_id)
+    operator.exceptions.remove(change)
+    await ctx.session.flush()

@@ -17,6 +17,7 @@ from concierge.requests import RequestEvent, get_request
 from concierge.routing import Offer
 from concierge.satisfaction import SurveyStatus, survey_of
 from concierge.task_reports import reports_on
+from concierge.users import User
 
 # Why a request went back to the queue is worth a word; the other reasons repeat the status.
 _REASON_KEYS = {"declined": "timeline.declined", "offer timed out": "timeline.timed_out"}
@@ -37,6 +38,9 @@ async def _actor(ctx: DomainContext, event: RequestEvent, lang: str) -> str:
     if event.actor_kind == "coordinator" and event.actor_id is not None:
         coordinator = await ctx.session.get(Coordinator, event.actor_id)
         return coordinator.person.display_name if coordinator else "?"
+    if event.actor_kind == "user" and event.actor_id is not None:
+        user = await ctx.session.get(User, event.actor_id)
+        return user.display_name if user else "?"
     if event.actor_kind == "operator" and event.actor_id is not None:
         operator = await ctx.session.get(Operator, event.actor_id)
         return operator.person.display_name if operator else "?"
@@ -67,6 +71,8 @@ async def request_timeline(ctx: DomainContext, request_id: int, lang: str) -> li
             text += t(lang, "intake.photos", count=len(request.attachments))
         if event.reason in _REASON_KEYS:
             text = f"{text} ({t(lang, _REASON_KEYS[event.reason])})"
+        elif event.actor_kind == "user" and event.to_status == RequestStatus.CANCELLED:
+            text = f"{text}: «{event.reason}»"  # the reason staff gave, in their words
         entries.append(TimelineEntry(event.at, text))
 
     for report in await reports_on(ctx, request_id):

@@ -140,6 +140,19 @@ async def plan_timers(ctx: DomainContext, request: ServiceRequest, event: Reques
         )
 
 
+async def replan_due(ctx: DomainContext, request: ServiceRequest) -> None:
+    """A request's due time changed: its overdue alarm and its operator's reminder follow it."""
+    await cancel_timers(ctx, request.id, [TimerKind.OVERDUE, TimerKind.REMINDER])
+    if request.due_at is None or request.status not in OPEN_STATUSES:
+        return
+    await set_timer(ctx, TimerKind.OVERDUE, request.due_at, request.id)
+    if request.status in (RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS):
+        remind_at = request.due_at - timedelta(minutes=ctx.settings.reminder_lead_minutes)
+        await set_timer(
+            ctx, TimerKind.REMINDER, max(remind_at, ctx.now()), request.id, request.operator_id
+        )
+
+
 async def pending_timer(
     ctx: DomainContext, kind: TimerKind, subject_id: int | None = None
 ) -> Timer | None:

@@ -247,6 +247,7 @@ def serving(database_url: str, clock: ManualClock, **overrides: object) -> Itera
             port=port,
             log_level="warning",
             lifespan="on",
+            timeout_graceful_shutdown=5,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

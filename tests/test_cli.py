@@ -61,7 +61,9 @@ def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
     first = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     again = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     assert "3 operators" in first.stdout
-    assert "0 operators and 0 services added" in again.stdout
+    assert "5 dashboard users added" in first.stdout
+    assert "password 'portico-demo'" in first.stdout
+    assert "0 operators, 0 services and 0 dashboard users added" in again.stdout
     assert (tmp_path / "var" / "concierge.sqlite3").exists()
 
 
@@ -250,3 +252,31 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
     for args, message in wrong:
         result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message), result.stderr
+
+
+def test_users_add_makes_the_first_admin_and_explains_refusals(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    password = {"CONCIERGE_USER_PASSWORD": "a-long-secret"}
+    added = concierge("users", "add", "Anna.Rossi", cwd=tmp_path, DATABASE_URL=url, **password)
+    assert added.returncode == 0, added.stderr
+    assert "User anna.rossi added (admin)." in added.stdout
+
+    again = concierge("users", "add", "anna.rossi", cwd=tmp_path, DATABASE_URL=url, **password)
+    assert again.returncode == 2
+    assert again.stderr.strip() == "Error: the username anna.rossi is taken"
+    short = concierge(
+        "users", "add", "bruno", cwd=tmp_path, DATABASE_URL=url, CONCIERGE_USER_PASSWORD="short"
+    )
+    assert short.stderr.strip() == "Error: the password must be at least 8 characters"
+    lost = concierge(
+        "users", "add", "carla", "--role", "coordinator", cwd=tmp_path, DATABASE_URL=url,
+        **password,
+    )  # fmt: skip
+    assert lost.stderr.strip() == "Error: a coordinator user needs a cooperative (--cooperative)"
+    typed = concierge("users", "add", "dario", cwd=tmp_path, DATABASE_URL=url)
+    assert typed.returncode != 0  # no terminal to type the password in: nothing is added
+
+    listed = concierge("users", "list", cwd=tmp_path, DATABASE_URL=url)
+    assert listed.returncode == 0
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [["anna.rossi", "admin"]]

@@ -37,6 +37,25 @@ def test_every_key_used_in_the_code_is_in_the_catalogue() -> None:
     assert used - set(catalogue("it")) == set()
 
 
+def test_every_text_of_the_dashboard_pages_is_in_the_catalogue() -> None:
+    used: set[str] = set()
+    for page in (ROOT / "bot" / "templates" / "dashboard").glob("*.html"):
+        used.update(re.findall(r"""_\(\s*["']([a-z_]+\.[a-z_.]+)["']""", page.read_text()))
+    assert len(used) > 100
+    assert {key for key in used if not key.endswith(".")} - set(catalogue("it")) == set()
+    # Keys built from a value: every value they can take.
+    for prefix, values in {
+        "dash.role.": ("admin", "coordinator", "operator"),
+        "dash.channel.": ("webchat", "telegram", "sms", "whatsapp", "voice"),
+        "dash.history_kind.": ("event", "message_in", "message_out", "note"),
+        "dash.rota.kind.": ("off", "extra"),
+        "dash.checkins.state.": ("pending", "well", "help", "escalated", "due", "paused", "off"),
+        "dash.done.": ("accept", "decline", "start", "finish"),
+    }.items():
+        for value in values:
+            assert prefix + value in catalogue("en"), prefix + value
+
+
 def test_default_services_in_both_languages() -> None:
     services = {s.code: s for s in default_services()}
     assert tuple(services) == DEFAULT_SERVICE_CODES

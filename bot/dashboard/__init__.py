@@ -1,0 +1,1 @@
+"""The coordinators' dashboard: log-in, the live queue, requests, the rota, the numbers."""

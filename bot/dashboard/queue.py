@@ -1,0 +1,104 @@
+"""The live queue: open requests with filters, refreshed in place when the queue changes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from pydantic import ValidationError
+
+from bot.dashboard.auth import SignedIn
+from bot.dashboard.live import QueueWatch
+from bot.dashboard.pages import render
+from bot.runtime import Runtime
+from concierge.catalogue import active_services
+from concierge.context import DomainContext
+from concierge.lifecycle import OPEN_STATUSES, RequestStatus
+from concierge.operators import Operator, active_operators
+from concierge.queue_board import QueueFilter, queue_lines, queue_signature
+from concierge.users import Role, User
+
+
+def _filter(
+    status: str | None, service: str | None, operator: str | None, overdue: str | None
+) -> QueueFilter:
+    # A filter read from the address bar: anything unknown is simply not applied.
+    try:
+        return QueueFilter(
+            status=status or None,
+            service=service or None,
+            operator_id=int(operator) if operator and operator.isdigit() else None,
+            overdue=overdue in ("1", "on", "true"),
+        )
+    except ValidationError:
+        return QueueFilter()
+
+
+def team_of(operators: list[Operator], user: User) -> list[Operator]:
+    """The operators a user may pick: their cooperative's (all, for an admin)."""
+    if user.role == Role.ADMIN:
+        return operators
+    return [op for op in operators if op.cooperative_id == user.cooperative_id]
+
+
+async def _board(ctx: DomainContext, user: User, wanted: QueueFilter) -> dict[str, Any]:
+    lines = await queue_lines(ctx, user, wanted)
+    return {
+        "lines": lines,
+        "filter": wanted,
+        "signature": await queue_signature(ctx),
+        "waiting": sum(1 for line in lines if line.waiting),
+        "overdue": sum(1 for line in lines if line.overdue),
+    }
+
+
+def queue_router(runtime: Runtime, watch: QueueWatch) -> APIRouter:
+    """The queue page, its rows alone (for refreshing), and its event stream."""
+    router = APIRouter(prefix="/dashboard")
+
+    @router.get("", response_class=HTMLResponse)
+    async def queue_page(
+        request: Request,
+        user: SignedIn,
+        status: str | None = None,
+        service: str | None = None,
+        operator: str | None = None,
+        overdue: str | None = None,
+    ) -> HTMLResponse:
+        wanted = _filter(status, service, operator, overdue)
+        async with runtime.unit() as ctx:
+            board = await _board(ctx, user, wanted)
+            services = await active_services(ctx.session)
+            team = team_of(await active_operators(ctx.session), user)
+        return render(
+            request, runtime, "queue.html", user,
+            statuses=[s for s in RequestStatus if s in OPEN_STATUSES],
+            services=services, team=team, **board,
+        )  # fmt: skip
+
+    @router.get("/queue/rows", response_class=HTMLResponse)
+    async def queue_rows(
+        request: Request,
+        user: SignedIn,
+        status: str | None = None,
+        service: str | None = None,
+        operator: str | None = None,
+        overdue: str | None = None,
+    ) -> HTMLResponse:
+        wanted = _filter(status, service, operator, overdue)
+        async with runtime.unit() as ctx:
+            board = await _board(ctx, user, wanted)
+        return render(request, runtime, "_queue_rows.html", user, **board)
+
+    @router.get("/events")
+    async def events(
+        user: SignedIn, since: Annotated[str, Query(max_length=200)] = ""
+    ) -> StreamingResponse:
+        return StreamingResponse(
+            watch.stream(since),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    return router

@@ -1,0 +1,85 @@
+"""Mounting the dashboard on the service's app: sessions, pages, and how refusals look."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot.dashboard.admin_page import admin_router
+from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router
+from bot.dashboard.live import QueueWatch
+from bot.dashboard.numbers_page import numbers_router
+from bot.dashboard.pages import render
+from bot.dashboard.queue import queue_router
+from bot.dashboard.request_page import request_router
+from bot.dashboard.rota_page import rota_router
+from bot.dashboard.watch_pages import watch_router
+from bot.metrics import metrics_router
+from bot.runtime import Runtime
+from concierge.errors import NotFound
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "concierge_session"
+
+
+def _secret(runtime: Runtime) -> str:
+    if runtime.settings.session_secret:
+        return runtime.settings.session_secret
+    log.warning(
+        "SESSION_SECRET is not set: dashboard log-ins end when the service restarts"
+        " and are not shared between processes"
+    )
+    return secrets.token_urlsafe(32)
+
+
+def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], None]) -> QueueWatch:
+    """Add the dashboard's routes and sessions to the app; the queue watcher it starts."""
+    watch = QueueWatch(runtime)
+
+    def committed() -> None:
+        on_commit()
+        watch.poke()
+
+    https = (runtime.settings.public_base_url or "").startswith("https://")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_secret(runtime),
+        session_cookie=SESSION_COOKIE,
+        max_age=int(runtime.settings.session_hours * 3600),
+        same_site="lax",
+        https_only=https,
+    )
+    app.include_router(auth_router(runtime))
+    app.include_router(queue_router(runtime, watch))
+    app.include_router(request_router(runtime, committed))
+    app.include_router(rota_router(runtime, committed))
+    app.include_router(numbers_router(runtime))
+    app.include_router(watch_router(runtime, committed))
+    app.include_router(admin_router(runtime))
+    app.include_router(metrics_router(runtime))
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _: LoginRequired) -> Response:
+        if request.url.path.startswith("/dashboard/events") or request.method != "GET":
+            return Response(status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/dashboard/login?next={target}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _: Forbidden) -> HTMLResponse:
+        return render(request, runtime, "refused.html", None, 403, reason="dash.error.forbidden")
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, _: CsrfRefused) -> HTMLResponse:
+        return render(request, runtime, "refused.html", None, 403, reason="dash.error.csrf")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, _: NotFound) -> HTMLResponse:
+        return render(request, runtime, "refused.html", None, 404, reason="dash.error.not_found")
+
+    return watch

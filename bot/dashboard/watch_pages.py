@@ -1,0 +1,63 @@
+"""What coordinators keep an eye on besides the queue: today's check-ins, undelivered messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from bot.dashboard.auth import Checked, Forbidden, Lead
+from bot.dashboard.pages import flash, render
+from bot.runtime import Runtime
+from concierge.checkin_board import history_marks, today_board
+from concierge.errors import DomainError
+from concierge.outbox import OutboxMessage
+from concierge.requests import ServiceRequest
+from concierge.undelivered import send_again, undelivered
+from concierge.users import Role
+
+
+def watch_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
+    """The check-ins board and the undelivered messages."""
+    router = APIRouter(prefix="/dashboard")
+
+    @router.get("/checkins", response_class=HTMLResponse)
+    async def checkins(request: Request, user: Lead) -> HTMLResponse:
+        async with runtime.unit() as ctx:
+            board = await today_board(ctx)
+            marks = {line.plan.id: await history_marks(ctx, line.plan, ctx.now()) for line in board}
+        return render(request, runtime, "checkins.html", user, board=board, marks=marks)
+
+    @router.get("/deliveries", response_class=HTMLResponse)
+    async def deliveries(request: Request, user: Lead) -> HTMLResponse:
+        scope = None if user.role == Role.ADMIN else user.cooperative_id
+        async with runtime.unit() as ctx:
+            rows = await undelivered(ctx, scope)
+        return render(request, runtime, "deliveries.html", user, rows=rows)
+
+    @router.post("/deliveries/{message_id}/retry", dependencies=[Checked])
+    async def retry(request: Request, message_id: int, user: Lead) -> RedirectResponse:
+        try:
+            async with runtime.unit() as ctx:
+                row = await ctx.session.get(OutboxMessage, message_id)
+                about = (
+                    await ctx.session.get(ServiceRequest, row.request_id)
+                    if row and row.request_id
+                    else None
+                )
+                if (
+                    about is not None
+                    and user.role != Role.ADMIN
+                    and about.cooperative_id != user.cooperative_id
+                ):
+                    raise Forbidden
+                await send_again(ctx, message_id)
+        except DomainError as exc:
+            flash(request, exc.key, "error", **exc.params)
+        else:
+            flash(request, "dash.done.retry")
+            on_commit()
+        return RedirectResponse("/dashboard/deliveries", status_code=303)
+
+    return router
