@@ -17,11 +17,11 @@ from sqlalchemy.orm import QueryableAttribute
 from concierge.checkins import CheckinRound
 from concierge.context import DomainContext
 from concierge.lifecycle import OPEN_STATUSES
+from concierge.offers import Offer, OfferStatus
 from concierge.operators import operators_on_duty
 from concierge.outbox import OutboxMessage
 from concierge.request_numbers import Period, RequestFacts, load_period
 from concierge.requests import ServiceRequest
-from concierge.routing import Offer, OfferStatus
 
 # The CSV's header: stable names, the same as RequestRow's fields, in the same order.
 CSV_COLUMNS: tuple[str, ...] = (

@@ -33,10 +33,10 @@ from concierge.context import DomainContext
 from concierge.errors import InvalidValue
 from concierge.lifecycle import RequestStatus
 from concierge.local_time import day_bounds
+from concierge.offers import Offer, OfferStatus
 from concierge.operators import Cooperative, Operator
 from concierge.people import Person
 from concierge.requests import RequestEvent, ServiceRequest
-from concierge.routing import Offer, OfferStatus
 from concierge.satisfaction import RATINGS, Satisfaction
 
 PERIOD_MAX_DAYS = 366

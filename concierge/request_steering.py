@@ -12,10 +12,11 @@ from concierge.i18n import t
 from concierge.lifecycle import OPEN_STATUSES, Actor, RequestStatus
 from concierge.messages import Reply
 from concierge.notifications import language_of, tell_person
+from concierge.offers import Offer
 from concierge.operators import Operator
 from concierge.request_notes import NoteKind, RequestNote, add_note
 from concierge.requests import ServiceRequest, get_request, transition
-from concierge.routing import Offer, dispatch_queue, reassign
+from concierge.routing import dispatch_queue, reassign
 from concierge.timers import replan_due
 from concierge.users import Role, User
 

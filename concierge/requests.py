@@ -15,6 +15,7 @@ from concierge.lifecycle import OPEN_STATUSES, SYSTEM, Actor, RequestStatus, is_
 from concierge.lifecycle import RequestStatus as S
 from concierge.messages import Channel
 from concierge.notifications import notify_transition
+from concierge.offers import withdraw_pending_offers
 from concierge.operators import Operator, serving_cooperative
 from concierge.people import Person
 from concierge.timers import plan_timers
@@ -110,6 +111,8 @@ async def transition(
     )
     ctx.session.add(event)
     await ctx.session.flush()
+    if target in (S.CANCELLED, S.FAILED):
+        await withdraw_pending_offers(ctx.session, request.id, now)
     await notify_transition(ctx, request, event)
     await plan_timers(ctx, request, event)
     return event

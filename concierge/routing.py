@@ -3,59 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, func, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import func, select
 
 from concierge.context import DomainContext
-from concierge.database import Base, UTCDateTime
 from concierge.errors import AlreadyTaken, InvalidValue, NotYours
 from concierge.lifecycle import SYSTEM, Actor, RequestStatus
 from concierge.notifications import tell_coordinators, tell_operator
+from concierge.offers import Offer, OfferStatus
 from concierge.operators import Operator, active_operators, operators_on_duty
 from concierge.requests import ServiceRequest, get_request, transition
 from concierge.rota import covers, covers_from_now, working_spans
 from concierge.timers import Timer
 
-
-class OfferStatus(StrEnum):
-    """The answer to one offer of a request to one operator."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"  # a coordinator gave the request to someone else
-
-
 BUSY_STATUSES = (RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
-
-
-class Offer(Base):
-    """A request offered to one operator, waiting for their answer (a reservation)."""
-
-    __tablename__ = "offers"
-    # The database itself guarantees one accepted offer per request: two operators pressing
-    # Accept at once cannot both get it, whatever the code above it does.
-    __table_args__ = (
-        Index(
-            "uq_offers_one_accepted",
-            "request_id",
-            unique=True,
-            sqlite_where=text("status = 'accepted'"),
-            postgresql_where=text("status = 'accepted'"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("requests.id", ondelete="CASCADE"), index=True
-    )
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
-    status: Mapped[OfferStatus] = mapped_column(String(20), default=OfferStatus.PENDING)
-    offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 async def _refused_by(ctx: DomainContext, request_id: int) -> set[int]:

@@ -9,6 +9,7 @@ from concierge import (  # noqa: F401  (importing the modules registers their ta
     checkins,
     conversations,
     coordinators,
+    offers,
     operators,
     outbox,
     people,

@@ -53,7 +53,7 @@ async def add_operator(
         await ctx.session.flush()
     operator = Operator(
         person_id=person.id, cooperative_id=team.id, skills=skills, capacity=capacity,
-        zones=zones, active=True, paused=False,
+        zones=zones, active=True, paused=False, shifts=[], exceptions=[],
     )  # fmt: skip
     ctx.session.add(operator)
     await ctx.session.flush()

@@ -11,10 +11,10 @@ from concierge.context import DomainContext
 from concierge.coordinators import Coordinator
 from concierge.i18n import t
 from concierge.lifecycle import RequestStatus
+from concierge.offers import Offer
 from concierge.operators import Operator
 from concierge.people import Person
 from concierge.requests import RequestEvent, get_request
-from concierge.routing import Offer
 from concierge.satisfaction import SurveyStatus, survey_of
 from concierge.task_reports import reports_on
 from concierge.users import User

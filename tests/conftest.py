@@ -36,7 +36,7 @@ from concierge.schema import LIBRARY_TABLES, metadata
 from concierge.settings import Settings, load_settings
 
 # The Telegram and Twilio fixtures (the fakes, the service on those channels).
-pytest_plugins = ("tests.telegram_service", "tests.twilio_service")
+pytest_plugins = ("tests.telegram_service", "tests.twilio_service", "tests.browser")
 
 ROME = ZoneInfo("Europe/Rome")
 # Monday 23 November 2026, 10:00 in Rome: inside the demo rota (Mon–Sat 8:00–18:00).

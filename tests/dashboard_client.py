@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -97,8 +98,11 @@ async def _in_unit(
 
 
 def in_unit(url: str, clock: ManualClock, work: Work[T]) -> T:
-    """Domain work on the served database, from outside the service (test set-up and checks)."""
-    return asyncio.run(_in_unit(url, clock, work))
+    """Domain work on the served database, from outside the service (test set-up and checks).
+
+    It runs on a thread of its own: a test driving Playwright has an event loop running here."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, _in_unit(url, clock, work)).result()
 
 
 def offered_request(url: str, clock: ManualClock, phone: str, service: str, details: str) -> int:

@@ -3,80 +3,18 @@ a resident asks for a parcel pick-up, an operator takes it on and completes it."
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.browser import TIMEOUT_MS, choose, expect, open_chat_as, send_text
 from tests.conftest import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists() and os.environ.get("CONCIERGE_REQUIRE_BROWSER"):
-    pytest.fail(f"{CHROMIUM} is missing and CONCIERGE_REQUIRE_BROWSER is set", pytrace=False)
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api")
-Page = sync_api.Page
-Locator = sync_api.Locator
-expect = sync_api.expect
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
-TIMEOUT_MS = 10_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    """A fresh page in a headless system Chromium, closed after the test."""
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-def open_chat_as(pane: Locator, name: str) -> None:
-    """Pick a demo person in the pane's select (once the list has loaded) and open the chat."""
-    option = pane.locator("select option", has_text=name)
-    expect(option).to_have_count(1, timeout=TIMEOUT_MS)
-    pane.locator("select").select_option(label=option.inner_text())
-    pane.locator("form.who button[type=submit]").click()
-    expect(pane.locator(".compose input")).to_be_enabled(timeout=TIMEOUT_MS)
-
-
-def send_text(pane: Locator, text: str) -> None:
-    """Type a message in the pane's compose box and send it."""
-    pane.locator(".compose input").fill(text)
-    pane.locator(".compose button").click()
-
-
-def choose(pane: Locator, message: str, label: str) -> None:
-    """Wait for a message containing `message` and press its choice button `label`."""
-    item = pane.locator(".log li.in", has_text=message).last
-    expect(item).to_be_visible(timeout=TIMEOUT_MS)
-    button = item.get_by_role("button", name=label, exact=True)
-    expect(button).to_be_visible(timeout=TIMEOUT_MS)
-    button.click()
-    # An answered choice cannot be sent twice by a late second tap.
-    for spent in item.get_by_role("button").all():
-        expect(spent).to_be_disabled()
 
 
 def test_resident_request_is_taken_on_and_completed(

@@ -18,6 +18,7 @@ from concierge.context import DomainContext
 from concierge.errors import DomainError, NotYours
 from concierge.lifecycle import OPEN_STATUSES
 from concierge.local_time import at_local
+from concierge.offers import Offer, OfferStatus
 from concierge.operators import Operator, active_operators
 from concierge.request_history import request_history
 from concierge.request_steering import (
@@ -31,7 +32,7 @@ from concierge.request_steering import (
     set_priority,
 )
 from concierge.requests import finish_request, start_request
-from concierge.routing import Offer, OfferStatus, accept_offer, decline_offer
+from concierge.routing import accept_offer, decline_offer
 from concierge.users import User
 
 Action = Callable[[DomainContext, User], Awaitable[object]]

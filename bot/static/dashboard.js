@@ -10,6 +10,7 @@
   }
 
   let signature = holder.dataset.signature || "";
+  let known = ids(holder);
   let source = null;
   let busy = false;
 
@@ -26,13 +27,13 @@
         return;
       }
       if (!response.ok) return;
-      const before = ids(holder);
       const focused = document.activeElement && document.activeElement.closest("tr[data-id]");
       const focusedId = focused ? focused.dataset.id : null;
       holder.innerHTML = await response.text();
       for (const row of holder.querySelectorAll("tr[data-id]")) {
-        if (before.size && !before.has(row.dataset.id)) row.classList.add("fresh");
+        if (!known.has(row.dataset.id)) row.classList.add("fresh");
       }
+      known = ids(holder);
       if (focusedId) {
         const link = holder.querySelector(`tr[data-id="${focusedId}"] a`);
         if (link) link.focus();
