@@ -79,7 +79,9 @@ def test_a_webchat_request_appears_live_is_reassigned_and_exported(
     expect(row).to_contain_text("Giulia Bianchi")
     expect(row).to_contain_text("proposta")
     expect(row).to_have_class("fresh")
-    expect(paola.locator("#queue-summary")).to_contain_text("1 richieste aperte")
+    expect(paola.locator("#queue-summary")).to_contain_text(
+        "Richieste aperte: 1 · senza operatore: 0 · in ritardo: 0"
+    )
     assert stayed(paola)
     paola.screenshot(path=str(ARTIFACTS / "dashboard-queue.png"), full_page=True)
 
@@ -139,6 +141,11 @@ def test_another_cooperatives_request_is_refused(
         "Non hai accesso a questa pagina o a questa richiesta."
     )
     expect(page.locator("body")).not_to_contain_text("6 camicie")
+    # Still logged in, with the menu to go on from.
+    page.get_by_role("navigation", name="Sezioni del cruscotto").get_by_role(
+        "link", name="Le mie attività"
+    ).click()
+    expect(page.get_by_role("heading", name="Le mie attività")).to_be_visible()
 
 
 def test_a_form_sent_without_its_csrf_token_is_refused(server: LiveServer, page: Page) -> None:

@@ -65,6 +65,25 @@ def test_nothing_is_shown_without_logging_in(server: LiveServer) -> None:
     refused = visitor.submit("/dashboard/requests/1/note", {"text": "ciao"}, "/dashboard/login")
     assert refused.status_code == 401
 
+    # A link to a filtered queue survives the log-in it needs.
+    deep = visitor.client.get("/dashboard?status=queued&overdue=1")
+    assert (
+        deep.headers["location"]
+        == "/dashboard/login?next=/dashboard%3Fstatus%3Dqueued%26overdue%3D1"
+    )
+    form = visitor.client.get(deep.headers["location"]).text
+    assert 'name="next" value="/dashboard?status=queued&amp;overdue=1"' in form
+    landed = visitor.client.post(
+        "/dashboard/login",
+        data={
+            "username": "paola", "password": "portico-demo", "csrf_token": visitor.token(),
+            "next": "/dashboard?status=queued&overdue=1",
+        },
+    )  # fmt: skip
+    assert landed.headers["location"] == "/dashboard?status=queued&overdue=1"
+    elsewhere = staff(server.base_url).client.get("/dashboard/login?next=https://evil.example/")
+    assert 'name="next" value="/dashboard"' in elsewhere.text
+
 
 def test_log_in_wrong_then_right_then_out(server: LiveServer) -> None:
     paola = staff(server.base_url)

@@ -54,7 +54,6 @@ class QueueWatch:
             self._poke.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), POLL_SECONDS)
-        self._task = None
 
     async def _next_change(self, seconds: float) -> bool:
         async with self._changed:
@@ -67,7 +66,7 @@ class QueueWatch:
     async def stream(self, since: str) -> AsyncIterator[str]:
         """Server-sent events: `queue` each time the signature differs from the last one seen."""
         self._watchers += 1
-        if self._task is None:
+        if self._task is None or self._task.done():
             self._signature = await self._read()
             self._task = asyncio.create_task(self._watch())
         seen = since

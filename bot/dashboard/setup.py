@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.dashboard.admin_page import admin_router
-from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router
+from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router, signed_in
 from bot.dashboard.live import QueueWatch
 from bot.dashboard.numbers_page import numbers_router
 from bot.dashboard.pages import render
@@ -68,18 +69,26 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
         if request.url.path.startswith("/dashboard/events") or request.method != "GET":
             return Response(status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/dashboard/login?next={target}", status_code=303)
+        return RedirectResponse(f"/dashboard/login?next={quote(target, safe='/')}", status_code=303)
+
+    async def refusal(request: Request, status: int, reason: str) -> HTMLResponse:
+        # The refusal keeps the reader's menu and language when they are logged in.
+        try:
+            user = await signed_in(request)
+        except LoginRequired:
+            user = None
+        return render(request, runtime, "refused.html", user, status, reason=reason)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, _: Forbidden) -> HTMLResponse:
-        return render(request, runtime, "refused.html", None, 403, reason="dash.error.forbidden")
+        return await refusal(request, 403, "dash.error.forbidden")
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> HTMLResponse:
-        return render(request, runtime, "refused.html", None, 403, reason="dash.error.csrf")
+        return await refusal(request, 403, "dash.error.csrf")
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, _: NotFound) -> HTMLResponse:
-        return render(request, runtime, "refused.html", None, 404, reason="dash.error.not_found")
+        return await refusal(request, 404, "dash.error.not_found")
 
     return watch
