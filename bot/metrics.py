@@ -1,6 +1,6 @@
 """Prometheus metrics at /metrics, read from the database at each scrape (so every process of a
 cluster reports the same figures). A scraper authenticates with `Authorization: Bearer
-METRICS_TOKEN`; a coordinator or admin logged in to the dashboard may read them too."""
+METRICS_TOKEN`; an admin logged in to the dashboard may read them too."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ def metrics_router(runtime: Runtime) -> APIRouter:
             return False
         async with runtime.unit() as ctx:
             user = await active_user(ctx, user_id)
-        return user is not None and user.role in (Role.ADMIN, Role.COORDINATOR)
+        # The figures span every cooperative: admins only (coordinators have their numbers page).
+        return user is not None and user.role == Role.ADMIN
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:

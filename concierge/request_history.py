@@ -63,7 +63,12 @@ async def _messages(ctx: DomainContext, request: ServiceRequest, lang: str) -> l
         .order_by(InboundRecord.id)
     )
     lines = [
-        HistoryLine(row.received_at, HistoryKind.MESSAGE_IN, row.text or row.choice, row.channel)
+        HistoryLine(
+            row.received_at,
+            HistoryKind.MESSAGE_IN,
+            row.text or row.choice,
+            t(lang, f"dash.channel.{row.channel}"),
+        )
         for row in received.all()
     ]
     sent = await ctx.session.scalars(
@@ -75,7 +80,8 @@ async def _messages(ctx: DomainContext, request: ServiceRequest, lang: str) -> l
         state = row.delivery_status or row.status
         key = f"dash.delivery.{state}"  # providers report more states than we name
         shown = t(lang, key) if key in catalogue(lang) else state
-        detail = t(lang, "dash.sent_via", channel=row.channel, state=shown)
+        channel = t(lang, f"dash.channel.{row.channel}")
+        detail = t(lang, "dash.sent_via", channel=channel, state=shown)
         if row.last_error and row.status == "dead":
             detail = f"{detail} · {row.last_error}"
         lines.append(HistoryLine(row.created_at, HistoryKind.MESSAGE_OUT, row.text, detail))

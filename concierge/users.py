@@ -89,6 +89,8 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
         operator = await ctx.session.get(Operator, new.operator_id)
         if operator is None:
             raise NotFound(f"no operator {new.operator_id}", what=new.operator_id)
+        if await ctx.session.scalar(select(User.id).where(User.operator_id == operator.id)):
+            raise InvalidValue(f"operator {operator.id} already has a user")
         cooperative = operator.cooperative
     elif new.cooperative is not None:
         cooperative = await ctx.session.scalar(

@@ -53,14 +53,16 @@ def request_row(url: str, clock: ManualClock, request_id: int) -> ServiceRequest
 def test_nothing_is_shown_without_logging_in(server: LiveServer) -> None:
     visitor = staff(server.base_url)
     for path in (
-        "/dashboard", "/dashboard/queue/rows", "/dashboard/requests/1", "/dashboard/rota",
+        "/dashboard", "/dashboard/requests/1", "/dashboard/rota",
         "/dashboard/numbers", "/dashboard/numbers.csv", "/dashboard/checkins",
         "/dashboard/deliveries", "/dashboard/admin",
     ):  # fmt: skip
         answer = visitor.client.get(path)
         assert answer.status_code == 303, path
         assert answer.headers["location"].startswith("/dashboard/login?next=/dashboard"), path
+    # What the live queue's script fetches answers 401, which the script turns into the log-in.
     assert visitor.client.get("/dashboard/events").status_code == 401
+    assert visitor.client.get("/dashboard/queue/rows").status_code == 401
     assert visitor.client.get("/metrics").status_code == 401
     refused = visitor.submit("/dashboard/requests/1/note", {"text": "ciao"}, "/dashboard/login")
     assert refused.status_code == 401
@@ -111,6 +113,13 @@ def test_log_in_wrong_then_right_then_out(server: LiveServer) -> None:
     english = paola.submit("/dashboard/language", {"lang": "en", "back": "/dashboard"})
     assert english.status_code == 303
     assert "Request queue" in paola.client.get("/dashboard").text
+
+    # English chosen on the log-in page stays English after logging in.
+    visitor = staff(server.base_url)
+    visitor.submit("/dashboard/language", {"lang": "en"}, "/dashboard/login")
+    assert "Log in to the dashboard" in visitor.client.get("/dashboard/login").text
+    assert visitor.log_in("marco").status_code == 303
+    assert "My tasks" in visitor.client.get("/dashboard").text
 
     assert paola.submit("/dashboard/logout", {}).status_code == 303
     assert paola.client.get("/dashboard").status_code == 303
@@ -192,6 +201,11 @@ def test_an_operator_sees_only_their_tasks_and_cannot_steer(
     assert refused.status_code == 403
     assert request_row(sqlite_url, clock, request_id).urgent is False
 
+    # Marco tries to take it from the page he had open: it is not his (any more), and he is told.
+    late = marco.client.post(f"{page}/task/accept", data={"csrf_token": marco.token("/dashboard")})
+    assert late.status_code == 303 and late.headers["location"] == "/dashboard"
+    assert "non è assegnata a te" in marco.client.get("/dashboard").text
+
     accepted = giulia.submit(f"{page}/task/accept", {}, page)
     assert accepted.status_code == 303
     after = giulia.client.get(page).text
@@ -249,6 +263,10 @@ def test_a_coordinator_steers_a_request_and_everyone_hears(
 
     empty = paola.submit(f"/dashboard/requests/{request_id}/cancel", {"reason": " "}, page)
     assert empty.status_code == 303
+    assert "Scrivi il motivo dell&#39;annullamento." in paola.client.get(page).text
+    twice = paola.submit(f"{page}/cancel", {"reason": "di nuovo"}, page)
+    assert twice.status_code == 303
+    assert f"la richiesta n. {request_id} ora è «annullata»" in paola.client.get(page).text
 
 
 def test_the_rota_page_edits_time_off_and_slots(server: LiveServer) -> None:
@@ -272,7 +290,17 @@ def test_the_rota_page_edits_time_off_and_slots(server: LiveServer) -> None:
         "/dashboard/rota",
     )
     assert extra.status_code == 303
-    assert "Non è stato possibile" in paola.client.get("/dashboard/rota").text  # no hours given
+    assert "Non è possibile: controlla i valori" in paola.client.get("/dashboard/rota").text
+
+    half = paola.submit(
+        "/dashboard/rota/changes",
+        {"operator": "2", "day": "2026-11-24", "kind": "off", "starts": "14:00"},
+        "/dashboard/rota",
+    )
+    assert half.status_code == 303
+    page = paola.client.get("/dashboard/rota").text
+    assert "Un valore del modulo non è valido." in page  # not a whole day off by mistake
+    assert page.count('class="change off"') == 1  # only Giulia's sick day
 
     slot = paola.submit(
         "/dashboard/rota/slots",
@@ -306,6 +334,13 @@ def test_the_admin_adds_a_cooperative_and_users_and_disables_one(server: LiveSer
     assert added.status_code == 303
     listing = admin.client.get("/dashboard/admin").text
     assert "Utente «lucia» aggiunto." in listing and "Coop Borgo" in listing
+    twice = admin.submit(
+        "/dashboard/admin/users",
+        {"username": "giulia2", "password": "giulia-password", "role": "operator", "operator": "1"},
+        "/dashboard/admin",
+    )
+    assert twice.status_code == 303  # Giulia has her user already: refused, said so
+    assert "Utente «giulia2» non aggiunto" in admin.client.get("/dashboard/admin").text
     short = admin.submit(
         "/dashboard/admin/users",
         {"username": "ugo", "password": "short", "role": "admin"},
@@ -344,7 +379,9 @@ def test_metrics_for_a_scraper_with_the_token_or_a_coordinator(
     assert 'concierge_open_requests{service="shopping",status="offered"} 1.0' in scraped.text
     assert "concierge_operators_on_duty 3.0" in scraped.text
     assert 'concierge_requests_created{channel="webchat"} 1.0' in scraped.text
-    assert logged_in(server, "paola").client.get("/metrics").status_code == 200
+    assert logged_in(server, "admin").client.get("/metrics").status_code == 200
+    # They span every cooperative: not for a cooperative's coordinator, nor an operator.
+    assert logged_in(server, "paola").client.get("/metrics").status_code == 401
     assert logged_in(server, "giulia").client.get("/metrics").status_code == 401
 
 

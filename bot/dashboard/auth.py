@@ -102,6 +102,9 @@ class FailedLogins:
         recent = self._failures[username]
         while recent and now - recent[0] > FAILED_LOGIN_WINDOW:
             recent.popleft()
+        if not recent:
+            del self._failures[username]  # names tried long ago are not kept forever
+            return False
         return len(recent) >= FAILED_LOGINS_ALLOWED
 
     def record(self, username: str, now: datetime) -> None:
@@ -145,8 +148,12 @@ def auth_router(runtime: Runtime) -> APIRouter:
                 error="dash.login.wrong", username=name,
             )  # fmt: skip
         failures.forget(name)
-        # A new session at log-in: nothing from before it (a planted id) carries over.
+        # A new session at log-in: nothing from before it (a planted id) carries over, but the
+        # language chosen on the log-in page.
+        chosen = request.session.get("lang")
         request.session.clear()
+        if chosen is not None:
+            request.session["lang"] = chosen
         request.session["user_id"] = user.id
         csrf_token(request)
         return RedirectResponse(_safe_next(next), status_code=303)

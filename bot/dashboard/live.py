@@ -66,12 +66,12 @@ class QueueWatch:
     async def stream(self, since: str) -> AsyncIterator[str]:
         """Server-sent events: `queue` each time the signature differs from the last one seen."""
         self._watchers += 1
-        if self._task is None or self._task.done():
-            self._signature = await self._read()
-            self._task = asyncio.create_task(self._watch())
-        seen = since
-        deadline = asyncio.get_running_loop().time() + STREAM_SECONDS
         try:
+            if self._task is None or self._task.done():
+                self._signature = await self._read()
+                self._task = asyncio.create_task(self._watch())
+            seen = since
+            deadline = asyncio.get_running_loop().time() + STREAM_SECONDS
             yield "retry: 2000\n\n"
             while asyncio.get_running_loop().time() < deadline:
                 if self._signature != seen:

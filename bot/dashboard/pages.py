@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from bot.runtime import Runtime
+from concierge.errors import DomainError
 from concierge.i18n import LANGUAGES, format_moment, format_number, language_or_default, t
 from concierge.users import User
 
@@ -44,15 +45,29 @@ def flash(request: Request, key: str, kind: str = "ok", **params: Any) -> None:
     request.session["flash"] = {"key": key, "kind": kind, "params": params}
 
 
+def flash_refusal(request: Request, runtime: Runtime, user: User, exc: DomainError) -> None:
+    """Why the domain said no, in the reader's words, shown on the next page."""
+    if exc.key == "error.generic":  # the chat's "write «aiuto»" does not fit the dashboard
+        flash(request, "dash.error.invalid", "error")
+        return
+    params = dict(exc.params)
+    if "current" in params:  # a status, as the reader names it
+        lang = reader_language(request, user, runtime)
+        params["current"] = t(lang, f"status.{params['current']}")
+    flash(request, exc.key, "error", **params)
+
+
 def render(
     request: Request,
     runtime: Runtime,
     template: str,
     user: User | None,
     status_code: int = 200,
+    *,
+    fragment: bool = False,
     **context: Any,
 ) -> HTMLResponse:
-    """A dashboard page in the reader's language."""
+    """A dashboard page in the reader's language (or a piece of one, which shows no message)."""
     lang = reader_language(request, user, runtime)
     zone = runtime.settings.zone
 
@@ -80,7 +95,7 @@ def render(
     def percent(value: float) -> str:
         return str(format_percent(value, locale=lang))
 
-    shown = request.session.pop("flash", None)
+    shown = None if fragment else request.session.pop("flash", None)
     return TEMPLATES.TemplateResponse(
         request,
         template,

@@ -89,7 +89,7 @@ def queue_router(runtime: Runtime, watch: QueueWatch) -> APIRouter:
         wanted = _filter(status, service, operator, overdue)
         async with runtime.unit() as ctx:
             board = await _board(ctx, user, wanted)
-        return render(request, runtime, "_queue_rows.html", user, **board)
+        return render(request, runtime, "_queue_rows.html", user, fragment=True, **board)
 
     @router.get("/events")
     async def events(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from bot.dashboard.auth import Checked, Forbidden, SignedIn
-from bot.dashboard.pages import flash, reader_language, render
+from bot.dashboard.pages import flash, flash_refusal, reader_language, render
 from bot.dashboard.queue import team_of
 from bot.runtime import Runtime
 from concierge.context import DomainContext
@@ -97,16 +97,28 @@ def request_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
         )  # fmt: skip
 
     async def act(
-        request: Request, request_id: int, user: User, work: Action, done: str, back: str = ""
+        request: Request,
+        request_id: int,
+        user: User,
+        work: Action,
+        done: str,
+        back: str = "",
+        own_task: bool = False,
     ) -> RedirectResponse:
-        """Run one action in a unit of work and come back to the page with how it went."""
+        """Run one action in a unit of work and come back to the page with how it went.
+
+        `own_task`: an operator's step on a task that may have moved on meanwhile (the offer
+        timed out, a coordinator gave it to someone else): they are told so, not refused."""
         try:
             async with runtime.unit() as ctx:
                 await work(ctx, user)
         except NotYours as exc:
-            raise Forbidden from exc
+            if not own_task:
+                raise Forbidden from exc
+            flash_refusal(request, runtime, user, exc)
+            back = "/dashboard"
         except DomainError as exc:
-            flash(request, exc.key, "error", **exc.params)
+            flash_refusal(request, runtime, user, exc)
         except ValueError:
             flash(request, "dash.error.bad_value", "error")
         else:
@@ -201,6 +213,6 @@ def request_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
             return await steps[step](ctx, operator, request_id)
 
         back = "/dashboard" if step == "decline" else ""  # a declined task is no longer theirs
-        return await act(request, request_id, user, work, f"dash.done.{step}", back)
+        return await act(request, request_id, user, work, f"dash.done.{step}", back, own_task=True)
 
     return router

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.dashboard.auth import Checked, Forbidden, Lead, SignedIn
-from bot.dashboard.pages import flash, render
+from bot.dashboard.pages import flash, flash_refusal, render
 from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError
@@ -26,7 +26,7 @@ Change = Callable[[DomainContext, Operator], Awaitable[object]]
 def _week(value: str | None, today: date) -> date:
     try:
         return week_of(date.fromisoformat(value)) if value else week_of(today)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or a week before year 1
         return week_of(today)
 
 
@@ -67,7 +67,7 @@ def rota_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
                     raise Forbidden
                 await work(ctx, operator)
         except DomainError as exc:
-            flash(request, exc.key, "error", **exc.params)
+            flash_refusal(request, runtime, user, exc)
         except ValueError:
             flash(request, "dash.error.bad_value", "error")
         else:
@@ -117,9 +117,9 @@ def rota_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
         week: Annotated[str, Form()] = "",
     ) -> RedirectResponse:
         async def work(ctx: DomainContext, who: Operator) -> object:
-            span = (
-                (time.fromisoformat(starts), time.fromisoformat(ends)) if starts and ends else None
-            )
+            if bool(starts) != bool(ends):
+                raise ValueError("time off for part of a day needs both hours")
+            span = (time.fromisoformat(starts), time.fromisoformat(ends)) if starts else None
             return await add_day_change(ctx, who, day, kind, span, note.strip())
 
         return await change(request, user, operator, work, week)

@@ -26,6 +26,7 @@ from concierge.errors import NotFound
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "concierge_session"
+SCRIPT_PATHS = frozenset({"/dashboard/events", "/dashboard/queue/rows"})
 
 
 def _secret(runtime: Runtime) -> str:
@@ -66,7 +67,8 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _: LoginRequired) -> Response:
-        if request.url.path.startswith("/dashboard/events") or request.method != "GET":
+        # Scripts (the live queue) and forms get a plain 401; pages go to the log-in form.
+        if request.url.path in SCRIPT_PATHS or request.method != "GET":
             return Response(status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/dashboard/login?next={quote(target, safe='/')}", status_code=303)

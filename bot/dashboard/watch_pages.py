@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.dashboard.auth import Checked, Forbidden, Lead
-from bot.dashboard.pages import flash, render
+from bot.dashboard.pages import flash, flash_refusal, render
 from bot.runtime import Runtime
 from concierge.checkin_board import history_marks, today_board
 from concierge.errors import DomainError
@@ -54,7 +54,7 @@ def watch_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
                     raise Forbidden
                 await send_again(ctx, message_id)
         except DomainError as exc:
-            flash(request, exc.key, "error", **exc.params)
+            flash_refusal(request, runtime, user, exc)
         else:
             flash(request, "dash.done.retry")
             on_commit()

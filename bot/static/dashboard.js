@@ -34,6 +34,10 @@
         if (!known.has(row.dataset.id)) row.classList.add("fresh");
       }
       known = ids(holder);
+      // Screen readers hear the new summary from a live region that is never replaced.
+      const summary = document.getElementById("queue-summary");
+      const announce = document.getElementById("queue-announce");
+      if (summary && announce) announce.textContent = summary.textContent;
       if (focusedId) {
         const link = holder.querySelector(`tr[data-id="${focusedId}"] a`);
         if (link) link.focus();
@@ -52,8 +56,12 @@
       if (event.data !== signature) refresh();
     });
     source.onerror = () => {
-      // The browser reconnects by itself; after a long break, catch up at once.
-      if (source.readyState === EventSource.CLOSED) setTimeout(listen, 3000);
+      // The browser reconnects by itself. A closed stream may mean the log-in ended: the
+      // refresh finds out (and goes to the log-in page), then listening starts again.
+      if (source.readyState === EventSource.CLOSED) {
+        refresh();
+        setTimeout(listen, 3000);
+      }
     };
   }
   listen();
