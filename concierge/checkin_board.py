@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from concierge.checkins import CheckinPlan, CheckinRound, RoundStatus
 from concierge.context import DomainContext
@@ -26,14 +26,16 @@ class BoardLine:
     request_id: int | None
 
 
-async def today_board(ctx: DomainContext) -> list[BoardLine]:
-    """Every active plan today: who answered, who is pending, who was escalated, who is due."""
+async def today_board(ctx: DomainContext, cooperative_id: int | None = None) -> list[BoardLine]:
+    """Every active plan today (of one cooperative, and those of none; or all): who answered,
+    who is pending, who was escalated, who is due."""
     today = ctx.now().astimezone(ctx.zone).date()
-    plans = (
-        (await ctx.session.scalars(select(CheckinPlan).where(CheckinPlan.active.is_(True))))
-        .unique()
-        .all()
-    )
+    query = select(CheckinPlan).where(CheckinPlan.active.is_(True))
+    if cooperative_id is not None:
+        query = query.where(
+            or_(CheckinPlan.cooperative_id == cooperative_id, CheckinPlan.cooperative_id.is_(None))
+        )
+    plans = (await ctx.session.scalars(query)).unique().all()
     rounds = {
         r.plan_id: r
         for r in (await ctx.session.scalars(select(CheckinRound).where(CheckinRound.day == today)))

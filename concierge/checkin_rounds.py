@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from concierge.checkins import (
+    CHECKIN_SERVICE,
     AttemptOutcome,
     CheckinAttempt,
     CheckinPlan,
@@ -121,7 +122,7 @@ async def _urgent_request(
     if plan.notes:
         lines.append(plan.notes)
     request = await create_request(
-        ctx, plan.person, "elder_checkin", " — ".join(lines), plan.channel, urgent=True,
+        ctx, plan.person, CHECKIN_SERVICE, " — ".join(lines), plan.channel, urgent=True,
         by_service=True,
     )  # fmt: skip
     await offer_next(ctx, request)

@@ -32,9 +32,12 @@ from concierge.database import Base, UTCDateTime
 from concierge.errors import InvalidValue
 from concierge.local_time import at_local
 from concierge.messages import Channel
+from concierge.operators import serving_cooperative
 from concierge.people import Person, normalise_phone
 from concierge.timers import Timer, TimerKind, TimerStatus, keep_timer, pending_timer
 
+# The service a resident's check-in is: who serves it decides whose coordinators watch it.
+CHECKIN_SERVICE = "elder_checkin"
 LOOK_AHEAD_DAYS = 400  # a pause longer than a year is treated as the plan being off
 
 
@@ -75,6 +78,10 @@ class CheckinPlan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # The cooperative whose coordinators watch this resident's check-ins.
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id"), nullable=True, index=True
+    )
     weekdays: Mapped[list[int]] = mapped_column(JSON)  # 0 = Monday
     at_time: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
     channel: Mapped[Channel] = mapped_column(String(20))
@@ -216,7 +223,9 @@ async def add_plan(ctx: DomainContext, person: Person, plan: PlanInput) -> Check
     if any(day not in range(7) for day in plan.weekdays):
         raise InvalidValue("weekdays are 0 (Monday) to 6 (Sunday)")
     row = CheckinPlan(
-        person_id=person.id, weekdays=sorted(set(plan.weekdays)), at_time=plan.at_time,
+        person_id=person.id,
+        cooperative_id=await serving_cooperative(ctx.session, person, CHECKIN_SERVICE),
+        weekdays=sorted(set(plan.weekdays)), at_time=plan.at_time,
         channel=plan.channel, retries=plan.retries, retry_minutes=plan.retry_minutes,
         contacts=[_normalised(ctx, contact).model_dump(mode="json") for contact in plan.contacts],
         notes=plan.notes, active=True, created_at=ctx.now(),

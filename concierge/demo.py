@@ -155,6 +155,7 @@ async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
             session.add(
                 CheckinPlan(
                     person_id=resident.id,
+                    cooperative_id=cooperative.id,
                     weekdays=list(plan.weekdays),
                     at_time=plan.at_time,
                     channel=plan.channel,

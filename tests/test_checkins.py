@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
+from concierge.checkin_board import today_board
 from concierge.checkin_rounds import attempt_unanswered
 from concierge.checkins import (
     AttemptOutcome,
@@ -23,7 +24,9 @@ from concierge.checkins import (
     plan_all_checkins,
 )
 from concierge.clock import ManualClock
+from concierge.demo import COOPERATIVE_NAME
 from concierge.messages import Channel, IdentityKind
+from concierge.operators import Cooperative
 from concierge.outbox import OutboxMessage
 from concierge.people import find_or_register, find_person
 from concierge.requests import ServiceRequest
@@ -258,3 +261,20 @@ async def test_five_hundred_plans_at_nine_all_attempted_none_twice(domain: Domai
     assert rounds == asked == questions == 500
     assert len(retries) == 500, "everyone has their full ten minutes to answer"
     assert tomorrow == [s + timedelta(days=1) for s in starts]
+
+
+async def test_a_plan_belongs_to_the_cooperative_that_serves_check_ins(
+    demo_domain: Domain,
+) -> None:
+    plan_id = await _enrol(demo_domain)
+    async with demo_domain.unit() as ctx:
+        plan = await ctx.session.get(CheckinPlan, plan_id)
+        portico = await ctx.session.scalar(
+            select(Cooperative.id).where(Cooperative.name == COOPERATIVE_NAME)
+        )
+        assert plan is not None and plan.cooperative_id == portico
+        other = Cooperative(name="Cooperativa Aurora")
+        ctx.session.add(other)
+        await ctx.session.flush()
+        assert plan_id in [line.plan.id for line in await today_board(ctx, portico)]
+        assert await today_board(ctx, other.id) == []

@@ -173,6 +173,9 @@ def test_nobody_opens_another_cooperatives_request(
         assert "6 camicie" not in member.client.get("/dashboard").text
     assert "6 camicie" in aurora.client.get(f"/dashboard/requests/{theirs}").text
     assert "6 camicie" in aurora.client.get("/dashboard").text
+    # Il Portico watches Maria's daily check-ins; Aurora's coordinator does not see them.
+    assert "Maria Rossi" in paola.client.get("/dashboard/checkins").text
+    assert "Maria Rossi" not in aurora.client.get("/dashboard/checkins").text
     assert aurora.client.get(f"/dashboard/requests/{ours}").status_code == 403
 
     cancel = paola.submit(f"/dashboard/requests/{theirs}/cancel", {"reason": "prova"})

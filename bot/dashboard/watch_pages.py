@@ -24,8 +24,9 @@ def watch_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
 
     @router.get("/checkins", response_class=HTMLResponse)
     async def checkins(request: Request, user: Lead) -> HTMLResponse:
+        scope = None if user.role == Role.ADMIN else user.cooperative_id
         async with runtime.unit() as ctx:
-            board = await today_board(ctx)
+            board = await today_board(ctx, scope)
             marks = {line.plan.id: await history_marks(ctx, line.plan, ctx.now()) for line in board}
         return render(request, runtime, "checkins.html", user, board=board, marks=marks)
 

@@ -1,5 +1,6 @@
 """the coordinators' dashboard: staff users who log in (admin, coordinator, operator), the
-cooperative each request belongs to, and coordinators' notes and changes on a request
+cooperative each request and each check-in plan belongs to, and coordinators' notes and changes
+on a request
 
 Revision ID: 0012
 Revises: 0011
@@ -56,6 +57,13 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             "fk_requests_cooperative_id", "cooperatives", ["cooperative_id"], ["id"]
         )
+    with op.batch_alter_table("checkin_plans", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cooperative_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_checkin_plans_cooperative_id"), ["cooperative_id"])
+        batch_op.create_foreign_key(
+            "fk_checkin_plans_cooperative_id", "cooperatives", ["cooperative_id"], ["id"]
+        )
+    op.execute("UPDATE checkin_plans SET cooperative_id = (SELECT min(id) FROM cooperatives)")
     # Requests made before cooperatives were told apart belong to their operator's cooperative,
     # or else to the first cooperative there is.
     op.execute(
@@ -69,6 +77,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("checkin_plans", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_checkin_plans_cooperative_id", type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_checkin_plans_cooperative_id"))
+        batch_op.drop_column("cooperative_id")
     with op.batch_alter_table("requests", schema=None) as batch_op:
         batch_op.drop_constraint("fk_requests_cooperative_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_requests_cooperative_id"))
