@@ -30,7 +30,8 @@ from concierge.migrate import upgrade
 from concierge.people import find_person
 from concierge.queue_board import QueueFilter, queue_lines, queue_signature
 from concierge.request_export import request_rows, rows_as_csv
-from concierge.request_numbers import Period, period_numbers
+from concierge.request_facts import Period
+from concierge.request_numbers import period_numbers
 from concierge.requests import create_request, finish_request, start_request
 from concierge.routing import accept_offer, offer_next
 from concierge.settings import load_settings

@@ -20,7 +20,7 @@ from concierge.lifecycle import OPEN_STATUSES
 from concierge.offers import Offer, OfferStatus
 from concierge.operators import operators_on_duty
 from concierge.outbox import OutboxMessage
-from concierge.request_numbers import Period, RequestFacts, load_period
+from concierge.request_facts import Period, RequestFacts, load_period
 from concierge.requests import ServiceRequest
 
 # The CSV's header: stable names, the same as RequestRow's fields, in the same order.

@@ -50,6 +50,13 @@ async def _steerable(ctx: DomainContext, user: User, request_id: int) -> Service
     return request
 
 
+def _written(text: str, refusal: str) -> str:
+    """Staff's words without the blanks around them; InvalidValue when there are none."""
+    if not text.strip():
+        raise InvalidValue(refusal)
+    return text.strip()
+
+
 def _still_open(request: ServiceRequest) -> None:
     if request.status not in OPEN_STATUSES:
         raise InvalidValue(f"request {request.id} is closed ({request.status})")
@@ -104,9 +111,7 @@ async def cancel_with_reason(
     ctx: DomainContext, user: User, request_id: int, reason: str
 ) -> ServiceRequest:
     """Cancel the request for a reason the history keeps; requester and operator are told."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidValue("a cancellation needs a reason")
+    reason = _written(reason, "a cancellation needs a reason")
     request = await _steerable(ctx, user, request_id)
     await transition(ctx, request, RequestStatus.CANCELLED, Actor.user(user.id), reason)
     return request
@@ -114,9 +119,7 @@ async def cancel_with_reason(
 
 async def note_on(ctx: DomainContext, user: User, request_id: int, text: str) -> RequestNote:
     """Add a note for colleagues (operators may note on their own tasks)."""
-    text = text.strip()
-    if not text:
-        raise InvalidValue("an empty note")
+    text = _written(text, "an empty note")
     request = await request_for(ctx, user, request_id)
     return await add_note(ctx, request.id, user.id, NoteKind.NOTE, text)
 
@@ -125,9 +128,7 @@ async def message_requester(
     ctx: DomainContext, user: User, request_id: int, text: str
 ) -> RequestNote:
     """Write to the requester on the channel they asked on; the history keeps a copy."""
-    text = text.strip()
-    if not text:
-        raise InvalidValue("an empty message")
+    text = _written(text, "an empty message")
     request = await _steerable(ctx, user, request_id)
     note = await add_note(ctx, request.id, user.id, NoteKind.MESSAGE, text)
     requester = request.requester

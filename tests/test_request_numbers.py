@@ -30,14 +30,13 @@ from concierge.request_export import (
     request_rows,
     rows_as_csv,
 )
+from concierge.request_facts import Period, promised_by
 from concierge.request_numbers import (
     CooperativeNumbers,
     MinuteFigures,
     OperatorNumbers,
-    Period,
     PeriodNumbers,
     period_numbers,
-    promised_by,
 )
 from concierge.requests import cancel_request, create_request, finish_request, start_request
 from concierge.routing import accept_offer, decline_offer, offer_next, reassign

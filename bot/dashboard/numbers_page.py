@@ -15,7 +15,8 @@ from concierge.catalogue import active_services
 from concierge.errors import InvalidValue
 from concierge.i18n import t
 from concierge.request_export import request_rows, rows_as_csv
-from concierge.request_numbers import Period, PeriodNumbers, period_numbers
+from concierge.request_facts import Period
+from concierge.request_numbers import PeriodNumbers, period_numbers
 from concierge.users import Role, User, all_cooperatives
 
 DEFAULT_DAYS = 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import ValidationError
 
@@ -20,10 +20,13 @@ from concierge.queue_board import QueueFilter, queue_lines, queue_signature
 from concierge.users import Role, User
 
 
-def _filter(
-    status: str | None, service: str | None, operator: str | None, overdue: str | None
+def queue_filter(
+    status: str | None = None,
+    service: str | None = None,
+    operator: str | None = None,
+    overdue: str | None = None,
 ) -> QueueFilter:
-    # A filter read from the address bar: anything unknown is simply not applied.
+    """The filter in the address bar (a dependency): anything unknown is simply not applied."""
     try:
         return QueueFilter(
             status=status or None,
@@ -33,6 +36,9 @@ def _filter(
         )
     except ValidationError:
         return QueueFilter()
+
+
+Wanted = Annotated[QueueFilter, Depends(queue_filter)]
 
 
 def team_of(operators: list[Operator], user: User) -> list[Operator]:
@@ -58,15 +64,7 @@ def queue_router(runtime: Runtime, watch: QueueWatch) -> APIRouter:
     router = APIRouter(prefix="/dashboard")
 
     @router.get("", response_class=HTMLResponse)
-    async def queue_page(
-        request: Request,
-        user: SignedIn,
-        status: str | None = None,
-        service: str | None = None,
-        operator: str | None = None,
-        overdue: str | None = None,
-    ) -> HTMLResponse:
-        wanted = _filter(status, service, operator, overdue)
+    async def queue_page(request: Request, user: SignedIn, wanted: Wanted) -> HTMLResponse:
         async with runtime.unit() as ctx:
             board = await _board(ctx, user, wanted)
             services = await active_services(ctx.session)
@@ -78,15 +76,7 @@ def queue_router(runtime: Runtime, watch: QueueWatch) -> APIRouter:
         )  # fmt: skip
 
     @router.get("/queue/rows", response_class=HTMLResponse)
-    async def queue_rows(
-        request: Request,
-        user: SignedIn,
-        status: str | None = None,
-        service: str | None = None,
-        operator: str | None = None,
-        overdue: str | None = None,
-    ) -> HTMLResponse:
-        wanted = _filter(status, service, operator, overdue)
+    async def queue_rows(request: Request, user: SignedIn, wanted: Wanted) -> HTMLResponse:
         async with runtime.unit() as ctx:
             board = await _board(ctx, user, wanted)
         return render(request, runtime, "_queue_rows.html", user, fragment=True, **board)
