@@ -14,6 +14,11 @@ from concierge.people import Person
 from concierge.rota import ServiceCalendar, ShiftException, on_rota
 
 
+def zone_covered(zones: list[str], zone: str | None) -> bool:
+    """Whether a list of zones covers a requester's zone (an empty list covers every zone)."""
+    return not zones or zone is None or zone in zones
+
+
 class Cooperative(Base):
     """A social cooperative whose operators run the errands."""
 
@@ -66,7 +71,7 @@ class Operator(Base):
 
     def covers_zone(self, zone: str | None) -> bool:
         """Whether the operator works where the requester lives (no zones: everywhere)."""
-        return not self.zones or zone is None or zone in self.zones
+        return zone_covered(self.zones, zone)
 
     def on_duty(self, moment: datetime, calendar: ServiceCalendar) -> bool:
         """On a rota shift (with its exceptions and holidays), or on duty by hand until later."""
@@ -135,10 +140,17 @@ async def serving_cooperative(
 ) -> int | None:
     """The cooperative a new request belongs to: the first with an active operator skilled for
     it in the requester's zone, else the first cooperative there is (None when there is none)."""
+    # Three columns, not whole operators with their rota: this runs inside the turn that holds
+    # SQLite's write lock, and every query there keeps other turns waiting.
+    rows = await session.execute(
+        select(Operator.cooperative_id, Operator.skills, Operator.zones).where(
+            Operator.active.is_(True)
+        )
+    )
     serving = [
-        op.cooperative_id
-        for op in await active_operators(session)
-        if op.can_do(service_code) and op.covers_zone(requester.zone)
+        cooperative_id
+        for cooperative_id, skills, zones in rows.all()
+        if service_code in skills and zone_covered(zones, requester.zone)
     ]
     if serving:
         return min(serving)
