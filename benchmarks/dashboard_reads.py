@@ -21,21 +21,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from concierge.catalogue import ensure_default_services
 from concierge.clock import ManualClock
 from concierge.database import transaction
 from concierge.demo import load_demo
+from concierge.intake.catalogue import ensure_default_services
 from concierge.messages import Channel, IdentityKind
 from concierge.migrate import upgrade
-from concierge.people import find_person
-from concierge.queue_board import QueueFilter, queue_lines, queue_signature
-from concierge.request_export import request_rows, rows_as_csv
-from concierge.request_facts import Period
-from concierge.request_numbers import period_numbers
-from concierge.requests import create_request, finish_request, start_request
-from concierge.routing import accept_offer, offer_next
+from concierge.numbers.counts import period_numbers
+from concierge.numbers.export import request_rows, rows_as_csv
+from concierge.numbers.facts import Period
+from concierge.people.person import find_person
+from concierge.requests.queue_board import QueueFilter, queue_lines, queue_signature
+from concierge.requests.request import create_request, finish_request, start_request
+from concierge.routing.assignment import accept_offer, offer_next
 from concierge.settings import load_settings
-from concierge.users import User
+from concierge.team.users import User
 
 ROME = ZoneInfo("Europe/Rome")
 

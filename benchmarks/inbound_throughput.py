@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from bot.outbox_sender import OutboxSender
 from bot.runtime import Runtime
-from bot.webchat import WebChatSender
-from concierge.catalogue import ensure_default_services
+from bot.webchat.channel import WebChatSender
 from concierge.clock import ManualClock
 from concierge.database import transaction
 from concierge.demo import load_demo
+from concierge.intake.catalogue import ensure_default_services
 from concierge.messages import Channel, Inbound
 from concierge.migrate import upgrade
 from concierge.settings import load_settings

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from concierge.understanding import understand
+from concierge.intake.understanding import understand
 
 EVALUATION_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "intake_eval.jsonl"
 ROME = ZoneInfo("Europe/Rome")

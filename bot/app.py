@@ -15,16 +15,16 @@ from fastapi.staticfiles import StaticFiles
 from bot.dashboard.setup import install_dashboard
 from bot.outbox_sender import ChannelSender, OutboxSender
 from bot.runtime import Runtime
-from bot.webchat import WebChatSender, webchat_router
+from bot.webchat.channel import WebChatSender, webchat_router
 from concierge.i18n import catalogue
+from concierge.intake.understanding import understand
 from concierge.messages import Channel, Inbound
-from concierge.understanding import understand
 from handlers.inbound import handle_inbound
 from scheduling.service import SchedulingService
 
 if TYPE_CHECKING:
-    from bot.telegram_channel import TelegramChannel
-    from bot.twilio_rest import TwilioConnection
+    from bot.telegram.channel import TelegramChannel
+    from bot.twilio.rest import TwilioConnection
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -45,14 +45,14 @@ def create_app(runtime: Runtime) -> FastAPI:
     telegram: TelegramChannel | None = None
     if runtime.settings.telegram_bot_token:
         # Imported only when configured: the Telegram libraries take seconds to load.
-        from bot.telegram_channel import TelegramChannel
+        from bot.telegram.channel import TelegramChannel
 
         telegram = TelegramChannel(runtime.settings, runtime.clock, on_inbound)
         senders[Channel.TELEGRAM] = telegram
     twilio: TwilioConnection | None = None
     if runtime.settings.twilio_enabled:
-        from bot.twilio_messaging import TwilioMessaging
-        from bot.twilio_rest import TwilioConnection
+        from bot.twilio.messaging import TwilioMessaging
+        from bot.twilio.rest import TwilioConnection
 
         twilio = TwilioConnection(runtime.settings)
         if runtime.settings.twilio_phone_number:
@@ -60,7 +60,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         if runtime.settings.twilio_whatsapp_number:
             senders[Channel.WHATSAPP] = TwilioMessaging(runtime, twilio, Channel.WHATSAPP)
         if runtime.settings.twilio_phone_number and runtime.settings.public_base_url:
-            from bot.twilio_calls import TwilioCalls
+            from bot.twilio.calls import TwilioCalls
 
             senders[Channel.VOICE] = TwilioCalls(runtime, twilio)
     sender = OutboxSender(runtime, senders)
@@ -100,14 +100,14 @@ def create_app(runtime: Runtime) -> FastAPI:
         return RedirectResponse("/chat")
 
     if telegram is not None:
-        from bot.telegram_webhook import telegram_webhook_router
+        from bot.telegram.webhook import telegram_webhook_router
 
         app.include_router(telegram_webhook_router(runtime.settings, telegram))
 
     if twilio is not None:
-        from bot.twilio_calls import calls_router
-        from bot.twilio_messaging import messaging_router
-        from bot.twilio_voice import voice_router
+        from bot.twilio.calls import calls_router
+        from bot.twilio.messaging import messaging_router
+        from bot.twilio.voice import voice_router
 
         app.include_router(messaging_router(runtime, on_inbound))
         app.include_router(calls_router(runtime, after_commit))  # before /twilio/voice/{event}

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from bot.runtime import Runtime
-from concierge.request_export import LiveFigures, live_figures
-from concierge.users import Role, active_user
+from concierge.numbers.export import LiveFigures, live_figures
+from concierge.team.users import Role, active_user
 
 
 def exposition(figures: LiveFigures) -> bytes:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.clock import Clock
-from concierge.rota import ServiceCalendar, calendar_of
+from concierge.service_calendar import ServiceCalendar, calendar_of
 from concierge.settings import Language, Settings
 
 

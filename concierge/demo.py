@@ -10,13 +10,13 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
-from concierge.checkins import CheckinPlan, Contact, PlanInput
-from concierge.coordinators import Coordinator
+from concierge.checkins.plans import CheckinPlan, Contact, PlanInput
+from concierge.intake.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Cooperative, Operator, Shift
-from concierge.people import ChannelIdentity, Person, PersonKind, find_person
-from concierge.users import Role, User, hash_password
+from concierge.people.person import ChannelIdentity, Person, PersonKind, find_person
+from concierge.team.coordinators import Coordinator
+from concierge.team.operators import Cooperative, Operator, Shift
+from concierge.team.users import Role, User, hash_password
 
 COOPERATIVE_NAME = "Cooperativa Il Portico"
 ROTA_WEEKDAYS = range(6)  # Monday to Saturday

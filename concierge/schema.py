@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from concierge import (  # noqa: F401  (importing the modules registers their tables)
-    catalogue,
-    checkins,
-    conversations,
-    coordinators,
-    offers,
-    operators,
-    outbox,
-    people,
-    request_notes,
-    requests,
-    rota,
-    routing,
-    satisfaction,
-    task_reports,
-    timers,
-    users,
-)
+# Importing the modules registers their tables.
+from concierge import outbox, timers  # noqa: F401
+from concierge.checkins import plans  # noqa: F401
 from concierge.database import Base
+from concierge.intake import catalogue  # noqa: F401
+from concierge.people import conversations, person  # noqa: F401
+from concierge.requests import notes, offers, request, satisfaction, task_reports  # noqa: F401
+from concierge.routing import assignment  # noqa: F401
+from concierge.team import coordinators, operators, rota, users  # noqa: F401
 
 # Tables that migrations create for a library, outside our models (APScheduler's job store).
 LIBRARY_TABLES = frozenset({"scheduler_jobs"})

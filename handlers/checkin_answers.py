@@ -3,7 +3,7 @@ dialogue they were in: it is answered before anything else and leaves that dialo
 
 from __future__ import annotations
 
-from concierge.checkin_rounds import answer_checkin, read_payload
+from concierge.checkins.rounds import answer_checkin, read_payload
 from concierge.messages import Reply
 from handlers.turn import Turn
 

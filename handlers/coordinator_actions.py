@@ -8,14 +8,14 @@ import re
 from sqlalchemy import select
 
 from concierge.context import DomainContext
-from concierge.coordinators import Coordinator
-from concierge.intake_words import fold
-from concierge.lifecycle import OPEN_STATUSES, Actor, RequestStatus
+from concierge.intake.words import fold
 from concierge.messages import Reply
-from concierge.notifications import language_of, status_line, tell_group, tell_person
-from concierge.operators import Operator, active_operators, operators_on_duty
-from concierge.requests import ServiceRequest
-from concierge.routing import dispatch_queue, reassign
+from concierge.requests.lifecycle import OPEN_STATUSES, Actor, RequestStatus
+from concierge.requests.notifications import language_of, status_line, tell_group, tell_person
+from concierge.requests.request import ServiceRequest
+from concierge.routing.assignment import dispatch_queue, reassign
+from concierge.team.coordinators import Coordinator
+from concierge.team.operators import Operator, active_operators, operators_on_duty
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
 QUEUE_SHOWN = 10

@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from concierge.intake.understanding import understand
 from concierge.messages import Choice, Reply
-from concierge.satisfaction import (
+from concierge.requests.satisfaction import (
     RATINGS,
     SurveyStatus,
     awaiting_answer,
@@ -15,7 +16,6 @@ from concierge.satisfaction import (
     rate_request,
     survey_of,
 )
-from concierge.understanding import understand
 from handlers.turn import Command, Outcome, State, Turn, command_of, state_as
 
 

@@ -12,29 +12,29 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from concierge.clock import Clock
 from concierge.context import DomainContext
-from concierge.conversations import (
+from concierge.database import transaction
+from concierge.errors import DomainError
+from concierge.i18n import t
+from concierge.intake.words import words
+from concierge.messages import Inbound, Reply, identity_kind
+from concierge.outbox import enqueue
+from concierge.people.conversations import (
     already_received,
     load_conversation,
     record_inbound,
     save_state,
 )
-from concierge.coordinators import coordinator_for_person
-from concierge.database import transaction
-from concierge.errors import DomainError
-from concierge.i18n import t
-from concierge.intake_words import words
-from concierge.messages import Inbound, Reply, identity_kind
-from concierge.notifications import language_of
-from concierge.operators import operator_for_person
-from concierge.outbox import enqueue
-from concierge.people import (
+from concierge.people.person import (
     Person,
     find_or_register,
     find_person,
     link_phone,
     normalise_address,
 )
+from concierge.requests.notifications import language_of
 from concierge.settings import Settings
+from concierge.team.coordinators import coordinator_for_person
+from concierge.team.operators import operator_for_person
 from handlers.checkin_answers import checkin_answer
 from handlers.coordinator_actions import handle_coordinator
 from handlers.intake_draft import DRAFT_STEPS

@@ -7,11 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from concierge.catalogue import active_services, get_service
-from concierge.due_dates import PartOfDay, When
 from concierge.i18n import format_due
+from concierge.intake.catalogue import active_services, get_service
+from concierge.intake.due_dates import PartOfDay, When
+from concierge.intake.understanding import Understanding
 from concierge.messages import Choice, Reply
-from concierge.understanding import Understanding
 from handlers.turn import State, Turn, state_as
 
 Step = Literal["idle", "service", "when", "details", "confirm", "change"]

@@ -8,19 +8,24 @@ from typing import Literal
 from pydantic import BaseModel
 
 from concierge.i18n import format_moment
-from concierge.lifecycle import RequestStatus
 from concierge.messages import Choice, Reply
-from concierge.notifications import request_summary
-from concierge.operators import Operator, go_off_duty, go_on_duty
-from concierge.requests import (
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.notifications import request_summary
+from concierge.requests.request import (
     ServiceRequest,
     finish_request,
     get_request,
     start_request,
     tasks_of,
 )
-from concierge.routing import accept_offer, decline_offer, dispatch_queue, offer_queued_to
-from concierge.task_reports import add_proof, report_problem
+from concierge.requests.task_reports import add_proof, report_problem
+from concierge.routing.assignment import (
+    accept_offer,
+    decline_offer,
+    dispatch_queue,
+    offer_queued_to,
+)
+from concierge.team.operators import Operator, go_off_duty, go_on_duty
 from handlers.turn import Command, Outcome, State, Turn, command_of, state_as
 
 ACTIONS = ("accept", "decline", "start", "done", "problem")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from concierge.catalogue import get_service
-from concierge.due_dates import AS_SOON_AS_POSSIBLE, PartOfDay, When, extract_when
 from concierge.i18n import format_moment
-from concierge.intake_words import fold
+from concierge.intake.catalogue import get_service
+from concierge.intake.due_dates import AS_SOON_AS_POSSIBLE, PartOfDay, When, extract_when
+from concierge.intake.understanding import understand
+from concierge.intake.words import fold
 from concierge.messages import Choice, Reply
-from concierge.notifications import request_summary, status_line
-from concierge.opening_hours import reopens_at
-from concierge.requests import cancel_request, create_request, open_requests_of
-from concierge.routing import dispatch_queue, handed_out_at, offer_next, waits_for_its_shift
-from concierge.understanding import understand
+from concierge.requests.notifications import request_summary, status_line
+from concierge.requests.request import cancel_request, create_request, open_requests_of
+from concierge.routing.assignment import (
+    dispatch_queue,
+    handed_out_at,
+    offer_next,
+    waits_for_its_shift,
+)
+from concierge.routing.opening_hours import reopens_at
 from handlers.follow_up_answers import handle_follow_up
 from handlers.intake_draft import (
     IntakeState,

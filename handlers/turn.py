@@ -10,10 +10,10 @@ from pydantic import BaseModel, ValidationError
 
 from concierge.context import DomainContext
 from concierge.i18n import language_or_default, t
-from concierge.intake_words import words
-from concierge.language_detection import detect_language
+from concierge.intake.language import detect_language
+from concierge.intake.words import words
 from concierge.messages import Inbound, Reply
-from concierge.people import Person
+from concierge.people.person import Person
 from concierge.settings import Language
 
 

@@ -13,21 +13,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from concierge.context import DomainContext
-from concierge.conversations import (
+from concierge.i18n import t
+from concierge.intake.understanding import FALLBACK_SERVICE, understand
+from concierge.messages import Channel, IdentityKind, Inbound
+from concierge.people.conversations import (
     already_received,
     load_conversation,
     record_inbound,
     save_state,
 )
-from concierge.i18n import t
-from concierge.messages import Channel, IdentityKind, Inbound
-from concierge.notifications import language_of
-from concierge.opening_hours import reopens_at
-from concierge.operators import operators_on_duty
-from concierge.people import Person, find_or_register
-from concierge.requests import create_request
-from concierge.routing import offer_next
-from concierge.understanding import FALLBACK_SERVICE, understand
+from concierge.people.person import Person, find_or_register
+from concierge.requests.notifications import language_of
+from concierge.requests.request import create_request
+from concierge.routing.assignment import offer_next
+from concierge.routing.opening_hours import reopens_at
+from concierge.team.operators import operators_on_duty
 
 # Key → service, in the order the menu reads them.
 MENU_KEYS: dict[str, str] = {"1": "prescription", "2": "shopping", "3": "parcel", "4": "other"}

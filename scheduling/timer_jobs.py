@@ -7,11 +7,11 @@ import logging
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from concierge.checkins import plan_all_checkins
+from concierge.checkins.plans import plan_all_checkins
 from concierge.context import DomainContext
-from concierge.digest import plan_digest
-from concierge.opening_hours import plan_shift_start
-from concierge.timer_dispatch import fire_timer
+from concierge.jobs.dispatch import fire_timer
+from concierge.numbers.digest import plan_digest
+from concierge.routing.opening_hours import plan_shift_start
 from concierge.timers import pending_timers
 from scheduling.domain_worker import DomainWorker
 from scheduling.scheduler import PERSISTENT

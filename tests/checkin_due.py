@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.runtime import Runtime
-from concierge.checkins import PlanInput, add_plan
+from concierge.checkins.plans import PlanInput, add_plan
 from concierge.clock import ManualClock
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.people import find_person
-from concierge.timer_dispatch import fire_timer
+from concierge.people.person import find_person
 from concierge.timers import TimerKind, pending_timer
 from tests.conftest import make_settings
 

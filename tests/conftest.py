@@ -23,17 +23,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_app
 from bot.runtime import Runtime
-from concierge.catalogue import ensure_default_services
 from concierge.clock import ManualClock
 from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import load_demo
+from concierge.intake.catalogue import ensure_default_services
 from concierge.messages import Channel, IdentityKind
 from concierge.migrate import upgrade
-from concierge.operators import Operator
-from concierge.people import ChannelIdentity
+from concierge.people.person import ChannelIdentity
 from concierge.schema import LIBRARY_TABLES, metadata
 from concierge.settings import Settings, load_settings
+from concierge.team.operators import Operator
 
 # The Telegram and Twilio fixtures (the fakes, the service on those channels).
 pytest_plugins = ("tests.telegram_service", "tests.twilio_service", "tests.browser")

@@ -17,11 +17,11 @@ from concierge.clock import ManualClock
 from concierge.context import DomainContext
 from concierge.demo import DEMO_PASSWORD
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Cooperative
-from concierge.people import find_person
-from concierge.requests import create_request
-from concierge.routing import dispatch_queue
-from concierge.users import Role, UserInput, add_user
+from concierge.people.person import find_person
+from concierge.requests.request import create_request
+from concierge.routing.assignment import dispatch_queue
+from concierge.team.operators import Cooperative
+from concierge.team.users import Role, UserInput, add_user
 from tests.conftest import make_settings
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

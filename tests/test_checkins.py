@@ -9,9 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from concierge.checkin_board import today_board
-from concierge.checkin_rounds import attempt_unanswered
-from concierge.checkins import (
+from concierge.checkins.board import today_board
+from concierge.checkins.plans import (
     AttemptOutcome,
     CheckinAttempt,
     CheckinPlan,
@@ -23,14 +22,15 @@ from concierge.checkins import (
     pause_plan,
     plan_all_checkins,
 )
+from concierge.checkins.rounds import attempt_unanswered
 from concierge.clock import ManualClock
 from concierge.demo import COOPERATIVE_NAME
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Cooperative
 from concierge.outbox import OutboxMessage
-from concierge.people import find_or_register, find_person
-from concierge.requests import ServiceRequest
-from concierge.timer_dispatch import fire_timer
+from concierge.people.person import find_or_register, find_person
+from concierge.requests.request import ServiceRequest
+from concierge.team.operators import Cooperative
 from concierge.timers import TimerKind, pending_timers
 from tests.conftest import ROME, Domain, make_settings
 from tests.transcript import Speaker

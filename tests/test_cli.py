@@ -89,10 +89,10 @@ from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import go_on_duty, operator_for_person
-from concierge.people import find_person
-from concierge.requests import create_request
-from concierge.routing import offer_next
+from concierge.team.operators import go_on_duty, operator_for_person
+from concierge.people.person import find_person
+from concierge.requests.request import create_request
+from concierge.routing.assignment import offer_next
 from concierge.settings import load_settings
 
 async def main():

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from concierge.errors import InvalidValue
-from concierge.lifecycle import SYSTEM, RequestStatus
 from concierge.messages import Channel, IdentityKind
-from concierge.offers import Offer, OfferStatus
-from concierge.operators import Cooperative, Operator
-from concierge.people import PersonKind, find_person
-from concierge.requests import ServiceRequest, cancel_request, create_request
-from concierge.routing import offer_next, reassign
-from concierge.team import add_operator, add_weekly_slot
+from concierge.people.person import PersonKind, find_person
+from concierge.requests.lifecycle import SYSTEM, RequestStatus
+from concierge.requests.offers import Offer, OfferStatus
+from concierge.requests.request import ServiceRequest, cancel_request, create_request
+from concierge.routing.assignment import offer_next, reassign
+from concierge.team.editing import add_operator, add_weekly_slot
+from concierge.team.operators import Cooperative, Operator
 from tests.conftest import Domain
 
 MARIA = "+393402000001"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from concierge.clock import ManualClock
 from concierge.context import DomainContext
 from concierge.outbox import OutboxMessage, OutboxStatus, mark_failed
-from concierge.requests import ServiceRequest
+from concierge.requests.request import ServiceRequest
 from tests.conftest import LiveServer, serving
 from tests.dashboard_client import (
     OTHER_COORDINATOR,

@@ -7,16 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge.coordinators import Coordinator
-from concierge.digest import plan_digest
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Operator
-from concierge.people import find_person
-from concierge.requests import cancel_request, create_request, finish_request, start_request
-from concierge.routing import accept_offer, offer_next
-from concierge.satisfaction import Satisfaction, rate_request
+from concierge.numbers.digest import plan_digest
+from concierge.people.person import find_person
+from concierge.requests.request import cancel_request, create_request, finish_request, start_request
+from concierge.requests.satisfaction import Satisfaction, rate_request
+from concierge.routing.assignment import accept_offer, offer_next
 from concierge.settings import Settings
-from concierge.timer_dispatch import fire_timer
+from concierge.team.coordinators import Coordinator
+from concierge.team.operators import Operator
 from concierge.timers import Timer, TimerKind, pending_timers
 from tests.conftest import ROME, Domain, make_settings
 from tests.transcript import Speaker

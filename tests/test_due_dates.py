@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from concierge.due_dates import PartOfDay, When, extract_when
+from concierge.intake.due_dates import PartOfDay, When, extract_when
 from tests.conftest import ROME
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ROME)

@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge.lifecycle import RequestStatus
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Operator
-from concierge.people import find_person
-from concierge.requests import create_request, finish_request, start_request
-from concierge.routing import accept_offer, offer_next
-from concierge.satisfaction import SurveyStatus, survey_of
-from concierge.timeline import request_timeline
-from concierge.timer_dispatch import fire_timer
+from concierge.people.person import find_person
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import create_request, finish_request, start_request
+from concierge.requests.satisfaction import SurveyStatus, survey_of
+from concierge.requests.timeline import request_timeline
+from concierge.routing.assignment import accept_offer, offer_next
+from concierge.team.operators import Operator
 from concierge.timers import Timer, TimerKind, pending_timers
 from tests.conftest import MONDAY_MORNING, ROME, Domain
 from tests.transcript import Speaker

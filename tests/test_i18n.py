@@ -7,8 +7,8 @@ import string
 from datetime import datetime
 from pathlib import Path
 
-from concierge.catalogue import DEFAULT_SERVICE_CODES, default_services
 from concierge.i18n import catalogue, format_moment, t
+from concierge.intake.catalogue import DEFAULT_SERVICE_CODES, default_services
 from tests.conftest import ROME
 
 ROOT = Path(__file__).resolve().parent.parent

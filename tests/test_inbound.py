@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from concierge.conversations import InboundRecord
 from concierge.messages import Channel, Inbound
 from concierge.outbox import OutboxMessage
-from concierge.people import ChannelIdentity
+from concierge.people.conversations import InboundRecord
+from concierge.people.person import ChannelIdentity
 from handlers.inbound import handle_inbound
 from tests.conftest import Domain
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from concierge.errors import ForbiddenTransition
-from concierge.lifecycle import SYSTEM, TRANSITIONS, Actor, RequestStatus
-from concierge.people import Person
-from concierge.requests import RequestEvent, ServiceRequest, transition
+from concierge.people.person import Person
+from concierge.requests.lifecycle import SYSTEM, TRANSITIONS, Actor, RequestStatus
+from concierge.requests.request import RequestEvent, ServiceRequest, transition
 from tests.conftest import Domain
 
 S = RequestStatus

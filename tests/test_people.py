@@ -6,7 +6,7 @@ import pytest
 
 from concierge.errors import InvalidPhoneNumber
 from concierge.messages import IdentityKind
-from concierge.people import find_or_register, normalise_address, normalise_phone
+from concierge.people.person import find_or_register, normalise_address, normalise_phone
 from tests.conftest import Domain
 
 

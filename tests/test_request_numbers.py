@@ -14,34 +14,34 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from concierge.checkins import CheckinPlan, CheckinRound, RoundStatus
+from concierge.checkins.plans import CheckinPlan, CheckinRound, RoundStatus
 from concierge.context import DomainContext
-from concierge.coordinators import Coordinator
 from concierge.errors import InvalidValue
-from concierge.lifecycle import Actor
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Cooperative, Operator, Shift
-from concierge.outbox import OutboxMessage, mark_failed, mark_sent
-from concierge.people import ChannelIdentity, Person, PersonKind, find_person
-from concierge.request_export import (
-    CSV_COLUMNS,
-    RequestRow,
-    live_figures,
-    request_rows,
-    rows_as_csv,
-)
-from concierge.request_facts import Period, promised_by
-from concierge.request_numbers import (
+from concierge.numbers.counts import (
     CooperativeNumbers,
     MinuteFigures,
     OperatorNumbers,
     PeriodNumbers,
     period_numbers,
 )
-from concierge.requests import cancel_request, create_request, finish_request, start_request
-from concierge.routing import accept_offer, decline_offer, offer_next, reassign
-from concierge.satisfaction import Satisfaction, rate_request
-from concierge.timer_dispatch import fire_timer
+from concierge.numbers.export import (
+    CSV_COLUMNS,
+    RequestRow,
+    live_figures,
+    request_rows,
+    rows_as_csv,
+)
+from concierge.numbers.facts import Period, promised_by
+from concierge.outbox import OutboxMessage, mark_failed, mark_sent
+from concierge.people.person import ChannelIdentity, Person, PersonKind, find_person
+from concierge.requests.lifecycle import Actor
+from concierge.requests.request import cancel_request, create_request, finish_request, start_request
+from concierge.requests.satisfaction import Satisfaction, rate_request
+from concierge.routing.assignment import accept_offer, decline_offer, offer_next, reassign
+from concierge.team.coordinators import Coordinator
+from concierge.team.operators import Cooperative, Operator, Shift
 from concierge.timers import TimerKind, pending_timers
 from tests.conftest import ROME, Domain
 

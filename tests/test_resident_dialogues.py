@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from concierge.requests import ServiceRequest
+from concierge.requests.request import ServiceRequest
 from tests.conftest import ROME, Domain
 from tests.transcript import Speaker
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from concierge.operators import go_off_duty, go_on_duty, operators_on_duty
+from concierge.team.operators import go_off_duty, go_on_duty, operators_on_duty
 from tests.conftest import ROME, Domain
 
 

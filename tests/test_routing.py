@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from concierge.errors import NotYours
-from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Operator
 from concierge.outbox import OutboxMessage
-from concierge.people import find_person
-from concierge.requests import ServiceRequest, create_request, finish_request, start_request
-from concierge.routing import Offer, OfferStatus, accept_offer, decline_offer, offer_next
+from concierge.people.person import find_person
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import ServiceRequest, create_request, finish_request, start_request
+from concierge.routing.assignment import Offer, OfferStatus, accept_offer, decline_offer, offer_next
+from concierge.team.operators import Operator
 from tests.conftest import Domain
 
 MARIA = "+393402000001"

@@ -11,15 +11,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from concierge.lifecycle import RequestStatus
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind, Inbound
-from concierge.opening_hours import plan_shift_start
-from concierge.operators import Operator, Shift, operators_on_duty
-from concierge.people import find_person
-from concierge.requests import ServiceRequest, create_request
-from concierge.rota import ExceptionKind, ShiftException, calendar_of, next_shift_start
-from concierge.routing import Offer, OfferStatus, offer_next
-from concierge.timer_dispatch import fire_timer
+from concierge.people.person import find_person
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import ServiceRequest, create_request
+from concierge.routing.assignment import Offer, OfferStatus, offer_next
+from concierge.routing.opening_hours import plan_shift_start
+from concierge.service_calendar import calendar_of
+from concierge.team.operators import Operator, Shift, operators_on_duty
+from concierge.team.rota import ExceptionKind, ShiftException, next_shift_start
 from concierge.timers import Timer, TimerKind, pending_timers
 from handlers.inbound import handle_inbound
 from tests.conftest import MONDAY_MORNING, ROME, Domain, make_settings

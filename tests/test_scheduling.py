@@ -14,13 +14,13 @@ from bot.runtime import Runtime
 from concierge.clock import SystemClock
 from concierge.database import transaction
 from concierge.demo import load_demo
-from concierge.lifecycle import RequestStatus
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import go_on_duty, operator_for_person
 from concierge.outbox import OutboxMessage
-from concierge.people import find_person
-from concierge.requests import ServiceRequest, create_request
-from concierge.routing import offer_next
+from concierge.people.person import find_person
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import ServiceRequest, create_request
+from concierge.routing.assignment import offer_next
+from concierge.team.operators import go_on_duty, operator_for_person
 from concierge.timers import Timer, TimerKind, TimerStatus
 from scheduling.service import SchedulingService
 from tests.conftest import Domain, make_settings, truncate_postgres

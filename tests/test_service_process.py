@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from concierge.requests import RequestEvent
+from concierge.requests.request import RequestEvent
 from concierge.timers import Timer, TimerKind, TimerStatus
 from tests.conftest import _free_port, count_rows, truncate_postgres
 from tests.webchat_client import ChatPerson

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from concierge.lifecycle import RequestStatus
-from concierge.operators import Operator
-from concierge.requests import ServiceRequest
-from concierge.timeline import request_timeline
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import ServiceRequest
+from concierge.requests.timeline import request_timeline
+from concierge.team.operators import Operator
 from tests.conftest import Domain
 from tests.transcript import Speaker
 

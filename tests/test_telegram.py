@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from concierge.clock import ManualClock
-from concierge.conversations import InboundRecord
-from concierge.operators import Operator
 from concierge.outbox import OutboxMessage, OutboxStatus
+from concierge.people.conversations import InboundRecord
+from concierge.team.operators import Operator
 from tests.conftest import LiveServer, count_rows
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_service import GIULIA, RESIDENT, SECRET, TOKEN, telegram_service

@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from concierge.checkins import CheckinRound
+from concierge.checkins.plans import CheckinRound
 from concierge.clock import ManualClock
-from concierge.conversations import InboundRecord
 from concierge.messages import Channel
-from concierge.people import Person
-from concierge.requests import ServiceRequest
+from concierge.people.conversations import InboundRecord
+from concierge.people.person import Person
+from concierge.requests.request import ServiceRequest
 from tests.checkin_due import check_in_now
 from tests.conftest import LiveServer, count_rows, read_value
 from tests.fake_telegram import FakeTelegram

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge.lifecycle import RequestStatus
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.operators import Operator
 from concierge.outbox import OutboxMessage
-from concierge.people import find_person
-from concierge.requests import ServiceRequest, cancel_request, create_request
-from concierge.routing import accept_offer, offer_next
-from concierge.timer_dispatch import fire_timer
+from concierge.people.person import find_person
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import ServiceRequest, cancel_request, create_request
+from concierge.routing.assignment import accept_offer, offer_next
+from concierge.team.operators import Operator
 from concierge.timers import Timer, TimerKind, TimerStatus, pending_timers
 from tests.conftest import ROME, Domain
 

@@ -12,13 +12,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.outbox_sender import OutboxSender
-from bot.twilio_messaging import TwilioMessaging
-from bot.twilio_rest import TwilioConnection
-from concierge.conversations import InboundRecord, record_inbound
+from bot.twilio.messaging import TwilioMessaging
+from bot.twilio.rest import TwilioConnection
 from concierge.messages import Channel, IdentityKind, Inbound
 from concierge.outbox import OutboxMessage, OutboxStatus
-from concierge.people import find_person
-from concierge.requests import ServiceRequest
+from concierge.people.conversations import InboundRecord, record_inbound
+from concierge.people.person import find_person
+from concierge.requests.request import ServiceRequest
 from concierge.timers import TimerKind
 from tests.conftest import Domain, count_rows, make_settings, read_value
 from tests.fake_twilio import FakeTwilio

@@ -12,12 +12,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.twilio_rest import TwilioConnection, place_call
-from concierge.checkins import CheckinAttempt, CheckinRound
+from bot.twilio.rest import TwilioConnection, place_call
+from concierge.checkins.plans import CheckinAttempt, CheckinRound
 from concierge.clock import ManualClock
 from concierge.messages import Channel
-from concierge.people import ChannelIdentity, Person
-from concierge.requests import ServiceRequest
+from concierge.people.person import ChannelIdentity, Person
+from concierge.requests.request import ServiceRequest
 from tests.checkin_due import check_in_now
 from tests.conftest import ROME, count_rows, make_settings, read_value
 from tests.fake_twilio import FakeTwilio, TwilioWebhooks

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from concierge.understanding import understand
+from concierge.intake.understanding import understand
 from tests.conftest import ROME
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ROME)

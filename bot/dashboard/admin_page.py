@@ -12,8 +12,8 @@ from bot.dashboard.auth import Admin, Checked
 from bot.dashboard.pages import flash, render
 from bot.runtime import Runtime
 from concierge.errors import DomainError
-from concierge.operators import active_operators
-from concierge.users import (
+from concierge.team.operators import active_operators
+from concierge.team.users import (
     MIN_PASSWORD_LENGTH,
     Role,
     UserInput,

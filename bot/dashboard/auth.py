@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.dashboard.pages import CSRF_FIELD, CSRF_HEADER, csrf_token, render
 from bot.runtime import Runtime
 from concierge.i18n import LANGUAGES
-from concierge.users import Role, User, active_user, authenticate
+from concierge.team.users import Role, User, active_user, authenticate
 
 # Repeated wrong passwords for one username are refused for a while: guessing stays slow.
 FAILED_LOGINS_ALLOWED = 5

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from bot.runtime import Runtime
-from concierge.queue_board import queue_signature
+from concierge.requests.queue_board import queue_signature
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0

@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from bot.dashboard.auth import Lead
 from bot.dashboard.pages import reader_language, render
 from bot.runtime import Runtime
-from concierge.catalogue import active_services
 from concierge.errors import InvalidValue
 from concierge.i18n import t
-from concierge.request_export import request_rows, rows_as_csv
-from concierge.request_facts import Period
-from concierge.request_numbers import PeriodNumbers, period_numbers
-from concierge.users import Role, User, all_cooperatives
+from concierge.intake.catalogue import active_services
+from concierge.numbers.counts import PeriodNumbers, period_numbers
+from concierge.numbers.export import request_rows, rows_as_csv
+from concierge.numbers.facts import Period
+from concierge.team.users import Role, User, all_cooperatives
 
 DEFAULT_DAYS = 30
 

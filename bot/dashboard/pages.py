@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from bot.runtime import Runtime
 from concierge.errors import DomainError
 from concierge.i18n import LANGUAGES, format_moment, format_number, language_or_default, t
-from concierge.users import User
+from concierge.team.users import User
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates" / "dashboard"))
 CSRF_FIELD = "csrf_token"

@@ -12,12 +12,12 @@ from bot.dashboard.auth import SignedIn
 from bot.dashboard.live import QueueWatch
 from bot.dashboard.pages import render
 from bot.runtime import Runtime
-from concierge.catalogue import active_services
 from concierge.context import DomainContext
-from concierge.lifecycle import OPEN_STATUSES, RequestStatus
-from concierge.operators import Operator, active_operators
-from concierge.queue_board import QueueFilter, queue_lines, queue_signature
-from concierge.users import Role, User
+from concierge.intake.catalogue import active_services
+from concierge.requests.lifecycle import OPEN_STATUSES, RequestStatus
+from concierge.requests.queue_board import QueueFilter, queue_lines, queue_signature
+from concierge.team.operators import Operator, active_operators
+from concierge.team.users import Role, User
 
 
 def queue_filter(

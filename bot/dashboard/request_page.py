@@ -16,12 +16,13 @@ from bot.dashboard.queue import team_of
 from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError, NotYours
-from concierge.lifecycle import OPEN_STATUSES
 from concierge.local_time import at_local
-from concierge.offers import Offer, OfferStatus
-from concierge.operators import Operator, active_operators
-from concierge.request_history import request_history
-from concierge.request_steering import (
+from concierge.requests.history import request_history
+from concierge.requests.lifecycle import OPEN_STATUSES
+from concierge.requests.offers import Offer, OfferStatus
+from concierge.requests.request import finish_request, start_request
+from concierge.routing.assignment import accept_offer, decline_offer
+from concierge.routing.steering import (
     cancel_with_reason,
     may_steer,
     message_requester,
@@ -31,9 +32,8 @@ from concierge.request_steering import (
     set_due,
     set_priority,
 )
-from concierge.requests import finish_request, start_request
-from concierge.routing import accept_offer, decline_offer
-from concierge.users import User
+from concierge.team.operators import Operator, active_operators
+from concierge.team.users import User
 
 Action = Callable[[DomainContext, User], Awaitable[object]]
 

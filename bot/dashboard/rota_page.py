@@ -14,11 +14,16 @@ from bot.dashboard.pages import flash, flash_refusal, render
 from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError
-from concierge.operators import Operator
-from concierge.rota import ExceptionKind
-from concierge.rota_board import rota_week, week_of
-from concierge.team import add_day_change, add_weekly_slot, remove_day_change, remove_weekly_slot
-from concierge.users import Role, User
+from concierge.team.editing import (
+    add_day_change,
+    add_weekly_slot,
+    remove_day_change,
+    remove_weekly_slot,
+)
+from concierge.team.operators import Operator
+from concierge.team.rota import ExceptionKind
+from concierge.team.rota_board import rota_week, week_of
+from concierge.team.users import Role, User
 
 Change = Callable[[DomainContext, Operator], Awaitable[object]]
 

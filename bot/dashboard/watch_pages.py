@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from bot.dashboard.auth import Checked, Forbidden, Lead
 from bot.dashboard.pages import flash, flash_refusal, render
 from bot.runtime import Runtime
-from concierge.checkin_board import history_marks, today_board
+from concierge.checkins.board import history_marks, today_board
 from concierge.errors import DomainError
 from concierge.outbox import OutboxMessage
-from concierge.requests import ServiceRequest
-from concierge.undelivered import send_again, undelivered
-from concierge.users import Role
+from concierge.requests.request import ServiceRequest
+from concierge.requests.undelivered import send_again, undelivered
+from concierge.team.users import Role
 
 
 def watch_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:

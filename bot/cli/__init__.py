@@ -1,0 +1,1 @@
+"""The `concierge` command line, one module per group of commands."""

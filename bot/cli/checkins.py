@@ -1,0 +1,199 @@
+"""`concierge checkins`: enrol residents in daily check-ins, pause and resume them, and read
+today's board and a resident's last 30 days."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from bot.cli.support import fail, run_unit, settings_or_fail
+from bot.cli.team import DAY_NAMES, WEEKDAYS
+from concierge.checkins.board import history_marks, today_board
+from concierge.checkins.plans import (
+    CheckinPlan,
+    Contact,
+    PlanInput,
+    add_plan,
+    pause_plan,
+    resume_plan,
+)
+from concierge.context import DomainContext
+from concierge.messages import Channel, IdentityKind
+from concierge.people.person import Person, find_or_register, find_person, normalise_phone
+
+checkins_app = typer.Typer(
+    help="Daily check-ins of elderly residents: plans, pauses, today's board, history.",
+    no_args_is_help=True,
+)
+EVERY_DAY = "mon,tue,wed,thu,fri,sat,sun"
+
+
+def _weekdays(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(WEEKDAYS[part.strip().lower()[:3]] for part in text.split(",") if part)
+    except KeyError:
+        fail(f"--days: expected days such as mon,wed,fri, got {text!r}")
+
+
+def _contact(text: str) -> Contact:
+    name, _, rest = text.partition(":")
+    phone, _, channel = rest.partition(":")
+    try:
+        return Contact(name=name.strip(), phone=phone.strip(), channel=channel.strip() or "sms")
+    except ValidationError:
+        fail(
+            "--contact: expected NAME:PHONE[:CHANNEL], e.g. 'Lucia:+393401234567:sms', "
+            f"got {text!r}"
+        )
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: expected a date such as 2026-12-24, got {text!r}")
+
+
+async def _resident(ctx: DomainContext, phone: str) -> Person:
+    person = await find_person(
+        ctx.session, IdentityKind.PHONE, normalise_phone(phone, ctx.settings.default_region)
+    )
+    if person is None:
+        fail(f"nobody with phone {phone}")
+    return person
+
+
+async def _plan_of(ctx: DomainContext, phone: str) -> CheckinPlan:
+    person = await _resident(ctx, phone)
+    plan = await ctx.session.scalar(
+        select(CheckinPlan).where(CheckinPlan.person_id == person.id).order_by(CheckinPlan.id)
+    )
+    if plan is None:
+        fail(f"{person.display_name} has no check-in plan")
+    return plan
+
+
+def _describe(plan: CheckinPlan) -> str:
+    days = ",".join(DAY_NAMES[d] for d in plan.weekdays)
+    contacts = "; ".join(f"{c.name} {c.phone} ({c.channel})" for c in plan.contact_list) or "-"
+    paused = ""
+    if plan.paused_from is not None:
+        paused = f"  paused {plan.paused_from}…{plan.paused_until or ''}"
+    who = plan.person.display_name
+    phone = plan.person.address_for(IdentityKind.PHONE) or ""
+    return (
+        f"{who if who == phone else f'{who} {phone}'}: "
+        f"{days} at {plan.at_time} by {plan.channel}, {plan.retries} retries every "
+        f"{plan.retry_minutes} min; contacts: {contacts}{paused}"
+    )
+
+
+@checkins_app.command("add")
+def add(
+    phone: Annotated[str, typer.Argument(help="The resident's number (registered if new).")],
+    at: Annotated[str, typer.Option(help="Local time, e.g. 09:00.")] = "09:00",
+    days: Annotated[str, typer.Option(help="Days, e.g. mon,wed,fri.")] = EVERY_DAY,
+    channel: Annotated[str, typer.Option(help="voice, sms, whatsapp or telegram.")] = "voice",
+    retries: Annotated[int, typer.Option(min=0, max=10, help="Tries after the first.")] = 2,
+    every: Annotated[int, typer.Option(min=1, max=240, help="Minutes between tries.")] = 10,
+    contact: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME:PHONE[:CHANNEL], alerted in the order given; repeatable."),
+    ] = None,
+    notes: Annotated[str, typer.Option(help="For the operator: health, door code…")] = "",
+) -> None:
+    """Enrol a resident in daily check-ins."""
+    settings = settings_or_fail()
+    try:
+        plan = PlanInput(
+            weekdays=_weekdays(days), at_time=at, channel=Channel(channel), retries=retries,
+            retry_minutes=every, contacts=tuple(_contact(c) for c in contact or []), notes=notes,
+        )  # fmt: skip
+    except (ValidationError, ValueError) as exc:
+        fail(f"invalid plan: {str(exc).splitlines()[0]} (--at 09:00, --channel voice|sms|…)")
+
+    async def adding(ctx: DomainContext) -> str:
+        number = normalise_phone(phone, ctx.settings.default_region)
+        person, _ = await find_or_register(ctx.session, IdentityKind.PHONE, number, ctx.now())
+        return "Added: " + _describe(await add_plan(ctx, person, plan))
+
+    typer.echo(run_unit(settings, adding))
+
+
+@checkins_app.command("pause")
+def pause(
+    phone: Annotated[str, typer.Argument(help="The resident's number.")],
+    start: Annotated[str, typer.Option("--from", help="First day off, e.g. 2026-12-24.")],
+    until: Annotated[str | None, typer.Option(help="Last day off (none: until resumed).")] = None,
+) -> None:
+    """No check-ins for a while (a holiday, a hospital stay)."""
+    settings = settings_or_fail()
+    first, last = _day(start, "--from"), _day(until, "--until") if until else None
+
+    async def pausing(ctx: DomainContext) -> str:
+        plan = await _plan_of(ctx, phone)
+        await pause_plan(ctx, plan, first, last)
+        return "Paused: " + _describe(plan)
+
+    typer.echo(run_unit(settings, pausing))
+
+
+@checkins_app.command("resume")
+def resume(phone: Annotated[str, typer.Argument(help="The resident's number.")]) -> None:
+    """Check-ins again from the next planned time."""
+    settings = settings_or_fail()
+
+    async def resuming(ctx: DomainContext) -> str:
+        plan = await _plan_of(ctx, phone)
+        await resume_plan(ctx, plan)
+        return "Resumed: " + _describe(plan)
+
+    typer.echo(run_unit(settings, resuming))
+
+
+@checkins_app.command("list")
+def list_plans() -> None:
+    """Every plan, with its days, time, channel and contacts."""
+    settings = settings_or_fail()
+
+    async def listing(ctx: DomainContext) -> list[str]:
+        plans = (await ctx.session.scalars(select(CheckinPlan).order_by(CheckinPlan.id))).unique()
+        return [_describe(plan) for plan in plans]
+
+    for line in run_unit(settings, listing) or ["No check-in plans yet."]:
+        typer.echo(line)
+
+
+@checkins_app.command("today")
+def today() -> None:
+    """Today's board: who answered, who is pending, who was escalated, who is still due."""
+    settings = settings_or_fail()
+
+    async def board(ctx: DomainContext) -> list[str]:
+        lines = []
+        for line in await today_board(ctx):
+            extra = f", {line.attempts} tries" if line.attempts else ""
+            if line.request_id is not None:
+                extra += f", request n. {line.request_id}"
+            person = line.plan.person.display_name
+            lines.append(f"{line.plan.at_time}  {person:<24} {line.state}{extra}")
+        return lines
+
+    for line in run_unit(settings, board) or ["No check-ins today."]:
+        typer.echo(line)
+
+
+@checkins_app.command("history")
+def history(phone: Annotated[str, typer.Argument(help="The resident's number.")]) -> None:
+    """The last 30 days at a glance: ✓ well, ! asked for help, ✗ escalated, ? pending, · none."""
+    settings = settings_or_fail()
+
+    async def marks(ctx: DomainContext) -> str:
+        plan = await _plan_of(ctx, phone)
+        return f"{plan.person.display_name}: {await history_marks(ctx, plan, ctx.now())}"
+
+    typer.echo(run_unit(settings, marks))

@@ -1,0 +1,218 @@
+"""The `concierge` command line: serve the service, migrate the database, load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import AwareDatetime, BaseModel, ValidationError
+
+from bot.cli.checkins import checkins_app
+from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
+from bot.cli.team import operators_app, rota_app
+from bot.cli.telegram import telegram_app
+from bot.cli.users import users_app
+from bot.runtime import StartupError, first_line
+from concierge.clock import SystemClock
+from concierge.context import DomainContext
+from concierge.database import transaction
+from concierge.demo import DEMO_PASSWORD, load_demo
+from concierge.errors import NotFound
+from concierge.i18n import format_moment, language_or_default
+from concierge.intake.catalogue import ensure_default_services
+from concierge.intake.understanding import understand
+from concierge.jobs.listing import describe_pending
+from concierge.migrate import upgrade
+from concierge.requests.notifications import request_summary
+from concierge.requests.request import get_request
+from concierge.requests.timeline import request_timeline
+from concierge.settings import Language, Settings
+
+app = typer.Typer(
+    help="Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(operators_app, name="operators")
+app.add_typer(rota_app, name="rota")
+app.add_typer(telegram_app, name="telegram")
+app.add_typer(checkins_app, name="checkins")
+app.add_typer(users_app, name="users")
+
+
+async def _upgrade(settings: Settings) -> int:
+    runtime = runtime_or_fail(settings)
+    try:
+        await upgrade(runtime.engine)
+        async with transaction(runtime.sessions) as session:
+            return await ensure_default_services(session)
+    finally:
+        await runtime.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration and add the default service catalogue."""
+    settings = settings_or_fail()
+    try:
+        added = asyncio.run(_upgrade(settings))
+    except Exception as exc:  # whatever the driver raised, name the setting to fix
+        safe_url = settings.url.render_as_string(hide_password=True)
+        fail(f"DATABASE_URL: cannot migrate {safe_url}: {first_line(exc)}")
+    typer.echo(f"Database up to date ({added} default services added).")
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
+    added = run_unit(settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now()))
+    typer.echo(
+        f"Demo data ready ({added['operators']} operators, {added['services']} services and"
+        f" {added['users']} dashboard users added)."
+    )
+    typer.echo(
+        f"Dashboard users: admin, paola (coordinator), giulia, marco, sara (operators);"
+        f" password {DEMO_PASSWORD!r}."
+    )
+
+
+@app.command()
+def jobs() -> None:
+    """List the pending scheduled jobs: when (local time), what, which request, for whom."""
+    settings = settings_or_fail()
+    rows = run_unit(settings, describe_pending)
+    if not rows:
+        typer.echo("No pending jobs.")
+        return
+    typer.echo(f"{'when (' + settings.time_zone + ')':<22} {'what':<14} {'request':<18} for")
+    for row in rows:
+        typer.echo(f"{row['when']:<22} {row['what']:<14} {row['request']:<18} {row['for']}")
+
+
+@app.command()
+def request(
+    number: Annotated[int, typer.Argument(help="The request's number, as people see it.")],
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the timeline: it or en (DEFAULT_LANGUAGE).")
+    ] = None,
+) -> None:
+    """Show one request and its timeline: every change, who made it, the requester's mark."""
+    settings = settings_or_fail()
+    language = language_or_default(lang, settings.default_language)
+
+    async def timeline(ctx: DomainContext) -> list[str] | None:
+        try:
+            found = await get_request(ctx, number)
+        except NotFound:
+            return None
+        lines = [request_summary(ctx, found, language)]
+        for entry in await request_timeline(ctx, number, language):
+            lines.append(f"{format_moment(entry.at, language, ctx.zone)}  {entry.text}")
+        return lines
+
+    lines = run_unit(settings, timeline)
+    if lines is None:
+        fail(f"there is no request number {number}")
+    for line in lines:
+        typer.echo(line)
+
+
+class ParseLine(BaseModel):
+    """One line of a `concierge parse --batch` file."""
+
+    text: str
+    now: AwareDatetime | None = None
+    lang: Language | None = None
+
+
+def _invalid(exc: ValidationError) -> str:
+    """A pydantic error as one line naming the option or field, e.g. '--now: Input should…'."""
+    parts = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        parts.append(f"{'--' + name if name in ('now', 'lang') else name}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def _understood(settings: Settings, line: ParseLine) -> str:
+    now = line.now or SystemClock().now()
+    reading = understand(line.text, now, settings.zone, line.lang)
+    return json.dumps(reading.summary(settings.zone), ensure_ascii=False)
+
+
+@app.command()
+def parse(
+    text: Annotated[
+        str | None, typer.Argument(help="A request as a person would write it.")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="When it was written, ISO-8601 (default: now).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="The writer's language setting: it or en.")
+    ] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(help='A JSON Lines file of {"text", "now", "lang"}; one answer per line.'),
+    ] = None,
+) -> None:
+    """Print what the bot understands of a request: category, when, urgency (one JSON object)."""
+    settings = settings_or_fail()
+    if (text is None) == (batch is None):
+        fail("give either a TEXT or --batch FILE")
+    try:
+        if batch is not None:
+            lines = batch.read_text(encoding="utf-8").splitlines()
+            for number, raw in enumerate(lines, start=1):
+                if raw.strip():
+                    try:
+                        typer.echo(_understood(settings, ParseLine.model_validate_json(raw)))
+                    except ValidationError as exc:
+                        fail(f"{batch}:{number}: {_invalid(exc)}")
+            return
+        line = ParseLine.model_validate({"text": text, "now": now, "lang": lang})
+    except ValidationError as exc:
+        fail(_invalid(exc))
+    except OSError as exc:
+        fail(f"cannot read {batch}: {exc.strerror}")
+    typer.echo(_understood(settings, line))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (HTTP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (HTTP_PORT).")] = None,
+) -> None:
+    """Start the service: web chat at /chat and every channel configured in .env."""
+    settings = settings_or_fail()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    runtime = runtime_or_fail(settings)
+    try:
+        asyncio.run(runtime.check_database())
+    except StartupError as exc:
+        fail(str(exc))
+    listen_host = host or settings.http_host
+    listen_port = port or settings.http_port
+    typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
+    typer.echo(f"Dashboard: http://{listen_host}:{listen_port}/dashboard")
+    from bot.app import create_app  # the whole service, loaded only to serve it
+
+    uvicorn.run(
+        create_app(runtime_or_fail(settings)),
+        host=listen_host,
+        port=listen_port,
+        log_level=settings.log_level.lower(),
+        # Open dashboards hold event streams: a stop waits for them a few seconds, not forever.
+        timeout_graceful_shutdown=5,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,175 @@
+"""SMS and WhatsApp through Twilio: signed webhooks in, the outbox out by the REST API.
+
+Choices go out as a numbered list and come back as a digit, mapped to the choice of the last
+question the person has not answered yet. WhatsApp accepts free text only within 24 hours of the
+person's last message; outside it an approved template goes instead, and a message with neither
+is given up and left visible to coordinators.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from twilio.base.exceptions import TwilioRestException
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.runtime import Runtime
+from bot.twilio.rest import TwilioConnection, delivery_error
+from bot.twilio.signature import signed_form
+from concierge.database import transaction
+from concierge.i18n import t
+from concierge.messages import Channel, Choice, IdentityKind, Inbound, OutboundMessage
+from concierge.outbox import Undeliverable, pending_choices, record_delivery
+from concierge.people.conversations import last_received_at
+from concierge.people.person import find_person, normalise_phone
+
+WHATSAPP = "whatsapp:"
+WHATSAPP_WINDOW = timedelta(hours=24)
+MAX_MEDIA = 10  # Twilio sends at most ten attachments with a message
+MEDIA_PREFIX = "twilio:"
+
+
+def numbered(message: OutboundMessage, default_language: str) -> str:
+    """The text with its choices as a numbered list, answered with a digit."""
+    if not message.choices:
+        return message.text
+    lines = [f"{index}. {choice.label}" for index, choice in enumerate(message.choices, 1)]
+    hint = t(message.language or default_language, "choices.reply_with_number")
+    return "\n".join([message.text, "", *lines, hint])
+
+
+async def _digit_choice(
+    session: AsyncSession, channel: Channel, address: str, body: str
+) -> Choice | None:
+    text = body.strip().rstrip(".)")
+    if not text.isdigit():
+        return None
+    person = await find_person(session, IdentityKind.PHONE, address)
+    answered_at = await last_received_at(session, channel, person.id) if person else None
+    choices = await pending_choices(session, channel, address, answered_at)
+    number = int(text)
+    return choices[number - 1] if 1 <= number <= len(choices) else None
+
+
+def messaging_router(
+    runtime: Runtime, on_inbound: Callable[[Inbound], Awaitable[None]]
+) -> APIRouter:
+    """POST /twilio/sms, /twilio/whatsapp and /twilio/status; 403 without Twilio's signature."""
+    router = APIRouter()
+    settings = runtime.settings
+
+    async def receive(request: Request, channel: Channel) -> Response:
+        form = await signed_form(settings, request)
+        if form is None:
+            return Response(status_code=403)
+        sender = normalise_phone(
+            form.get("From", "").removeprefix(WHATSAPP), settings.default_region
+        )
+        body = form.get("Body", "")
+        async with runtime.sessions() as session:  # reading only
+            choice = await _digit_choice(session, channel, sender, body)
+        count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
+        media = tuple(
+            f"{MEDIA_PREFIX}{form[f'MediaUrl{i}']}" for i in range(count) if f"MediaUrl{i}" in form
+        )
+        await on_inbound(
+            Inbound(
+                channel=channel,
+                provider_message_id=form["MessageSid"],
+                sender=sender,
+                text=None if choice else body or None,
+                choice=choice.payload if choice else None,
+                media=media,
+                received_at=runtime.clock.now(),
+            )
+        )
+        # Answers go through the outbox; Twilio is told only that the message arrived.
+        return Response(content=str(MessagingResponse()), media_type="application/xml")
+
+    @router.post("/twilio/sms", include_in_schema=False)
+    async def sms(request: Request) -> Response:
+        return await receive(request, Channel.SMS)
+
+    @router.post("/twilio/whatsapp", include_in_schema=False)
+    async def whatsapp(request: Request) -> Response:
+        return await receive(request, Channel.WHATSAPP)
+
+    @router.post("/twilio/status", include_in_schema=False)
+    async def status(request: Request) -> Response:
+        form = await signed_form(settings, request)
+        if form is None:
+            return Response(status_code=403)
+        code = form.get("ErrorCode")
+        error = f"Twilio error {code}: message {form.get('MessageStatus')}" if code else None
+        async with transaction(runtime.sessions) as session:
+            await record_delivery(
+                session, form.get("MessageSid", ""), form.get("MessageStatus", ""), error
+            )
+        return Response(status_code=204)
+
+    return router
+
+
+class TwilioMessaging:
+    """The output half for SMS or WhatsApp: one outbox row → one Twilio message."""
+
+    def __init__(self, runtime: Runtime, twilio: TwilioConnection, channel: Channel) -> None:
+        self._runtime = runtime
+        self._twilio = twilio
+        self._channel = channel
+        settings = runtime.settings
+        number = (
+            settings.twilio_whatsapp_number
+            if channel == Channel.WHATSAPP
+            else settings.twilio_phone_number
+        )
+        if not number:
+            raise ValueError(f"no Twilio number configured for {channel}")
+        self._from = f"{WHATSAPP}{number}" if channel == Channel.WHATSAPP else number
+        # Twilio queues what a number sends too fast, and fails it after a while: keep under.
+        self._rate = AsyncLimiter(settings.twilio_messages_per_second, 1)
+
+    async def _in_window(self, message: OutboundMessage) -> bool:
+        if message.person_id is None:
+            return False
+        async with self._runtime.sessions() as session:
+            last = await last_received_at(session, Channel.WHATSAPP, message.person_id)
+        return last is not None and self._runtime.clock.now() - last < WHATSAPP_WINDOW
+
+    async def _content(self, message: OutboundMessage) -> dict[str, str]:
+        settings = self._runtime.settings
+        if self._channel != Channel.WHATSAPP or await self._in_window(message):
+            return {"body": numbered(message, settings.default_language)}
+        template = message.template
+        sid = settings.twilio_whatsapp_templates.get(template.name) if template else None
+        if template is None or sid is None:
+            name = template.name if template else "-"
+            raise Undeliverable(
+                f"outside WhatsApp's 24-hour window and no approved template ({name}) configured"
+            )
+        return {
+            "content_sid": sid,
+            "content_variables": json.dumps(template.variables, ensure_ascii=False),
+        }
+
+    async def send(self, message: OutboundMessage) -> str | None:
+        """Send one message; Twilio's id for it, for the delivery reports that follow."""
+        content = await self._content(message)
+        to = (
+            f"{WHATSAPP}{message.address}" if self._channel == Channel.WHATSAPP else message.address
+        )
+        base = self._runtime.settings.public_base_url
+        callback = {"status_callback": f"{base.rstrip('/')}/twilio/status"} if base else {}
+        async with self._rate:
+            try:
+                sent = await self._twilio.client.messages.create_async(
+                    to=to, from_=self._from, **content, **callback
+                )
+            except TwilioRestException as exc:
+                raise delivery_error(exc) from exc
+        return str(sent.sid)

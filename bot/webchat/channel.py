@@ -1,0 +1,165 @@
+"""The local web chat channel: HTTP in (a neutral Inbound), outbox rows out (read by polling)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from concierge.database import transaction
+from concierge.errors import InvalidPhoneNumber
+from concierge.i18n import LANGUAGES, catalogue, language_or_default, t
+from concierge.messages import Channel, Choice, IdentityKind, Inbound, OutboundMessage
+from concierge.outbox import delivered_to
+from concierge.people.person import Person, normalise_phone
+from concierge.team.coordinators import Coordinator
+from concierge.team.operators import Operator
+from handlers.inbound import handle_inbound
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+
+class WebChatMessageIn(BaseModel):
+    """What the chat page posts: who writes (a phone number), and a text or a chosen option."""
+
+    address: str = Field(min_length=1, max_length=40)
+    message_id: str = Field(min_length=8, max_length=100)
+    text: str | None = Field(default=None, max_length=4000)
+    choice: str | None = Field(default=None, max_length=64)
+
+
+class WebChatMessageOut(BaseModel):
+    """A delivered message as the chat page shows it."""
+
+    id: int
+    text: str
+    choices: list[Choice]
+    sent_at: datetime | None
+
+
+class DemoContact(BaseModel):
+    """Someone the chat page offers to talk as."""
+
+    name: str
+    phone: str
+    language: str
+
+
+class WebChatSender:
+    """Delivery to the web chat is the row becoming visible to the page that polls for it."""
+
+    async def send(self, message: OutboundMessage) -> None:
+        return None
+
+
+def _address(raw: str, runtime: Runtime, language: str) -> str:
+    try:
+        return normalise_phone(raw, runtime.settings.default_region)
+    except InvalidPhoneNumber as exc:
+        raise HTTPException(status_code=422, detail=t(language, exc.key, **exc.params)) from exc
+
+
+def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
+    """Routes of the web chat: the page, the people to talk as, and messages in and out."""
+    router = APIRouter(prefix="/chat")
+    default_language = runtime.settings.default_language
+
+    @router.get("", response_class=HTMLResponse)
+    async def chat_page(request: Request, lang: str | None = None) -> HTMLResponse:
+        language = language_or_default(lang, default_language)
+        other = next(code for code in LANGUAGES if code != language)
+        texts = {
+            k.removeprefix("webchat."): v
+            for k, v in catalogue(language).items()
+            if k.startswith("webchat.")
+        }
+        return TEMPLATES.TemplateResponse(
+            request, "chat.html", {"t": texts, "language": language, "other": other}
+        )
+
+    @router.get("/api/people")
+    async def people() -> dict[str, list[DemoContact]]:
+        async with runtime.sessions() as session:
+            operators = (
+                (
+                    await session.scalars(
+                        select(Operator).where(Operator.active.is_(True)).order_by(Operator.id)
+                    )
+                )
+                .unique()
+                .all()
+            )
+            coordinators = (
+                (
+                    await session.scalars(
+                        select(Coordinator)
+                        .where(Coordinator.active.is_(True))
+                        .order_by(Coordinator.id)
+                    )
+                )
+                .unique()
+                .all()
+            )
+            staff_people = [op.person for op in operators] + [c.person for c in coordinators]
+            staff_ids = {person.id for person in staff_people}
+            everyone = (await session.scalars(select(Person).order_by(Person.id))).all()
+
+        def contact(person: Person) -> DemoContact | None:
+            phone = person.address_for(IdentityKind.PHONE)
+            if phone is None or not person.first_name:
+                return None
+            return DemoContact(
+                name=person.display_name,
+                phone=phone,
+                language=person.language or default_language,
+            )
+
+        residents = [c for p in everyone if p.id not in staff_ids if (c := contact(p))]
+        staff = [c for p in staff_people if (c := contact(p))]
+        return {"residents": residents, "operators": staff}
+
+    @router.post("/api/messages", status_code=202)
+    async def post_message(body: WebChatMessageIn, lang: str | None = None) -> dict[str, bool]:
+        language = language_or_default(lang, default_language)
+        address = _address(body.address, runtime, language)
+        if not (body.text and body.text.strip()) and not body.choice:
+            raise HTTPException(status_code=422, detail=t(language, "webchat.empty"))
+        inbound = Inbound(
+            channel=Channel.WEBCHAT,
+            provider_message_id=body.message_id,
+            sender=address,
+            text=body.text,
+            choice=body.choice,
+            received_at=runtime.clock.now(),
+        )
+        handled = await handle_inbound(runtime.sessions, runtime.clock, runtime.settings, inbound)
+        on_commit()
+        return {"duplicate": handled.duplicate}
+
+    @router.get("/api/messages")
+    async def get_messages(
+        address: str, after: int = Query(default=0, ge=0), lang: str | None = None
+    ) -> dict[str, list[WebChatMessageOut]]:
+        language = language_or_default(lang, default_language)
+        phone = _address(address, runtime, language)
+        async with transaction(runtime.sessions) as session:
+            rows = await delivered_to(session, Channel.WEBCHAT, phone, after)
+            messages = [
+                WebChatMessageOut(
+                    id=row.id,
+                    text=row.text,
+                    choices=[Choice.model_validate(c) for c in row.choices],
+                    sent_at=row.sent_at,
+                )
+                for row in rows
+            ]
+        return {"messages": messages}
+
+    return router

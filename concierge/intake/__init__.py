@@ -1,0 +1,1 @@
+"""Reading a request: the service catalogue, service words, dates, language, understanding."""

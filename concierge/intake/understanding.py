@@ -1,0 +1,98 @@
+"""What a free-text request says: which service, for when, how urgent, in which language, and
+the rest as details; unsure readings say so, so the dialogue asks instead of guessing."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from concierge.intake.due_dates import When, extract_when
+from concierge.intake.language import detect_language
+from concierge.intake.service_words import service_evidence
+from concierge.intake.words import fold, words
+from concierge.settings import Language
+
+FALLBACK_SERVICE = "other"
+SURE_SCORE = 0.8  # one clear word ("pacco"), or two weak ones
+SURE_MARGIN = 0.5  # ahead of the runner-up by at least one weak word
+MAX_CANDIDATES = 3
+
+_URGENT = re.compile(
+    r"\b(?:urgent\w*|subito|immediatamente|prima possibile|al piu presto|quanto prima|"
+    r"emergenza|asap|right away|immediately|as soon as possible|emergency)\b"
+)
+# Small words left dangling at either end of the details once the date is taken out.
+_CONNECTORS = frozenset(
+    {"il", "la", "lo", "per", "entro", "alle", "ore", "di", "da", "a", "e"}
+    | {"the", "by", "on", "at", "in", "for", "and"}
+)
+
+
+class Understanding(BaseModel):
+    """One reading of a free text."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    category: str  # the best guess; FALLBACK_SERVICE when no word points anywhere
+    sure: bool  # False: ask, offering `candidates`
+    candidates: tuple[str, ...]
+    when: When | None
+    urgent: bool
+    language: Language | None
+    details: str
+
+    def summary(self, zone: ZoneInfo) -> dict[str, object]:
+        """What was understood, as plain JSON values (`concierge parse` prints it)."""
+        return {
+            "category": self.category,
+            "when": self.when.iso(zone) if self.when else None,
+            "urgent": self.urgent,
+            "sure": self.sure,
+            "candidates": list(self.candidates),
+            "deadline": self.when.deadline if self.when else False,
+            "language": self.language,
+            "details": self.details,
+        }
+
+
+def _details(text: str, spans: tuple[str, ...]) -> str:
+    dropped = {word for span in spans for word in words(span)}
+    kept = [
+        token
+        for token in text.split()
+        if not (words(token) and all(word in dropped for word in words(token)))
+    ]
+    while kept and fold(kept[0]).strip(".,;:!?") in _CONNECTORS:
+        kept.pop(0)
+    while kept and fold(kept[-1]).strip(".,;:!?") in _CONNECTORS:
+        kept.pop()
+    return " ".join(kept).strip(" ,;:")
+
+
+def understand(
+    text: str, now: datetime, zone: ZoneInfo, language: str | None = None
+) -> Understanding:
+    """Read `text` as a request made at `now`; `language` is the person's setting, if any."""
+    evidence = service_evidence(text)
+    detected = detect_language(text, evidence.languages)
+    ranked = evidence.ranked()
+    top_score = ranked[0][1] if ranked else 0.0
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    sure = top_score >= SURE_SCORE and top_score - runner_up >= SURE_MARGIN
+    candidates = tuple(code for code, score in ranked if score >= top_score - SURE_MARGIN)
+
+    found = extract_when(text, now, zone, detected or language or "it")
+    if found is None and detected is None and language is None:
+        found = extract_when(text, now, zone, "en")
+    return Understanding(
+        category=ranked[0][0] if ranked else FALLBACK_SERVICE,
+        sure=sure,
+        candidates=candidates[:MAX_CANDIDATES],
+        when=found.when if found else None,
+        urgent=bool(_URGENT.search(" ".join(words(text)))),
+        language=detected,
+        details=_details(text, found.spans if found else ()),
+    )

@@ -1,0 +1,1 @@
+"""The numbers: facts behind them, counts, CSV export, the daily digest."""

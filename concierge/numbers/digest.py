@@ -1,0 +1,143 @@
+"""The coordinators' daily digest: yesterday's numbers and what is open, at a set local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from concierge.context import DomainContext
+from concierge.i18n import format_day, format_number, t
+from concierge.local_time import day_bounds, next_daily
+from concierge.messages import Reply
+from concierge.requests.lifecycle import OPEN_STATUSES, RequestStatus
+from concierge.requests.notifications import language_of, request_summary, tell_person
+from concierge.requests.request import RequestEvent, ServiceRequest
+from concierge.requests.satisfaction import Satisfaction
+from concierge.team.coordinators import active_coordinators
+from concierge.timers import Timer, TimerKind, plan_service_timer
+
+# Enough overdue requests to act on in a chat message; the dashboard shows the rest.
+OVERDUE_SHOWN = 10
+_ENDINGS = (RequestStatus.DONE, RequestStatus.CANCELLED, RequestStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """What happened on one local day, and what is open now."""
+
+    day: date
+    created: int
+    ended: dict[RequestStatus, int]
+    ratings: int
+    average_rating: float | None
+    open_now: dict[RequestStatus, int]
+    overdue: list[ServiceRequest]
+
+
+async def day_figures(ctx: DomainContext, day: date) -> DayFigures:
+    """Count a local day's requests, endings and ratings, and list what is open and late now."""
+    start, end = day_bounds(day, ctx.zone)
+    session = ctx.session
+    created = await session.scalar(
+        select(func.count(ServiceRequest.id)).where(
+            ServiceRequest.created_at >= start, ServiceRequest.created_at < end
+        )
+    )
+    ended_rows = await session.execute(
+        select(RequestEvent.to_status, func.count(RequestEvent.id))
+        .where(
+            RequestEvent.at >= start, RequestEvent.at < end, RequestEvent.to_status.in_(_ENDINGS)
+        )
+        .group_by(RequestEvent.to_status)
+    )
+    ratings_row = (
+        await session.execute(
+            select(func.count(Satisfaction.rating), func.avg(Satisfaction.rating)).where(
+                Satisfaction.answered_at >= start,
+                Satisfaction.answered_at < end,
+                Satisfaction.rating.is_not(None),
+            )
+        )
+    ).one()
+    open_rows = await session.execute(
+        select(ServiceRequest.status, func.count(ServiceRequest.id))
+        .where(ServiceRequest.status.in_(OPEN_STATUSES))
+        .group_by(ServiceRequest.status)
+    )
+    overdue = await session.scalars(
+        select(ServiceRequest)
+        .where(ServiceRequest.status.in_(OPEN_STATUSES), ServiceRequest.due_at < ctx.now())
+        .order_by(ServiceRequest.due_at, ServiceRequest.id)
+        .limit(OVERDUE_SHOWN)
+    )
+    return DayFigures(
+        day=day,
+        created=created or 0,
+        ended={RequestStatus(s): n for s, n in ended_rows.all()},
+        ratings=ratings_row[0] or 0,
+        average_rating=float(ratings_row[1]) if ratings_row[1] is not None else None,
+        open_now={RequestStatus(s): n for s, n in open_rows.all()},
+        overdue=list(overdue.unique().all()),
+    )
+
+
+def digest_text(ctx: DomainContext, figures: DayFigures, lang: str) -> str:
+    """The digest as one message in a coordinator's language."""
+    lines = [
+        t(lang, "digest.title", day=format_day(figures.day, lang)),
+        t(
+            lang,
+            "digest.yesterday",
+            created=figures.created,
+            done=figures.ended.get(RequestStatus.DONE, 0),
+            cancelled=figures.ended.get(RequestStatus.CANCELLED, 0),
+            failed=figures.ended.get(RequestStatus.FAILED, 0),
+        ),
+    ]
+    if figures.average_rating is None:
+        lines.append(t(lang, "digest.no_ratings"))
+    else:
+        average = format_number(round(figures.average_rating, 1), lang)
+        lines.append(t(lang, "digest.ratings", count=figures.ratings, average=average))
+    if not figures.open_now:
+        lines.append(t(lang, "digest.nothing_open"))
+    else:
+        lines.append(
+            t(
+                lang,
+                "digest.open",
+                total=sum(figures.open_now.values()),
+                queued=figures.open_now.get(RequestStatus.QUEUED, 0)
+                + figures.open_now.get(RequestStatus.NEW, 0),
+                offered=figures.open_now.get(RequestStatus.OFFERED, 0),
+                accepted=figures.open_now.get(RequestStatus.ACCEPTED, 0),
+                in_progress=figures.open_now.get(RequestStatus.IN_PROGRESS, 0),
+            )
+        )
+    if figures.overdue:
+        late = "\n".join(f"• {request_summary(ctx, r, lang)}" for r in figures.overdue)
+        lines.append(t(lang, "digest.overdue", lines=late))
+    return "\n".join(lines)
+
+
+async def send_digest(ctx: DomainContext, timer: Timer) -> None:
+    """The digest timer fired: tell every coordinator, then plan tomorrow's."""
+    today = timer.due_at.astimezone(ctx.zone).date()
+    figures = await day_figures(ctx, today - timedelta(days=1))
+    for coordinator in await active_coordinators(ctx):
+        lang = language_of(ctx, coordinator.person)
+        await tell_person(
+            ctx, coordinator.person, coordinator.contact_channel,
+            Reply(text=digest_text(ctx, figures, lang)),
+            f"digest:{today.isoformat()}:coordinator:{coordinator.id}",
+        )  # fmt: skip
+    await plan_digest(ctx)
+
+
+async def plan_digest(ctx: DomainContext) -> Timer | None:
+    """Make sure the next digest is planned at the configured time (or none when it is off)."""
+    at = ctx.settings.digest_at
+    due = None if at is None else next_daily(at, ctx.now(), ctx.zone)
+    return await plan_service_timer(ctx, TimerKind.DAILY_DIGEST, due)

@@ -1,0 +1,1 @@
+"""People (residents, workers, staff), the identities that reach them, their conversations."""

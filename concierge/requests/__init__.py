@@ -1,0 +1,1 @@
+"""Requests: lifecycle, offers, notifications, notes, reports, satisfaction, the queue, history."""

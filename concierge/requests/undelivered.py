@@ -1,0 +1,45 @@
+"""Messages that could not be delivered, for coordinators to see and send again."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from concierge.context import DomainContext
+from concierge.errors import InvalidValue, NotFound
+from concierge.outbox import OutboxMessage, OutboxStatus
+from concierge.requests.request import ServiceRequest
+
+SHOWN = 100
+
+
+async def undelivered(ctx: DomainContext, cooperative_id: int | None) -> list[OutboxMessage]:
+    """Dead messages, newest first: about a cooperative's requests, or about no request (alerts,
+    check-ins); all of them when no cooperative is given."""
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD)
+    if cooperative_id is not None:
+        query = query.outerjoin(
+            ServiceRequest, ServiceRequest.id == OutboxMessage.request_id
+        ).where(
+            or_(
+                OutboxMessage.request_id.is_(None),
+                ServiceRequest.cooperative_id == cooperative_id,
+            )
+        )
+    rows = await ctx.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(SHOWN))
+    return list(rows.all())
+
+
+async def send_again(ctx: DomainContext, message_id: int) -> OutboxMessage:
+    """Put a dead message back in the outbox, as if new (the number may have been fixed)."""
+    row = await ctx.session.get(OutboxMessage, message_id)
+    if row is None:
+        raise NotFound(f"no message {message_id}", what=message_id)
+    if row.status != OutboxStatus.DEAD:
+        raise InvalidValue(f"message {message_id} is {row.status}, not undelivered")
+    row.status = OutboxStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = ctx.now()
+    row.delivery_status = None
+    row.claimed_until = None
+    await ctx.session.flush()
+    return row

@@ -1,0 +1,1 @@
+"""The team: operators and their rota, coordinators, dashboard users, team editing."""

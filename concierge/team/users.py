@@ -1,0 +1,174 @@
+"""Staff who log in to the dashboard: admins, coordinators of a cooperative, operators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from concierge.context import DomainContext
+from concierge.database import Base, UTCDateTime
+from concierge.errors import InvalidValue, NotFound
+from concierge.team.operators import Cooperative, Operator
+
+MIN_PASSWORD_LENGTH = 8
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when the username is unknown, so a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+class Role(StrEnum):
+    """What a user may see and do."""
+
+    ADMIN = "admin"  # every cooperative, and the users
+    COORDINATOR = "coordinator"  # everything of their cooperative
+    OPERATOR = "operator"  # their own tasks
+
+
+class User(Base):
+    """Someone who logs in to the dashboard."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(String(20))
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), nullable=True)
+    operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id"), nullable=True, unique=True
+    )
+    language: Mapped[str] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    cooperative: Mapped[Cooperative | None] = relationship(lazy="joined")
+    operator: Mapped[Operator | None] = relationship(lazy="joined")
+
+
+class UserInput(BaseModel):
+    """A new user as an admin or the command line gives it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    username: str = Field(min_length=2, max_length=60, pattern=r"^[A-Za-z0-9._@-]+$")
+    display_name: str = Field(default="", max_length=120)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
+    role: Role
+    cooperative: str | None = None  # by name; coordinators and operators need one
+    operator_id: int | None = None  # an operator user is that operator
+    language: str = Field(default="it", pattern=r"^(it|en)$")
+
+    @field_validator("username")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash stored for a password."""
+    return _HASHER.hash(password)
+
+
+async def add_user(ctx: DomainContext, new: UserInput) -> User:
+    """Create a user; InvalidValue when the name is taken or the role lacks its cooperative."""
+    if await ctx.session.scalar(select(User.id).where(User.username == new.username)):
+        raise InvalidValue(f"the username {new.username} is taken")
+    cooperative: Cooperative | None = None
+    operator: Operator | None = None
+    if new.role == Role.OPERATOR:
+        if new.operator_id is None:
+            raise InvalidValue("an operator user needs the operator it is (--operator-phone)")
+        operator = await ctx.session.get(Operator, new.operator_id)
+        if operator is None:
+            raise NotFound(f"no operator {new.operator_id}", what=new.operator_id)
+        if await ctx.session.scalar(select(User.id).where(User.operator_id == operator.id)):
+            raise InvalidValue(f"operator {operator.id} already has a user")
+        cooperative = operator.cooperative
+    elif new.cooperative is not None:
+        cooperative = await ctx.session.scalar(
+            select(Cooperative).where(Cooperative.name == new.cooperative)
+        )
+        if cooperative is None:
+            raise NotFound(f"no cooperative named {new.cooperative}", what=new.cooperative)
+    if new.role == Role.COORDINATOR and cooperative is None:
+        raise InvalidValue("a coordinator user needs a cooperative (--cooperative)")
+    user = User(
+        username=new.username,
+        display_name=new.display_name or new.username,
+        password_hash=hash_password(new.password),
+        role=new.role,
+        cooperative_id=cooperative.id if cooperative else None,
+        operator_id=operator.id if operator else None,
+        language=new.language,
+        active=True,
+        created_at=ctx.now(),
+    )
+    ctx.session.add(user)
+    await ctx.session.flush()
+    return user
+
+
+async def authenticate(ctx: DomainContext, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None; a stale hash is renewed."""
+    user = await ctx.session.scalar(
+        select(User).where(User.username == username.strip().lower(), User.active.is_(True))
+    )
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = ctx.now()
+    return user
+
+
+async def active_user(ctx: DomainContext, user_id: int) -> User | None:
+    """The user of a session, while they are still active."""
+    user = await ctx.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+async def all_users(ctx: DomainContext) -> list[User]:
+    """Every user, by name."""
+    rows = await ctx.session.scalars(select(User).order_by(User.username))
+    return list(rows.unique().all())
+
+
+async def set_active(ctx: DomainContext, user_id: int, active: bool) -> User:
+    """Let a user log in again, or stop them (their open sessions end at the next page)."""
+    user = await ctx.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", what=user_id)
+    user.active = active
+    await ctx.session.flush()
+    return user
+
+
+async def add_cooperative(ctx: DomainContext, name: str) -> Cooperative:
+    """A new cooperative; InvalidValue when the name is empty or taken."""
+    name = name.strip()
+    if not name:
+        raise InvalidValue("a cooperative needs a name")
+    if await ctx.session.scalar(select(Cooperative.id).where(Cooperative.name == name)):
+        raise InvalidValue(f"there is already a cooperative named {name}")
+    cooperative = Cooperative(name=name)
+    ctx.session.add(cooperative)
+    await ctx.session.flush()
+    return cooperative
+
+
+async def all_cooperatives(ctx: DomainContext) -> list[Cooperative]:
+    """Every cooperative, by name."""
+    rows = await ctx.session.scalars(select(Cooperative).order_by(Cooperative.name))
+    return list(rows.unique().all())
