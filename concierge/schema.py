@@ -13,6 +13,14 @@ from concierge.people import conversations, person  # noqa: F401
 from concierge.requests import notes, offers, request, satisfaction, task_reports  # noqa: F401
 from concierge.routing import assignment  # noqa: F401
 from concierge.team import coordinators, operators, rota, users  # noqa: F401
+from concierge.welfare import (  # noqa: F401
+    companies,
+    enrolment,
+    ledger,
+    prices,
+    referrals,
+    vouchers,
+)
 
 # Tables that migrations create for a library, outside our models (APScheduler's job store).
 LIBRARY_TABLES = frozenset({"scheduler_jobs"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -149,6 +150,11 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12, gt=0, le=720, validation_alias="SESSION_HOURS")
     # Lets a Prometheus scraper read /metrics with `Authorization: Bearer <token>`.
     metrics_token: str | None = Field(default=None, min_length=16, validation_alias="METRICS_TOKEN")
+    # The share of every welfare purchase that flows into the solidarity fund, in per cent.
+    welfare_fund_share_percent: Decimal = Field(
+        default=Decimal("2"), ge=0, le=100, decimal_places=2,
+        validation_alias="WELFARE_FUND_SHARE_PERCENT",
+    )  # fmt: skip
 
     @property
     def twilio_enabled(self) -> bool:

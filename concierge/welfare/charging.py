@@ -1,0 +1,137 @@
+"""Charging a service when it is done: from a social-services referral, a voucher, the worker's
+credit, or else due from the person; a share of every purchase feeds the solidarity fund."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from concierge.context import DomainContext
+from concierge.errors import InvalidValue, NotFound
+from concierge.people.person import Person
+from concierge.welfare.companies import PlanMode, plan_on
+from concierge.welfare.enrolment import Enrolment, confirmed_enrolments
+from concierge.welfare.ledger import (
+    FUND,
+    Movement,
+    MovementKind,
+    Payer,
+    balance,
+    cooperative_account,
+    credit_account,
+    person_account,
+    post,
+    referral_account,
+    voucher_account,
+)
+from concierge.welfare.money import share_of
+from concierge.welfare.prices import Quote, price_of, purpose_of, quote
+from concierge.welfare.referrals import paying_referral
+from concierge.welfare.vouchers import usable_voucher
+
+
+class ServiceDone(BaseModel):
+    """A service given to a person by a cooperative, as recorded at completion."""
+
+    person_id: int
+    service_code: str
+    cooperative_id: int
+    minutes: int | None = Field(default=None, gt=0)
+    request_id: int | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class Charge:
+    """How a service was paid: the movement, who paid, and the price."""
+
+    movement: Movement
+    payer: Payer
+    quote: Quote
+
+
+async def _credit_enrolment(
+    ctx: DomainContext, person_id: int, service_code: str, day: date, gross: int
+) -> tuple[Enrolment, str] | None:
+    for enrolment in await confirmed_enrolments(ctx, person_id):
+        # One purchase at a time per worker: the row lock keeps two charges from both
+        # reading the same balance (PostgreSQL; SQLite has one writer anyway).
+        await ctx.session.scalar(
+            select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update()
+        )
+        plan = plan_on(enrolment.company, day)
+        if plan is None or plan.mode != PlanMode.CREDIT or not plan.covers(service_code):
+            continue
+        account = credit_account(plan.id, person_id)
+        if await balance(ctx, account) >= gross:
+            return enrolment, account
+    return None
+
+
+def _split(total: int, ctx: DomainContext, cooperative_id: int) -> dict[str, int]:
+    """The receiving side of a purchase: the cooperative, less the fund's share."""
+    fund = share_of(total, ctx.settings.welfare_fund_share_percent)
+    return {cooperative_account(cooperative_id): total - fund, FUND: fund}
+
+
+async def charge_service(ctx: DomainContext, done: ServiceDone) -> Charge:
+    """Charge a completed service to whoever pays for it, in one balanced movement."""
+    if await ctx.session.get(Person, done.person_id) is None:
+        raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
+    price = await price_of(ctx, done.service_code, done.cooperative_id)
+    priced = quote(price, done.minutes)
+    gross, day = priced.gross_cents, ctx.now().astimezone(ctx.zone).date()
+    described = {
+        "person_id": done.person_id, "request_id": done.request_id,
+        "service_code": done.service_code, "cooperative_id": done.cooperative_id,
+        "purpose": await purpose_of(ctx, done.service_code), "minutes": priced.minutes,
+        "gross_cents": gross, "vat_cents": priced.vat_cents, "by": done.by,
+    }  # fmt: skip
+    amounts = _split(gross, ctx, done.cooperative_id)
+    payer, company_id = Payer.PERSON, None
+    referral = await paying_referral(ctx, done.person_id, done.service_code, day, gross)
+    voucher = await usable_voucher(ctx, done.person_id, done.service_code, day)
+    credit = await _credit_enrolment(ctx, done.person_id, done.service_code, day, gross)
+    if referral is not None:
+        payer, amounts[referral_account(referral.id)] = Payer.MUNICIPALITY, -gross
+        described["memo"] = referral.municipality
+    elif voucher is not None:
+        # The whole voucher pays for this one service; what it does not cover is due.
+        total = max(gross, voucher.value_cents)
+        amounts = _split(total, ctx, done.cooperative_id)
+        amounts[voucher_account(voucher.id)] = -voucher.value_cents
+        amounts[person_account(done.person_id)] = voucher.value_cents - total
+        payer, company_id, described["gross_cents"] = Payer.VOUCHER, voucher.plan.company_id, total
+    elif credit is not None:
+        enrolment, account = credit
+        payer, company_id, amounts[account] = Payer.CREDIT, enrolment.company_id, -gross
+    else:
+        amounts[person_account(done.person_id)] = -gross
+    movement = await post(
+        ctx, MovementKind.PURCHASE, amounts, payer=payer, company_id=company_id, **described
+    )
+    return Charge(movement=movement, payer=payer, quote=priced)
+
+
+async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
+    """The solidarity fund pays a service for a named person, for a stated reason."""
+    if not reason.strip():
+        raise InvalidValue("a grant from the solidarity fund needs a reason")
+    if await ctx.session.get(Person, done.person_id) is None:
+        raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
+    priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)
+    gross = priced.gross_cents
+    if await balance(ctx, FUND) < gross:
+        raise InvalidValue("the solidarity fund does not hold enough for this service")
+    paid = {FUND: -gross, cooperative_account(done.cooperative_id): gross}
+    movement = await post(
+        ctx, MovementKind.FUND_GRANT, paid,
+        person_id=done.person_id, request_id=done.request_id, service_code=done.service_code,
+        cooperative_id=done.cooperative_id, payer=Payer.FUND, minutes=priced.minutes,
+        purpose=await purpose_of(ctx, done.service_code), gross_cents=gross,
+        vat_cents=priced.vat_cents, memo=reason.strip(), by=done.by,
+    )  # fmt: skip
+    return Charge(movement=movement, payer=Payer.FUND, quote=priced)
