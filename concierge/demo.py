@@ -4,19 +4,27 @@ residents and workers, two residents enrolled in daily check-ins, and dashboard 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.checkins.plans import CheckinPlan, Contact, PlanInput
+from concierge.clock import ManualClock
+from concierge.context import DomainContext
 from concierge.intake.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
 from concierge.messages import Channel, IdentityKind
 from concierge.people.person import ChannelIdentity, Person, PersonKind, find_person
+from concierge.settings import Settings
 from concierge.team.coordinators import Coordinator
 from concierge.team.operators import Cooperative, Operator, Shift
 from concierge.team.users import Role, User, hash_password
+from concierge.welfare.charging import ServiceDone, charge_service
+from concierge.welfare.companies import Company, add_company, add_plan
+from concierge.welfare.companies import PlanInput as WelfarePlanInput
+from concierge.welfare.enrolment import confirm, enrol
+from concierge.welfare.prices import PriceUnit, Purpose, set_price, set_purpose
 
 COOPERATIVE_NAME = "Cooperativa Il Portico"
 ROTA_WEEKDAYS = range(6)  # Monday to Saturday
@@ -169,6 +177,7 @@ async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
             )
     await session.flush()
     added_users = await _demo_users(session, cooperative, now)
+    await load_demo_welfare(_demo_context(session, now), cooperative.id)
     return {"services": added_services, "operators": added_operators, "users": added_users}
 
 
@@ -203,3 +212,47 @@ async def _demo_users(session: AsyncSession, cooperative: Cooperative, now: date
         added += 1
     await session.flush()
     return added
+
+
+# Company welfare: Acme's workers Luca and Emma, on a yearly €500 credit, used services this month.
+DEMO_COMPANY, DEMO_COMPANY_CODE = "Acme Bergamo S.p.A.", "ACME"
+DEMO_PRICES = (
+    ("ironing", PriceUnit.HOUR, 1500, 2200, Purpose.FRINGE),
+    ("cleaning", PriceUnit.FIXED, 4000, 2200, Purpose.FRINGE),
+    ("shopping", PriceUnit.FIXED, 1000, 2200, Purpose.FRINGE),
+    ("childcare", PriceUnit.HOUR, 1200, 500, Purpose.ART51_F_BIS),
+    ("accompaniment", PriceUnit.HOUR, 1400, 500, Purpose.ART51_F_TER),
+    ("elder_checkin", PriceUnit.FIXED, 800, 500, Purpose.ART51_F_TER),
+)
+
+
+async def load_demo_welfare(ctx: DomainContext, cooperative_id: int) -> bool:
+    """Acme with its plan, prices and purposes, Luca and Emma confirmed and served this month;
+    False (adding nothing) when Acme is already there."""
+    if await ctx.session.scalar(select(Company.id).where(Company.code == DEMO_COMPANY_CODE)):
+        return False
+    company = await add_company(ctx, DEMO_COMPANY, DEMO_COMPANY_CODE, "IT01234567890")
+    year = ctx.now().astimezone(ctx.zone).year
+    plan = WelfarePlanInput(
+        name=f"Welfare {year}", yearly_credit_cents=50000, starts_on=date(year, 1, 1),
+        ends_on=date(year, 12, 31), services=tuple(code for code, *_ in DEMO_PRICES),
+    )  # fmt: skip
+    await add_plan(ctx, company, plan)
+    for code, unit, net, vat, purpose in DEMO_PRICES:
+        await set_price(ctx, code, cooperative_id, unit, net, vat)
+        await set_purpose(ctx, code, purpose)
+    used = (("+393402000003", "ironing", 90, True), ("+393402000004", "cleaning", None, False))
+    for phone, service, minutes, children in used:
+        worker = await find_person(ctx.session, IdentityKind.PHONE, phone)
+        assert worker is not None  # a demo requester, loaded above
+        await confirm(ctx, await enrol(ctx, worker, company), "hr@acme.example", children)
+        done = ServiceDone(person_id=worker.id, service_code=service, minutes=minutes,
+                           cooperative_id=cooperative_id, by="demo")  # fmt: skip
+        await charge_service(ctx, done)
+    return True
+
+
+def _demo_context(session: AsyncSession, now: datetime) -> DomainContext:
+    # The demo loader is given no settings: the welfare demo uses the defaults (Europe/Rome,
+    # a 2 % fund share), read from no environment.
+    return DomainContext(session, ManualClock(now), Settings.model_construct())

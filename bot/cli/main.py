@@ -17,6 +17,7 @@ from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
 from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
+from bot.cli.welfare import welfare_app
 from bot.runtime import StartupError, first_line
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
@@ -45,6 +46,7 @@ app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
 app.add_typer(users_app, name="users")
+app.add_typer(welfare_app)
 
 
 async def _upgrade(settings: Settings) -> int:

@@ -1,0 +1,107 @@
+"""Company welfare from the command line, on the demo data: the companies, a worker's credit,
+and a company's monthly report as CSV and as a PDF whose text a person would read."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import ROME
+from tests.test_cli import concierge
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A migrated SQLite file with the demo data (Acme, Luca and Emma served this month)."""
+    folder = tmp_path_factory.mktemp("welfare")
+    url = f"sqlite:///{folder}/concierge.sqlite3"
+    for step in (("db", "upgrade"), ("demo",), ("demo",)):
+        result = concierge(*step, cwd=folder, DATABASE_URL=url)
+        assert result.returncode == 0, result.stderr
+    return folder, url
+
+
+def test_companies_list(demo_db: tuple[Path, str]) -> None:
+    folder, url = demo_db
+    [acme] = json.loads(
+        concierge("companies", "list", "--json", cwd=folder, DATABASE_URL=url).stdout
+    )
+    year = datetime.now(ROME).year
+    assert acme["name"] == "Acme Bergamo S.p.A." and acme["code"] == "ACME"
+    assert (acme["plan"], acme["yearly_credit_euros"], acme["plan_ends_on"]) == (
+        f"Welfare {year}", "500.00", f"{year}-12-31",
+    )  # fmt: skip
+    assert (acme["workers_confirmed"], acme["workers_pending"]) == (2, 0)
+    text = concierge("companies", "list", cwd=folder, DATABASE_URL=url).stdout
+    assert "Acme Bergamo S.p.A.  code ACME  Welfare" in text and "2 confirmed, 0 waiting" in text
+
+
+def test_credit_of_a_worker(demo_db: tuple[Path, str]) -> None:
+    folder, url = demo_db
+    luca = concierge("credit", "+39 340 200 0003", cwd=folder, DATABASE_URL=url)
+    assert luca.returncode == 0, luca.stderr
+    # €500 less 1.5 hours of ironing at €15 + 22 % VAT (€27.45).
+    assert "Luca Ferrari" in luca.stdout
+    assert "ti restano 472,55\xa0€ di credito, validi fino a " in luca.stdout
+    assert (
+        "Stiratura: -27,45\xa0€" in luca.stdout and "credito del piano: 500,00\xa0€" in luca.stdout
+    )
+    emma = concierge("credit", "+393402000004", "--lang", "en", cwd=folder, DATABASE_URL=url)
+    assert "you have €451.20 of credit left" in emma.stdout
+    maria = concierge("credit", "+393402000001", cwd=folder, DATABASE_URL=url)
+    assert "Non risulti iscritto a un piano welfare" in maria.stdout
+    nobody = concierge("credit", "+393409999999", cwd=folder, DATABASE_URL=url)
+    assert nobody.returncode == 2 and nobody.stderr.startswith("Error: nobody with phone")
+
+
+def test_monthly_report_as_csv_and_pdf(demo_db: tuple[Path, str], tmp_path: Path) -> None:
+    folder, url = demo_db
+    month = datetime.now(ROME).strftime("%Y-%m")
+    out_csv, out_pdf = tmp_path / "acme.csv", tmp_path / "acme.pdf"
+    result = concierge(
+        "report", "company", "acme bergamo s.p.a.", "--month", month, "--csv", str(out_csv),
+        "--pdf", str(out_pdf), cwd=folder, DATABASE_URL=url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = {(r["section"], r["item"]): r for r in csv.DictReader(out_csv.open())}
+    assert rows[("workers_enrolled", "")]["services"] == "2"
+    assert rows[("workers_served", "")]["services"] == "2"
+    assert rows[("service", "Stiratura")]["euros"] == "27.45"
+    assert rows[("purpose", "fringe")] == {
+        "section": "purpose", "item": "fringe", "services": "2", "euros": "76.25",
+        "limit_euros": "",
+    }  # fmt: skip
+    assert rows[("credit_spent", "")]["euros"] == "76.25"
+    assert rows[("credit_left", "")]["euros"] == "923.75"
+    # 2 % of €27.45 (€0.55) and of €48.80 (€0.98) went to the solidarity fund.
+    assert rows[("fund_contributions", "")]["euros"] == "1.53"
+    assert rows[("fringe", "Luca Ferrari")]["limit_euros"] == "2000.00"
+    assert rows[("fringe", "Emma Clark")]["euros"] == "48.80"
+    text = " ".join(page.extract_text() for page in PdfReader(out_pdf).pages)
+    text = " ".join(text.split())
+    assert "Report welfare — Acme Bergamo S.p.A." in text
+    assert "Lavoratori iscritti: 2" in text
+    assert "Stiratura: 1 servizi, 27,45 €" in text
+    assert "Fringe benefit (art. 51 c.3): 2 servizi, 76,25 €" in text
+    assert "Contributi al fondo di solidarietà nel mese: 1,53 €" in text
+    assert "Luca Ferrari (-): 27,45 € su 2.000,00 €" in text
+
+
+def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_path: Path) -> None:
+    folder, url = demo_db
+    out = str(tmp_path / "x.csv")
+    wrong_month = concierge("report", "company", "Acme Bergamo S.p.A.", "--month", "2026-13",
+                            "--csv", out, cwd=folder, DATABASE_URL=url)  # fmt: skip
+    assert wrong_month.returncode == 2
+    assert (
+        wrong_month.stderr.strip()
+        == "Error: --month: expected a month such as 2026-11, got '2026-13'"
+    )
+    nobody = concierge("report", "company", "Nobody", "--month", "2026-11", "--csv", out,
+                       cwd=folder, DATABASE_URL=url)  # fmt: skip
+    assert nobody.returncode == 2 and "no company named 'Nobody'" in nobody.stderr
