@@ -32,6 +32,7 @@ from handlers.intake_draft import (
     when_question,
 )
 from handlers.turn import Command, Outcome, State, Turn, command_of, language_named
+from handlers.welfare_answers import answer_credit
 
 IDLE: State = {}
 
@@ -186,6 +187,7 @@ async def _answer(turn: Turn, draft: IntakeState, choice: str, text: str) -> Out
 async def handle_resident(turn: Turn, state: State) -> Outcome:
     """One turn of a resident's or worker's conversation."""
     answered = await handle_follow_up(turn, state)
+    answered = answered or await answer_credit(turn, state)
     if answered is not None:
         return answered
     draft = read_state(state)
