@@ -4,13 +4,22 @@ and grants services, refunds are new movements, credit expires after the plan.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from concierge.errors import InvalidValue
-from concierge.welfare.charging import ServiceDone, charge_service, grant_from_fund
+from concierge.messages import Channel, IdentityKind
+from concierge.people.person import find_person
+from concierge.requests.request import create_request
+from concierge.welfare.charging import (
+    ServiceDone,
+    charge_request,
+    charge_service,
+    grant_from_fund,
+)
 from concierge.welfare.companies import PlanMode, company_with_code
 from concierge.welfare.credit import credit_lines, expire_credits, person_due
 from concierge.welfare.enrolment import EnrolmentStatus, company_enrolments, confirm_from_list
@@ -26,6 +35,8 @@ from concierge.welfare.ledger import (
     refund,
 )
 from concierge.welfare.money import cents, show
+from concierge.welfare.prices import PriceUnit, set_price
+from concierge.welfare.quotes import quote_line
 from concierge.welfare.referrals import ReferralInput, budget_left, record_referral
 from concierge.welfare.vouchers import is_unused, issue_voucher
 from tests.conftest import ROME, Domain
@@ -198,3 +209,71 @@ async def test_the_ledger_refuses_changes_and_removals(domain: Domain) -> None:
     async with domain.unit() as ctx:
         total = await ctx.session.scalar(select(func.sum(Entry.amount_cents)))
         assert total == 0
+
+
+async def test_the_price_is_quoted_with_who_pays(domain: Domain) -> None:
+    async with domain.unit() as ctx:
+        setup = await company_with_plan(ctx)
+        luca = await worker(ctx, LUCA, setup)
+        coop = setup.cooperative_id
+        await set_price(ctx, "home_repair", coop, PriceUnit.FIXED, 3000)
+        assert await quote_line(ctx, luca.id, "cleaning", coop, "it") == (
+            "Prezzo 48,80\xa0€ IVA inclusa, dal tuo credito welfare: restano 451,20\xa0€ dopo "
+            "questo servizio."
+        )
+        assert await quote_line(ctx, luca.id, "ironing", coop, "en") == (
+            "Price €18.30 an hour VAT included, from your welfare credit (you have €500.00)."
+        )
+        assert await quote_line(ctx, luca.id, "home_repair", coop, "it") == (
+            "Questo servizio non è coperto dal tuo piano welfare: costa 36,60\xa0€ IVA inclusa, "
+            "a tuo carico."
+        )
+        assert await quote_line(ctx, luca.id, "parcel", coop, "it") is None
+        stranger = await worker(ctx, "+393405550009", setup, confirmed=False)
+        assert await quote_line(ctx, stranger.id, "cleaning", coop, "en") == (
+            "Price €48.80 VAT included, paid by you."
+        )
+        await record_referral(
+            ctx, stranger.id,
+            ReferralInput(municipality="Comune di Biella", budget_cents=10000,
+                          starts_on=datetime(2026, 1, 1).date(),
+                          ends_on=datetime(2026, 12, 31).date()),
+            "paola",
+        )  # fmt: skip
+        assert await quote_line(ctx, stranger.id, "cleaning", coop, "it") == (
+            "Per te è gratuito: lo paga Comune di Biella."
+        )
+
+
+async def test_a_request_done_is_charged_to_its_requester(demo_domain: Domain) -> None:
+    async with demo_domain.unit() as ctx:
+        luca = await find_person(ctx.session, IdentityKind.PHONE, LUCA)
+        assert luca is not None
+        request = await create_request(ctx, luca, "ironing", "camicie", Channel.WEBCHAT)
+        charge = await charge_request(ctx, request, 120, "giulia")
+        assert (charge.payer, charge.movement.request_id, charge.movement.gross_cents) == (
+            Payer.CREDIT, request.id, 3660,
+        )  # fmt: skip
+        [line] = await credit_lines(ctx, luca.id)
+        assert line.credit_cents == 50000 - 2745 - 3660
+
+
+async def test_two_charges_at_once_never_overspend(domain: Domain, database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: concurrent charges are a PostgreSQL matter")
+    async with domain.unit() as ctx:
+        setup = await company_with_plan(ctx, credit_cents=5000)
+        luca = await worker(ctx, LUCA, setup)
+    cleaning = ServiceDone(person_id=luca.id, service_code="cleaning",
+                           cooperative_id=setup.cooperative_id)  # fmt: skip
+
+    async def charge() -> Payer:
+        async with domain.unit() as ctx:
+            paid = await charge_service(ctx, cleaning)
+            await asyncio.sleep(0.05)  # hold the transaction open while the other one waits
+            return paid.payer
+
+    payers = await asyncio.gather(charge(), charge())
+    assert sorted(payers) == [Payer.CREDIT, Payer.PERSON]
+    async with domain.unit() as ctx:
+        assert await balance(ctx, credit_account(setup.plan_id, luca.id)) == 5000 - 4880

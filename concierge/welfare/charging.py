@@ -12,6 +12,7 @@ from sqlalchemy import select
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue, NotFound
 from concierge.people.person import Person
+from concierge.requests.request import ServiceRequest
 from concierge.welfare.companies import PlanMode, plan_on
 from concierge.welfare.enrolment import Enrolment, confirmed_enrolments
 from concierge.welfare.ledger import (
@@ -29,8 +30,8 @@ from concierge.welfare.ledger import (
 )
 from concierge.welfare.money import share_of
 from concierge.welfare.prices import Quote, price_of, purpose_of, quote
-from concierge.welfare.referrals import paying_referral
-from concierge.welfare.vouchers import usable_voucher
+from concierge.welfare.referrals import Referral, paying_referral
+from concierge.welfare.vouchers import Voucher, usable_voucher
 
 
 class ServiceDone(BaseModel):
@@ -57,11 +58,6 @@ async def _credit_enrolment(
     ctx: DomainContext, person_id: int, service_code: str, day: date, gross: int
 ) -> tuple[Enrolment, str] | None:
     for enrolment in await confirmed_enrolments(ctx, person_id):
-        # One purchase at a time per worker: the row lock keeps two charges from both
-        # reading the same balance (PostgreSQL; SQLite has one writer anyway).
-        await ctx.session.scalar(
-            select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update()
-        )
         plan = plan_on(enrolment.company, day)
         if plan is None or plan.mode != PlanMode.CREDIT or not plan.covers(service_code):
             continue
@@ -71,19 +67,54 @@ async def _credit_enrolment(
     return None
 
 
+@dataclass(frozen=True)
+class Source:
+    """Who pays a service of a given price: the first of a referral, a voucher, the credit."""
+
+    payer: Payer
+    referral: Referral | None = None
+    voucher: Voucher | None = None
+    credit: tuple[Enrolment, str] | None = None
+
+
+async def paying_source(
+    ctx: DomainContext, person_id: int, service_code: str, gross: int
+) -> Source:
+    """Who would pay this service for this person today."""
+    day = ctx.now().astimezone(ctx.zone).date()
+    referral = await paying_referral(ctx, person_id, service_code, day, gross)
+    if referral is not None:
+        return Source(Payer.MUNICIPALITY, referral=referral)
+    voucher = await usable_voucher(ctx, person_id, service_code, day)
+    if voucher is not None:
+        return Source(Payer.VOUCHER, voucher=voucher)
+    credit = await _credit_enrolment(ctx, person_id, service_code, day, gross)
+    if credit is not None:
+        return Source(Payer.CREDIT, credit=credit)
+    return Source(Payer.PERSON)
+
+
 def _split(total: int, ctx: DomainContext, cooperative_id: int) -> dict[str, int]:
     """The receiving side of a purchase: the cooperative, less the fund's share."""
     fund = share_of(total, ctx.settings.welfare_fund_share_percent)
     return {cooperative_account(cooperative_id): total - fund, FUND: fund}
 
 
+async def _lock_person(ctx: DomainContext, person_id: int) -> None:
+    # One purchase at a time per person: the row lock keeps two charges from both reading
+    # the same credit, voucher or budget (PostgreSQL; SQLite has one writer anyway).
+    found = await ctx.session.scalar(
+        select(Person.id).where(Person.id == person_id).with_for_update()
+    )
+    if found is None:
+        raise NotFound(f"no person {person_id}", what=str(person_id))
+
+
 async def charge_service(ctx: DomainContext, done: ServiceDone) -> Charge:
     """Charge a completed service to whoever pays for it, in one balanced movement."""
-    if await ctx.session.get(Person, done.person_id) is None:
-        raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
-    price = await price_of(ctx, done.service_code, done.cooperative_id)
-    priced = quote(price, done.minutes)
-    gross, day = priced.gross_cents, ctx.now().astimezone(ctx.zone).date()
+    await _lock_person(ctx, done.person_id)
+    priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)
+    gross = priced.gross_cents
     described = {
         "person_id": done.person_id, "request_id": done.request_id,
         "service_code": done.service_code, "cooperative_id": done.cooperative_id,
@@ -91,29 +122,40 @@ async def charge_service(ctx: DomainContext, done: ServiceDone) -> Charge:
         "gross_cents": gross, "vat_cents": priced.vat_cents, "by": done.by,
     }  # fmt: skip
     amounts = _split(gross, ctx, done.cooperative_id)
-    payer, company_id = Payer.PERSON, None
-    referral = await paying_referral(ctx, done.person_id, done.service_code, day, gross)
-    voucher = await usable_voucher(ctx, done.person_id, done.service_code, day)
-    credit = await _credit_enrolment(ctx, done.person_id, done.service_code, day, gross)
-    if referral is not None:
-        payer, amounts[referral_account(referral.id)] = Payer.MUNICIPALITY, -gross
-        described["memo"] = referral.municipality
-    elif voucher is not None:
+    source, company_id = await paying_source(ctx, done.person_id, done.service_code, gross), None
+    if source.referral is not None:
+        amounts[referral_account(source.referral.id)] = -gross
+        described["memo"] = source.referral.municipality
+    elif source.voucher is not None:
         # The whole voucher pays for this one service; what it does not cover is due.
+        voucher = source.voucher
         total = max(gross, voucher.value_cents)
         amounts = _split(total, ctx, done.cooperative_id)
         amounts[voucher_account(voucher.id)] = -voucher.value_cents
         amounts[person_account(done.person_id)] = voucher.value_cents - total
-        payer, company_id, described["gross_cents"] = Payer.VOUCHER, voucher.plan.company_id, total
-    elif credit is not None:
-        enrolment, account = credit
-        payer, company_id, amounts[account] = Payer.CREDIT, enrolment.company_id, -gross
+        company_id, described["gross_cents"] = voucher.plan.company_id, total
+    elif source.credit is not None:
+        enrolment, account = source.credit
+        company_id, amounts[account] = enrolment.company_id, -gross
     else:
         amounts[person_account(done.person_id)] = -gross
     movement = await post(
-        ctx, MovementKind.PURCHASE, amounts, payer=payer, company_id=company_id, **described
+        ctx, MovementKind.PURCHASE, amounts, payer=source.payer, company_id=company_id, **described
     )
-    return Charge(movement=movement, payer=payer, quote=priced)
+    return Charge(movement=movement, payer=source.payer, quote=priced)
+
+
+async def charge_request(
+    ctx: DomainContext, request: ServiceRequest, minutes: int | None, by: str
+) -> Charge:
+    """Charge a request done by its cooperative (the minutes worked, for an hourly price)."""
+    if request.cooperative_id is None:
+        raise InvalidValue(f"request {request.id} has no cooperative to be paid")
+    done = ServiceDone(
+        person_id=request.requester_id, service_code=request.service_code,
+        cooperative_id=request.cooperative_id, minutes=minutes, request_id=request.id, by=by,
+    )  # fmt: skip
+    return await charge_service(ctx, done)
 
 
 async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
