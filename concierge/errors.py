@@ -49,3 +49,27 @@ class InvalidPhoneNumber(DomainError):
     """A phone number that cannot be read as a valid number."""
 
     key = "error.invalid_phone"
+
+
+class RequestCancelled(NotYours):
+    """An operator answered an offer of a request that has been cancelled since."""
+
+    key = "error.request_cancelled"
+
+
+class OfferExpired(NotYours):
+    """An operator answered an offer after its time ran out (it went on to someone else)."""
+
+    key = "error.offer_expired"
+
+
+class OfferWithdrawn(NotYours):
+    """An operator answered an offer a coordinator has given to someone else since."""
+
+    key = "error.offer_withdrawn"
+
+
+class OfferAnswered(NotYours):
+    """An operator answered an offer they had already answered (an old button pressed again)."""
+
+    key = "error.offer_answered"

@@ -31,6 +31,9 @@ def identity_kind(channel: Channel) -> IdentityKind:
     return IdentityKind.TELEGRAM if channel == Channel.TELEGRAM else IdentityKind.PHONE
 
 
+TEXT_LIMIT = 4000  # characters in one message people write to us, on any channel
+
+
 class Location(BaseModel):
     """A shared position."""
 
@@ -48,7 +51,7 @@ class Inbound(BaseModel):
     channel: Channel
     provider_message_id: str = Field(min_length=1, max_length=200)
     sender: str = Field(min_length=1, max_length=100)
-    text: str | None = Field(default=None, max_length=4000)
+    text: str | None = Field(default=None, max_length=TEXT_LIMIT)
     choice: str | None = Field(default=None, max_length=200)
     media: tuple[str, ...] = ()
     location: Location | None = None

@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from concierge.i18n import format_due
-from concierge.intake.catalogue import active_services, get_service
+from concierge.intake.catalogue import Service, active_services, get_service
 from concierge.intake.due_dates import PartOfDay, When
-from concierge.intake.understanding import Understanding
+from concierge.intake.understanding import FALLBACK_SERVICE, Understanding
 from concierge.messages import Choice, Reply
 from handlers.turn import State, Turn, state_as
 
@@ -83,10 +83,13 @@ async def service_question(turn: Turn, intro_key: str = "intake.menu") -> Reply:
 
 
 async def candidates_question(turn: Turn, candidates: list[str]) -> Reply:
-    """ "Did you mean…?" with the likely services, and the full list as a way out."""
+    """ "Did you mean…?" with the likely services, "something else" (the request sent as it is
+    written), and the full list as a way out."""
     choices = []
-    for code in candidates:
-        service = await get_service(turn.ctx.session, code)
+    for code in dict.fromkeys([*candidates, FALLBACK_SERVICE]):
+        service = await turn.ctx.session.get(Service, code)
+        if service is None or (code == FALLBACK_SERVICE and not service.active):
+            continue
         choices.append(Choice(label=service.name(turn.language), payload=f"service:{code}"))
     choices.append(Choice(label=turn.text("choice.other_service"), payload="menu"))
     return Reply(text=turn.text("intake.which_service"), choices=tuple(choices))

@@ -10,15 +10,21 @@ from concierge.intake.due_dates import AS_SOON_AS_POSSIBLE, PartOfDay, When, ext
 from concierge.intake.understanding import understand
 from concierge.intake.words import fold
 from concierge.messages import Choice, Reply
+from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.notifications import request_summary, status_line
-from concierge.requests.request import cancel_request, create_request, open_requests_of
+from concierge.requests.request import (
+    cancel_request,
+    create_request,
+    get_request,
+    open_requests_of,
+)
 from concierge.routing.assignment import (
     dispatch_queue,
     handed_out_at,
     offer_next,
     waits_for_its_shift,
 )
-from concierge.routing.opening_hours import reopens_at
+from concierge.routing.opening_hours import out_of_hours, reopens_at
 from handlers.follow_up_answers import handle_follow_up
 from handlers.intake_draft import (
     IntakeState,
@@ -85,6 +91,31 @@ async def _which_to_cancel(turn: Turn) -> Reply:
     )
 
 
+async def _cancel(turn: Turn, choice: str) -> Reply | None:
+    """A tap on a request to cancel: done at once, unless an operator has already taken it on,
+    when the requester is asked first; None when the turn is no cancelling."""
+    if choice == "cancel_keep":
+        return turn.reply("cancel.kept")
+    action, _, raw_id = choice.partition(":")
+    if action not in ("cancel", "cancel_sure") or not raw_id.isdigit():
+        return None
+    request = await get_request(turn.ctx, int(raw_id))
+    taken = request.status in (RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
+    if action == "cancel" and taken and request.requester_id == turn.person.id:
+        operator = request.operator.first_name if request.operator is not None else ""
+        summary = request_summary(turn.ctx, request, turn.language)
+        return Reply(
+            text=turn.text("cancel.sure", summary=summary, operator=operator),
+            choices=(
+                Choice(label=turn.text("choice.cancel_sure"), payload=f"cancel_sure:{request.id}"),
+                Choice(label=turn.text("choice.cancel_keep"), payload="cancel_keep"),
+            ),
+        )
+    request = await cancel_request(turn.ctx, turn.person, request.id)
+    await dispatch_queue(turn.ctx)  # its operator may now take what waits
+    return turn.reply("cancel.done", summary=request_summary(turn.ctx, request, turn.language))
+
+
 def _language_question(turn: Turn) -> Reply:
     return Reply(
         text=turn.text("language.which"),
@@ -127,7 +158,31 @@ async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
         draft = draft.model_copy(update={"step": "details"})
         return draft.dump(), [details_question(turn)]
     draft = draft.model_copy(update={"step": "confirm", "editing": False})
-    return draft.dump(), [await confirmation(turn, draft)]
+    return draft.dump(), [*await _closed_then(turn, draft), await confirmation(turn, draft)]
+
+
+async def _closed_then(turn: Turn, draft: IntakeState) -> list[Reply]:
+    """Before the confirmation: when the hour asked for is out of hours, what happens instead."""
+    when, zone = draft.when, turn.ctx.zone
+    moment = when.moment(zone) if when is not None and not when.deadline else None
+    if moment is None or draft.service is None:
+        return []
+    closed = await out_of_hours(turn.ctx, turn.person, draft.service, moment)
+    if closed is None:
+        return []
+    asked = format_moment(moment, turn.language, zone)
+    if closed.before is not None:
+        before = format_moment(closed.before, turn.language, zone)
+        return [turn.reply("intake.closed_then_before", when=asked, before=before)]
+    assert closed.reopens is not None
+    opens = format_moment(closed.reopens, turn.language, zone)
+    return [turn.reply("intake.closed_then_reopens", when=asked, opens=opens)]
+
+
+def _answers_service_question(current: IntakeState) -> bool:
+    """Whether the bot asked which service (the menu, or "did you mean…?"), rather than to
+    rewrite a text it could not read: a rewritten request is read afresh, its old words gone."""
+    return current.guided or bool(current.candidates) or current.service is not None
 
 
 async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
@@ -137,9 +192,12 @@ async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
         # "alle 11 invece" while confirming: the same request at another time.
         changed = current.with_when(reading.when).model_copy(update={"editing": True})
         return await _after_answer(turn, changed)
-    if current.step == "service" and reading.sure:
+    if current.step == "service" and reading.sure and _answers_service_question(current):
         # The service the bot asked for, typed instead of tapped: keep the rest of the draft.
-        kept = current.model_copy(update={"service": reading.category, "candidates": []})
+        urgent = current.urgent or reading.urgent
+        kept = current.model_copy(
+            update={"service": reading.category, "candidates": [], "urgent": urgent}
+        )
         return await _after_answer(turn, kept.with_when(reading.when or current.when))
     if reading.sure:
         return await _after_answer(turn, draft)
@@ -201,12 +259,9 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
         language = choice.removeprefix("lang:") if choice else language_named(text)
         assert language is not None
         return state, [_switch_language(turn, language)]
-    if choice.startswith("cancel:") and choice.removeprefix("cancel:").isdigit():
-        request = await cancel_request(turn.ctx, turn.person, int(choice.removeprefix("cancel:")))
-        await dispatch_queue(turn.ctx)  # its operator may now take what waits
-        return draft.dump(), [
-            turn.reply("cancel.done", summary=request_summary(turn.ctx, request, turn.language))
-        ]
+    cancelling = await _cancel(turn, choice)
+    if cancelling is not None:
+        return draft.dump(), [cancelling]
     if draft.step == "confirm" and (choice == "confirm" or command is Command.YES):
         return await _submit(turn, draft)
     if draft.step == "confirm" and (choice == "change" or command is Command.CHANGE):

@@ -77,7 +77,7 @@ async def test_unsure_then_chosen_keeping_the_date(demo_domain: Domain) -> None:
     assert await maria.say("devo ritirare una cosa venerdì") == [
         "Non sono sicuro di aver capito: quale di questi servizi ti serve?"
     ]
-    assert maria.buttons() == ["Ritiro pacchi", "Un altro servizio"]
+    assert maria.buttons() == ["Ritiro pacchi", "Altro", "Tutti i servizi"]
     assert await maria.tap("Ritiro pacchi") == [
         "Ho capito: Ritiro pacchi, venerdì 27 novembre — «devo ritirare una cosa». Confermi?"
     ]
@@ -99,7 +99,8 @@ async def test_cancel_a_draft_then_status_and_cancel_a_request(demo_domain: Doma
     )
     await maria.say("/annulla")
     assert maria.buttons() == ["n. 1 Ricette e farmaci"]
-    assert (await maria.tap("n. 1 Ricette e farmaci"))[-1].startswith("Annullata: n. 1")
+    assert (await maria.tap("n. 1 Ricette e farmaci"))[-1].endswith("Sicuro di volerla annullare?")
+    assert (await maria.tap("Sì, annullala"))[-1].startswith("Annullata: n. 1")
 
 
 async def test_english_free_text_from_a_newcomer(demo_domain: Domain) -> None:

@@ -94,7 +94,7 @@ def test_parcel_from_the_menu_in_english_with_a_decline(http: httpx.Client) -> N
     )
     # Giulia can no longer act on it.
     giulia.tap("Accetto")
-    giulia.expect("La richiesta n. 1 non è assegnata a te")
+    giulia.expect("Hai già risposto a questa offerta (richiesta n. 1).")
 
 
 def test_a_message_delivered_twice_creates_one_request(http: httpx.Client) -> None:

@@ -29,7 +29,11 @@ class Pane {
     section.querySelector(".compose").addEventListener("submit", (e) => {
       e.preventDefault();
       const text = this.textInput.value.trim();
-      if (text) { this.textInput.value = ""; this.send({ text }, text); }
+      // An empty message is told so; a refused one (too long) stays in the box to be edited.
+      if (!text) { this.showError(T.empty); return; }
+      this.send({ text }, text).then((sent) => {
+        if (sent && this.textInput.value.trim() === text) this.textInput.value = "";
+      });
     });
   }
 
@@ -65,9 +69,18 @@ class Pane {
     this.showError("");
     // The first poll checks the number: the chat opens only for an address the server accepts.
     if (!(await this.poll())) { this.address = null; return; }
+    this.greet();
     this.setOpen(true);
     this.timer = setInterval(() => this.poll(), 700);
     this.textInput.focus();
+  }
+
+  greet() {
+    // What one can write, above the conversation so far.
+    const item = document.createElement("li");
+    item.className = "note";
+    item.textContent = T[`greeting_${this.section.dataset.role}`] || "";
+    this.log.prepend(item);
   }
 
   async problem(response) {
@@ -100,19 +113,21 @@ class Pane {
   }
 
   async send(body, shown) {
-    if (!this.address) { this.showError(T.not_connected); return; }
+    if (!this.address) { this.showError(T.not_connected); return false; }
     const response = await fetch(`/chat/api/messages?lang=${LANG}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ address: this.address, message_id: newId(), ...body }),
-    });
+    }).catch(() => null);
+    if (!response) { this.showError(T.offline); return false; }
     if (!response.ok) {
       this.showError(await this.problem(response));
-      return;
+      return false;
     }
     this.showError("");
     this.add("out", shown);
     this.poll();
+    return true;
   }
 
   async poll() {

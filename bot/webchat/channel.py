@@ -15,8 +15,15 @@ from sqlalchemy import select
 from bot.runtime import Runtime
 from concierge.database import transaction
 from concierge.errors import InvalidPhoneNumber
-from concierge.i18n import LANGUAGES, catalogue, language_or_default, t
-from concierge.messages import Channel, Choice, IdentityKind, Inbound, OutboundMessage
+from concierge.i18n import LANGUAGES, catalogue, format_number, language_or_default, t
+from concierge.messages import (
+    TEXT_LIMIT,
+    Channel,
+    Choice,
+    IdentityKind,
+    Inbound,
+    OutboundMessage,
+)
 from concierge.outbox import delivered_to
 from concierge.people.person import Person, normalise_phone
 from concierge.team.coordinators import Coordinator
@@ -31,7 +38,8 @@ class WebChatMessageIn(BaseModel):
 
     address: str = Field(min_length=1, max_length=40)
     message_id: str = Field(min_length=8, max_length=100)
-    text: str | None = Field(default=None, max_length=4000)
+    # Longer texts are read in order to tell by how much they are over TEXT_LIMIT.
+    text: str | None = Field(default=None, max_length=16 * TEXT_LIMIT)
     choice: str | None = Field(default=None, max_length=64)
 
 
@@ -64,6 +72,17 @@ def _address(raw: str, runtime: Runtime, language: str) -> str:
         return normalise_phone(raw, runtime.settings.default_region)
     except InvalidPhoneNumber as exc:
         raise HTTPException(status_code=422, detail=t(language, exc.key, **exc.params)) from exc
+
+
+def _too_long(text: str, language: str) -> str:
+    """ "Too long: 4,120 characters, the most is 4,000 (120 too many)", in the page's language."""
+    return t(
+        language,
+        "webchat.too_long",
+        length=format_number(len(text), language),
+        limit=format_number(TEXT_LIMIT, language),
+        over=format_number(len(text) - TEXT_LIMIT, language),
+    )
 
 
 def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
@@ -131,6 +150,8 @@ def webchat_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
         address = _address(body.address, runtime, language)
         if not (body.text and body.text.strip()) and not body.choice:
             raise HTTPException(status_code=422, detail=t(language, "webchat.empty"))
+        if body.text is not None and len(body.text) > TEXT_LIMIT:
+            raise HTTPException(status_code=422, detail=_too_long(body.text, language))
         inbound = Inbound(
             channel=Channel.WEBCHAT,
             provider_message_id=body.message_id,

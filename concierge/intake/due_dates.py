@@ -32,7 +32,14 @@ PART_SPAN: dict[PartOfDay, tuple[time, time]] = {
 END_OF_SERVICE_DAY = time(18)
 
 _PART_WORDS: dict[str, tuple[PartOfDay, int | None]] = {
-    # word → part of the day, and the day it implies (0 = today) when it says so itself
+    # word → part of the day, and the day it implies (0 = today) when it says so itself;
+    # "this afternoon" before "afternoon", so that no "this" is left in the details
+    "this morning": (PartOfDay.MORNING, 0),
+    "this afternoon": (PartOfDay.AFTERNOON, 0),
+    "this evening": (PartOfDay.EVENING, 0),
+    "questa mattina": (PartOfDay.MORNING, 0),
+    "questo pomeriggio": (PartOfDay.AFTERNOON, 0),
+    "questa sera": (PartOfDay.EVENING, 0),
     "stamattina": (PartOfDay.MORNING, 0),
     "stamani": (PartOfDay.MORNING, 0),
     "mattina": (PartOfDay.MORNING, None),
@@ -51,6 +58,9 @@ _PART_WORDS: dict[str, tuple[PartOfDay, int | None]] = {
 # tomorrow" comes back as tomorrow), and the weekend, which it does not know.
 _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     (re.compile(r"\bdopo\s*domani\b|\bday after tomorrow\b"), 2),
+    # Past days, read so that the dialogue can say they are past instead of ignoring them.
+    (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
+    (re.compile(r"\bieri\b|\byesterday\b"), -1),
     (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
     (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), 7),
     (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),

@@ -29,6 +29,11 @@ _CONNECTORS = frozenset(
     {"il", "la", "lo", "per", "entro", "alle", "ore", "di", "da", "a", "e"}
     | {"the", "by", "on", "at", "in", "for", "and"}
 )
+# Words that lead into a date ("this afternoon", "per domani", "nel pomeriggio"): taken out
+# with it when they stand right before it, so that no half of the date is left behind.
+_DATE_LEADS = (_CONNECTORS - {"e", "and"}) | frozenset(
+    {"this", "next", "before", "questo", "questa", "prossimo", "prossima", "nel", "nella", "al"}
+)
 
 
 class Understanding(BaseModel):
@@ -60,11 +65,16 @@ class Understanding(BaseModel):
 
 def _details(text: str, spans: tuple[str, ...]) -> str:
     dropped = {word for span in spans for word in words(span)}
-    kept = [
-        token
-        for token in text.split()
-        if not (words(token) and all(word in dropped for word in words(token)))
-    ]
+    kept: list[str] = []
+    for token in text.split():
+        bare = words(token)
+        if bare and all(word in dropped for word in bare):
+            while kept and fold(kept[-1]).strip(".,;:!?") in _DATE_LEADS:
+                kept.pop()
+            if token[-1] in ",;" and kept:
+                kept[-1] = kept[-1].rstrip(",;") + token[-1]  # the date's comma stays
+            continue
+        kept.append(token)
     while kept and fold(kept[0]).strip(".,;:!?") in _CONNECTORS:
         kept.pop(0)
     while kept and fold(kept[-1]).strip(".,;:!?") in _CONNECTORS:

@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from concierge.context import DomainContext
-from concierge.errors import AlreadyTaken, InvalidValue, NotYours
+from concierge.errors import (
+    AlreadyTaken,
+    DomainError,
+    InvalidValue,
+    NotYours,
+    OfferAnswered,
+    OfferExpired,
+    OfferWithdrawn,
+    RequestCancelled,
+)
 from concierge.requests.lifecycle import SYSTEM, Actor, RequestStatus
 from concierge.requests.notifications import tell_coordinators, tell_operator
 from concierge.requests.offers import Offer, OfferStatus
@@ -192,10 +201,31 @@ async def _pending_offer(ctx: DomainContext, operator: Operator, request_id: int
         )
     )
     if offer is None:
-        raise NotYours(
-            f"request {request_id} is not offered to operator {operator.id}", request_id=request_id
-        )
+        raise await _why_not_offered(ctx, operator, request_id)
     return offer
+
+
+async def _why_not_offered(ctx: DomainContext, operator: Operator, request_id: int) -> DomainError:
+    """What happened to an offer an old button answers: the reason the operator is told."""
+    request = await get_request(ctx, request_id)
+    message = f"request {request_id} is not offered to operator {operator.id}"
+    if request.status == RequestStatus.CANCELLED:
+        return RequestCancelled(message, request_id=request_id)
+    last = await ctx.session.scalar(
+        select(Offer.status)
+        .where(Offer.request_id == request_id, Offer.operator_id == operator.id)
+        .order_by(Offer.offered_at.desc(), Offer.id.desc())
+        .limit(1)
+    )
+    if last == OfferStatus.EXPIRED:
+        return OfferExpired(message, request_id=request_id)
+    if last in (OfferStatus.ACCEPTED, OfferStatus.DECLINED):
+        return OfferAnswered(message, request_id=request_id)
+    if last == OfferStatus.WITHDRAWN:
+        return OfferWithdrawn(message, request_id=request_id)
+    if last is not None and request.operator_id not in (None, operator.id):
+        return AlreadyTaken(message, request_id=request_id)
+    return NotYours(message, request_id=request_id)  # never offered to them
 
 
 async def accept_offer(ctx: DomainContext, operator: Operator, request_id: int) -> ServiceRequest:
