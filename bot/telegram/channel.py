@@ -25,7 +25,6 @@ from concierge.settings import Settings
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # characters in one Telegram message
-OVERALL_PER_SECOND = 30
 POLL_TIMEOUT_SECONDS = 25
 RETRY_BASE_SECONDS = 1.0  # the first wait after a failed poll; it doubles, up to the most
 # Polling is cheap, so after an outage the bot looks again soon: people are waiting.
@@ -56,7 +55,8 @@ class TelegramChannel:
         self.client = telegram_client(settings)
         self._clock = clock
         self._on_inbound = on_inbound
-        self._overall = AsyncLimiter(OVERALL_PER_SECOND, 1)
+        self._overall = AsyncLimiter(settings.telegram_messages_per_second, 1)
+        self._chat_rate = settings.telegram_chat_messages_per_second
         self._per_chat: dict[str, AsyncLimiter] = {}
         self._polling: asyncio.Task[None] | None = None
         self._failed: dict[int, int] = {}
@@ -69,7 +69,7 @@ class TelegramChannel:
     async def send(self, message: OutboundMessage) -> None:
         """Deliver one outbox row (split when long; the buttons go with the last piece)."""
         pieces = split_text(message.text)
-        chat = self._per_chat.setdefault(message.address, AsyncLimiter(1, 1))
+        chat = self._per_chat.setdefault(message.address, AsyncLimiter(self._chat_rate, 1))
         buttons = [(choice.label, choice.payload) for choice in message.choices]
         # A retry after a failure part-way sends the whole row again: at least once, by design.
         for media in message.media:
