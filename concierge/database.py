@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -87,8 +91,59 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLite takes one writer at a time; writers of one process queue here, on an asyncio lock per
+# engine and event loop, rather than contend for the file's lock and fail with "database is
+# locked" after its busy time-out. Readers are not held up (WAL).
+_WRITERS: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]]
+_WRITERS = WeakKeyDictionary()
+# The engines whose writer lock this task already holds (a unit of work opened inside another).
+_HOLDING: ContextVar[frozenset[int]] = ContextVar("sqlite_writer_holding", default=frozenset())
+
+
+def _writer_lock(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | None:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    if id(bind.sync_engine) in _HOLDING.get():
+        return None
+    per_loop = _WRITERS.setdefault(bind.sync_engine, WeakKeyDictionary())
+    return per_loop.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+
 @asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
-    async with sessions() as session, session.begin():
-        yield session
+    """One unit of work: committed when the block ends, rolled back if it raises.
+
+    On SQLite the units of work of this process take turns (one writer, the others queue)."""
+    lock = _writer_lock(sessions)
+    if lock is None:
+        async with sessions() as session, session.begin():
+            yield session
+        return
+    bind = sessions.kw["bind"]
+    async with lock:
+        held = _HOLDING.set(_HOLDING.get() | {id(bind.sync_engine)})
+        try:
+            async with sessions() as session, session.begin():
+                yield session
+        finally:
+            _HOLDING.reset(held)
+
+
+# Errors of the database's availability (down, restarting, unreachable, locked, slow), which pass.
+_OUTAGES = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether an error is a passing one (the database or the network away, a time-out) rather
+    than one of the code, which would fail the same way every time."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _OUTAGES)

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.database import Base, UTCDateTime
 from concierge.messages import Channel
+
+
+class SetAside(BaseModel):
+    """An inbound message a channel gives up on: what to keep, and whom to tell, if anyone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    reference: str
+    raw: str
+    error: str
+    attempts: int
+    reply_to: str | None = None  # the sender's address on the channel, when it can be read
 
 
 class DeadLetter(Base):
