@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -91,23 +93,44 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-# SQLite takes one writer at a time; writers of one process queue here, on an asyncio lock per
-# engine and event loop, rather than contend for the file's lock and fail with "database is
-# locked" after its busy time-out. Readers are not held up (WAL).
-_WRITERS: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]]
-_WRITERS = WeakKeyDictionary()
-# The engines whose writer lock this task already holds (a unit of work opened inside another).
-_HOLDING: ContextVar[frozenset[int]] = ContextVar("sqlite_writer_holding", default=frozenset())
+# SQLite takes one writer at a time. The writers of this process take turns here instead of
+# contending for the file's lock (and failing with "database is locked" after its busy
+# time-out): first on an asyncio lock of their event loop, where they queue in order, then on
+# a thread lock of the file, shared with the scheduler's loop. Readers are not held up (WAL).
+_FILE_LOCKS: dict[str, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+_LOOP_LOCKS: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]
+_LOOP_LOCKS = WeakKeyDictionary()
+# The files whose writer turn this task already holds (a unit of work opened inside another).
+_HOLDING: ContextVar[frozenset[str]] = ContextVar("sqlite_writer_holding", default=frozenset())
+_TURN_POLL_SECONDS = 0.002
 
 
-def _writer_lock(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | None:
+def _writer_key(sessions: async_sessionmaker[AsyncSession]) -> str | None:
     bind = sessions.kw.get("bind")
     if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
         return None
-    if id(bind.sync_engine) in _HOLDING.get():
-        return None
-    per_loop = _WRITERS.setdefault(bind.sync_engine, WeakKeyDictionary())
-    return per_loop.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    database = bind.url.database or ""
+    if database in ("", ":memory:"):
+        return f"memory:{id(bind.sync_engine)}"
+    return str(Path(database).resolve())
+
+
+@asynccontextmanager
+async def _writer_turn(key: str) -> AsyncIterator[None]:
+    loop_locks = _LOOP_LOCKS.setdefault(asyncio.get_running_loop(), {})
+    async with loop_locks.setdefault(key, asyncio.Lock()):
+        with _FILE_LOCKS_GUARD:
+            file_lock = _FILE_LOCKS.setdefault(key, threading.Lock())
+        # A thread lock cannot be awaited; another loop holds it rarely and briefly.
+        while not file_lock.acquire(blocking=False):  # noqa: ASYNC110
+            await asyncio.sleep(_TURN_POLL_SECONDS)
+        held = _HOLDING.set(_HOLDING.get() | {key})
+        try:
+            yield
+        finally:
+            _HOLDING.reset(held)
+            file_lock.release()
 
 
 @asynccontextmanager
@@ -115,19 +138,13 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """One unit of work: committed when the block ends, rolled back if it raises.
 
     On SQLite the units of work of this process take turns (one writer, the others queue)."""
-    lock = _writer_lock(sessions)
-    if lock is None:
+    key = _writer_key(sessions)
+    if key is None or key in _HOLDING.get():
         async with sessions() as session, session.begin():
             yield session
         return
-    bind = sessions.kw["bind"]
-    async with lock:
-        held = _HOLDING.set(_HOLDING.get() | {id(bind.sync_engine)})
-        try:
-            async with sessions() as session, session.begin():
-                yield session
-        finally:
-            _HOLDING.reset(held)
+    async with _writer_turn(key), sessions() as session, session.begin():
+        yield session
 
 
 # Errors of the database's availability (down, restarting, unreachable, locked, slow), which pass.
