@@ -14,11 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.dashboard.setup import install_dashboard
 from bot.outbox_sender import ChannelSender, OutboxSender
-from bot.runtime import Runtime
+from bot.runtime import Runtime, hold_sqlite_file, release_sqlite_file
 from bot.webchat.channel import WebChatSender, webchat_router
+from concierge.dead_letters import SetAside
 from concierge.i18n import catalogue
 from concierge.intake.understanding import understand
 from concierge.messages import Channel, Inbound
+from handlers.dead_letters import keep_dead_letter
 from handlers.inbound import handle_inbound
 from scheduling.service import SchedulingService
 
@@ -47,7 +49,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         # Imported only when configured: the Telegram libraries take seconds to load.
         from bot.telegram.channel import TelegramChannel
 
-        telegram = TelegramChannel(runtime.settings, runtime.clock, on_inbound)
+        async def set_aside(letter: SetAside) -> None:
+            await keep_dead_letter(runtime.sessions, runtime.clock, runtime.settings, letter)
+            after_commit()
+
+        telegram = TelegramChannel(runtime.settings, runtime.clock, on_inbound, set_aside)
         senders[Channel.TELEGRAM] = telegram
     twilio: TwilioConnection | None = None
     if runtime.settings.twilio_enabled:
@@ -67,6 +73,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        hold_sqlite_file(runtime.settings)  # a second process on the file is refused here
         for language in ("it", "en"):
             catalogue(language)  # read the catalogues once, before the first message
         # dateparser loads its language data on first use (~100 ms): not on a person's message.
@@ -86,6 +93,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             await scheduling.stop()
             await sender.stop()
             await runtime.close()
+            release_sqlite_file(runtime.settings)
 
     app = FastAPI(title="Neighbourhood concierge", lifespan=lifespan)
     app.state.runtime = runtime

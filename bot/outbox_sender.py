@@ -1,4 +1,9 @@
-"""Delivers the outbox: claims due rows, hands them to channel senders, retries with back-off."""
+"""Delivers the outbox in lanes: one per channel, each with its own pace, so no row waits behind
+another channel. Within a lane, up to `outbox_lane_concurrency` rows are on their way at once,
+one per address (a person reads messages in order), urgent rows first; each row is claimed with
+its own token just before its send, and marked sent or failed only while the token is its own.
+The provider's pace (Telegram's 30/s overall and 1/s per chat, Twilio's rate per number) is kept
+by the channel senders themselves."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Protocol
 from bot.runtime import Runtime
 from concierge.database import transaction
 from concierge.messages import Channel, OutboundMessage
-from concierge.outbox import RetryAfter, Undeliverable, claim_due, mark_failed, mark_sent
+from concierge.outbox import RetryAfter, Undeliverable, claim, due, mark_failed, mark_sent
 
 log = logging.getLogger(__name__)
 
@@ -24,66 +29,145 @@ class ChannelSender(Protocol):
     async def send(self, message: OutboundMessage) -> str | None: ...
 
 
+class Lane:
+    """The deliveries of one channel: a few rows in flight, each to a different address."""
+
+    def __init__(self, runtime: Runtime, channel: Channel, sender: ChannelSender) -> None:
+        self._runtime = runtime
+        self._channel = channel
+        self._sender = sender
+        self._width = runtime.settings.outbox_lane_concurrency
+        self._lease = timedelta(seconds=runtime.settings.outbox_lease_seconds)
+        self._flying: dict[int, asyncio.Task[None]] = {}
+        self.woken = asyncio.Event()
+
+    async def fill(self) -> int:
+        """Start as many due rows as there is room for, urgent first; how many were started."""
+        started = 0
+        while len(self._flying) < self._width:
+            async with self._runtime.sessions() as session:  # reading only: `claim` decides
+                found = await due(
+                    session, self._runtime.clock.now(), channel=self._channel,
+                    skip=set(self._flying),
+                )  # fmt: skip
+            if not found:
+                break
+            message = found[0]
+            task = asyncio.create_task(self._deliver(message), name=f"outbox-{message.id}")
+            self._flying[message.id] = task
+            task.add_done_callback(self._landed)
+            started += 1
+        return started
+
+    def _landed(self, task: asyncio.Task[None]) -> None:
+        self._flying = {key: t for key, t in self._flying.items() if t is not task}
+
+    async def settle(self, wait_at_most: float | None) -> None:
+        """Wait until a delivery ends, the lane is woken, or `wait_at_most` seconds pass."""
+        woken = asyncio.ensure_future(self.woken.wait())
+        try:
+            await asyncio.wait([woken, *self._flying.values()], timeout=wait_at_most,
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        finally:
+            woken.cancel()
+        self.woken.clear()
+
+    @property
+    def busy(self) -> bool:
+        """Whether deliveries are on their way."""
+        return bool(self._flying)
+
+    async def _deliver(self, message: OutboundMessage) -> None:
+        runtime = self._runtime
+        try:
+            async with transaction(runtime.sessions) as session:
+                token = await claim(session, message.id, runtime.clock.now(), self._lease)
+            if token is None:
+                return  # another sender took it first
+            await self._send(message, token)
+        except Exception:  # the database went away: the row's lease ends and it goes again
+            log.exception("delivery of outbox row %s was interrupted", message.id)
+
+    async def _send(self, message: OutboundMessage, token: str) -> None:
+        runtime = self._runtime
+        try:
+            provider_id = await self._sender.send(message)
+        except Exception as exc:  # a failure of this row must not stop the others
+            log.warning("delivery of outbox row %s failed: %s", message.id, exc)
+            retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
+            async with transaction(runtime.sessions) as session:
+                failed = await mark_failed(
+                    session, message.id, runtime.clock.now(), f"{type(exc).__name__}: {exc}",
+                    runtime.settings.outbox_max_attempts, retry_in=retry_in,
+                    permanent=isinstance(exc, Undeliverable), token=token,
+                )  # fmt: skip
+            kept = failed is not None
+        else:
+            async with transaction(runtime.sessions) as session:
+                kept = await mark_sent(
+                    session, message.id, runtime.clock.now(), provider_id, token=token
+                )
+        if not kept:
+            log.warning("outbox row %s: its claim expired before its send ended", message.id)
+
+    async def stop(self) -> None:
+        """Cancel the deliveries on their way (their rows go again after their lease)."""
+        for task in list(self._flying.values()):
+            task.cancel()
+        await asyncio.gather(*self._flying.values(), return_exceptions=True)
+
+
 class OutboxSender:
-    """A loop that delivers due outbox rows; `wake()` makes it look at once."""
+    """The lanes of every channel we can send on; `wake()` makes them look at once."""
 
     def __init__(self, runtime: Runtime, senders: Mapping[Channel, ChannelSender]) -> None:
         self._runtime = runtime
-        self._senders = dict(senders)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._lanes = {channel: Lane(runtime, channel, s) for channel, s in senders.items()}
+        self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
         """New rows were committed: deliver them without waiting for the next poll."""
-        self._wake.set()
+        for lane in self._lanes.values():
+            lane.woken.set()
 
     async def deliver_due(self) -> int:
-        """Deliver every message due now on the channels we can send on; returns how many."""
-        runtime = self._runtime
-        async with transaction(runtime.sessions) as session:
-            claimed = await claim_due(session, runtime.clock.now(), channels=list(self._senders))
-        for message in claimed:
-            try:
-                provider_id = await self._senders[message.channel].send(message)
-            except Exception as exc:  # a channel failure must not stop the other deliveries
-                log.warning("delivery of outbox row %s failed: %s", message.id, exc)
-                retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
-                async with transaction(runtime.sessions) as session:
-                    await mark_failed(
-                        session,
-                        message.id,
-                        runtime.clock.now(),
-                        f"{type(exc).__name__}: {exc}",
-                        runtime.settings.outbox_max_attempts,
-                        retry_in=retry_in,
-                        permanent=isinstance(exc, Undeliverable),
-                    )
-            else:
-                async with transaction(runtime.sessions) as session:
-                    await mark_sent(session, message.id, runtime.clock.now(), provider_id)
-        return len(claimed)
+        """Deliver every message due now, every channel at once; how many deliveries started."""
+        counts = await asyncio.gather(*(self._drain(lane) for lane in self._lanes.values()))
+        return sum(counts)
 
-    async def _run(self) -> None:
+    @staticmethod
+    async def _drain(lane: Lane) -> int:
+        total = 0
+        while True:
+            total += await lane.fill()
+            if not lane.busy:
+                return total
+            await lane.settle(wait_at_most=None)
+
+    async def _run(self, lane: Lane) -> None:
         poll = self._runtime.settings.outbox_poll_seconds
         while True:
             try:
-                while await self.deliver_due():
-                    pass
+                await lane.fill()
             except Exception:
                 log.exception("outbox delivery round failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll)
-            self._wake.clear()
+            await lane.settle(wait_at_most=poll)
 
     def start(self) -> None:
-        """Start delivering in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        """Start delivering in the background, one loop per lane."""
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._run(lane), name=f"outbox-{channel}")
+                for channel, lane in self._lanes.items()
+            ]
 
     async def stop(self) -> None:
         """Stop delivering (rows claimed but not sent are retried after their lease)."""
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
+        for lane in self._lanes.values():
+            await lane.stop()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,6 +26,53 @@ def first_line(exc: BaseException) -> str:
 
 class StartupError(Exception):
     """The service cannot start; the message names the setting or the command that fixes it."""
+
+
+# The lock files this process holds, with how many holders each (serve, then the app).
+_HELD: dict[Path, tuple[IO[bytes], int]] = {}
+
+
+def _lock_file(settings: Settings) -> Path | None:
+    path = settings.sqlite_path
+    if path is None or str(path) in ("", ":memory:"):
+        return None
+    return path.with_name(f"{path.name}.lock").resolve()
+
+
+def hold_sqlite_file(settings: Settings) -> None:
+    """Be the only process serving the SQLite file: an exclusive lock on a file beside it,
+    held until `release_sqlite_file` or the process ends. StartupError when another has it:
+    SQLite takes one writer, so several processes need PostgreSQL."""
+    lock = _lock_file(settings)
+    if lock is None:
+        return
+    if lock in _HELD:
+        handle, holders = _HELD[lock]
+        _HELD[lock] = (handle, holders + 1)
+        return
+    handle = lock.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise StartupError(
+            f"DATABASE_URL: another process is serving {settings.sqlite_path}; SQLite takes "
+            "one process: stop the other, or use PostgreSQL "
+            "(DATABASE_URL=postgresql://…) to run several"
+        ) from None
+    _HELD[lock] = (handle, 1)
+
+
+def release_sqlite_file(settings: Settings) -> None:
+    """Let go of the SQLite file taken by `hold_sqlite_file` (when its last holder lets go)."""
+    lock = _lock_file(settings)
+    if lock is None or lock not in _HELD:
+        return
+    handle, holders = _HELD.pop(lock)
+    if holders > 1:
+        _HELD[lock] = (handle, holders - 1)
+    else:
+        handle.close()  # closing the file releases the lock
 
 
 @dataclass

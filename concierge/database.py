@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -87,8 +93,74 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLite takes one writer at a time. The writers of this process take turns here instead of
+# contending for the file's lock (and failing with "database is locked" after its busy
+# time-out): first on an asyncio lock of their event loop, where they queue in order, then on
+# a thread lock of the file, shared with the scheduler's loop. Readers are not held up (WAL).
+_FILE_LOCKS: dict[str, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+_LOOP_LOCKS: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]
+_LOOP_LOCKS = WeakKeyDictionary()
+# The files whose writer turn this task already holds (a unit of work opened inside another).
+_HOLDING: ContextVar[frozenset[str]] = ContextVar("sqlite_writer_holding", default=frozenset())
+_TURN_POLL_SECONDS = 0.002
+
+
+def _writer_key(sessions: async_sessionmaker[AsyncSession]) -> str | None:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    database = bind.url.database or ""
+    if database in ("", ":memory:"):
+        return f"memory:{id(bind.sync_engine)}"
+    return str(Path(database).resolve())
+
+
+@asynccontextmanager
+async def _writer_turn(key: str) -> AsyncIterator[None]:
+    loop_locks = _LOOP_LOCKS.setdefault(asyncio.get_running_loop(), {})
+    async with loop_locks.setdefault(key, asyncio.Lock()):
+        with _FILE_LOCKS_GUARD:
+            file_lock = _FILE_LOCKS.setdefault(key, threading.Lock())
+        # A thread lock cannot be awaited; another loop holds it rarely and briefly.
+        while not file_lock.acquire(blocking=False):  # noqa: ASYNC110
+            await asyncio.sleep(_TURN_POLL_SECONDS)
+        held = _HOLDING.set(_HOLDING.get() | {key})
+        try:
+            yield
+        finally:
+            _HOLDING.reset(held)
+            file_lock.release()
+
+
 @asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
-    async with sessions() as session, session.begin():
+    """One unit of work: committed when the block ends, rolled back if it raises.
+
+    On SQLite the units of work of this process take turns (one writer, the others queue)."""
+    key = _writer_key(sessions)
+    if key is None or key in _HOLDING.get():
+        async with sessions() as session, session.begin():
+            yield session
+        return
+    async with _writer_turn(key), sessions() as session, session.begin():
         yield session
+
+
+# Errors of the database's availability (down, restarting, unreachable, locked, slow), which pass.
+_OUTAGES = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether an error is a passing one (the database or the network away, a time-out) rather
+    than one of the code, which would fail the same way every time."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _OUTAGES)

@@ -1,13 +1,23 @@
-"""The outbox: every outbound message is a row before it is sent, claimed and retried by senders."""
+"""The outbox: every outbound message is a row before it is sent, claimed and retried by senders.
+
+A row is claimed just before its own send, with a token that only its sender knows; the row's
+state changes only while that token is still its own, so a sender whose claim expired (it was
+too slow, or it died) cannot overwrite what the next one did. Delivery stays "at least once":
+a crash after the provider accepted a message and before `mark_sent` sends it again once the
+claim's lease is over (neither Telegram's Bot API nor Twilio's Messages API takes an
+idempotency key that would let the provider drop the copy).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
@@ -47,6 +57,10 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who holds the claim: set by `claim`, checked by `mark_sent` and `mark_failed`.
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Higher goes first among due rows (URGENT: check-in escalations, coordinator alerts).
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -97,6 +111,7 @@ async def enqueue(
         media=list(reply.media),
         template=reply.template.model_dump() if reply.template else None,
         language=language,
+        priority=priority_of(dedupe_key),
         status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
@@ -108,20 +123,31 @@ async def enqueue(
     return row
 
 
-async def claim_due(
+URGENT, ROUTINE = 10, 0
+# Dedupe keys of the messages that must not wait behind routine ones: a check-in's alert to
+# the person's contacts, and every alert to coordinators (by message or in their group).
+URGENT_KEY_PARTS = (":contact:", ":coordinator:", ":coordinators-group")
+
+
+def priority_of(dedupe_key: str) -> int:
+    """How soon a message goes among those due, read from what its key says it is."""
+    return URGENT if any(part in dedupe_key for part in URGENT_KEY_PARTS) else ROUTINE
+
+
+async def due(
     session: AsyncSession,
     now: datetime,
     *,
-    channels: Sequence[Channel],
-    limit: int = 50,
-    lease: timedelta = timedelta(minutes=2),
+    channel: Channel,
+    limit: int = 1,
+    skip: Collection[int] = (),
 ) -> list[OutboundMessage]:
-    """Claim due messages for these channels so no other sender takes them for `lease`.
+    """The messages of one channel that may be sent now, urgent first, then oldest first.
 
-    A row whose claim expired (its sender died mid-way) is due again: nothing is lost.
-    A row waits while an earlier one to the same address is undelivered, so a person reads
-    the messages in the order they were written even when one had to be retried.
-    On PostgreSQL concurrent senders skip each other's rows (FOR UPDATE SKIP LOCKED).
+    Nothing is claimed: `claim` takes each one just before its send. A row whose claim expired
+    (its sender died mid-way) is due again: nothing is lost. A row waits while an earlier one
+    to the same address is undelivered, so a person reads the messages in the order they were
+    written even when one had to be retried; `skip` are rows this sender already holds.
     """
     earlier = aliased(OutboxMessage)
     undelivered_before = (
@@ -134,47 +160,89 @@ async def claim_due(
         )
         .exists()
     )
-    due = (
+    query = (
         select(OutboxMessage)
         .where(
-            OutboxMessage.channel.in_(list(channels)),
+            OutboxMessage.channel == channel,
             ~undelivered_before,
-            or_(
-                (OutboxMessage.status == OutboxStatus.PENDING)
-                & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == OutboxStatus.SENDING)
-                & (OutboxMessage.claimed_until <= now),
-            ),
+            _claimable(now),
         )
-        .order_by(OutboxMessage.id)
+        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    rows = list((await session.scalars(due)).all())
-    for row in rows:
-        row.status = OutboxStatus.SENDING
-        row.claimed_until = now + lease
-        row.attempts += 1
-    await session.flush()
+    if skip:
+        query = query.where(OutboxMessage.id.not_in(list(skip)))
+    rows = await session.scalars(query)
     return [row.to_message() for row in rows]
 
 
-async def mark_sent(
-    session: AsyncSession, message_id: int, now: datetime, provider_id: str | None = None
-) -> None:
-    """Record that a claimed message reached its channel (with the provider's id, if any)."""
-    await session.execute(
+def _claimable(now: datetime) -> Any:
+    return or_(
+        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_until <= now),
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    lease: timedelta = timedelta(minutes=2),
+) -> str | None:
+    """Claim one due row for `lease`, just before sending it; its claim token, or None when
+    another sender took it first. One compare-and-set UPDATE: on SQLite and PostgreSQL alike,
+    of two senders racing for a row exactly one wins."""
+    token = secrets.token_hex(16)
+    result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(OutboxMessage.id == message_id, _claimable(now))
+        .values(
+            status=OutboxStatus.SENDING,
+            claim_token=token,
+            claimed_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return token if _count(result) == 1 else None
+
+
+def _count(result: Any) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+async def mark_sent(
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    provider_id: str | None = None,
+    *,
+    token: str | None = None,
+) -> bool:
+    """Record that a claimed message reached its channel (with the provider's id, if any).
+
+    Only the holder of the claim (`token`; None for a row never claimed) may: False when the
+    claim is no longer its own and nothing was changed."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _held_by(token))
         .values(
             status=OutboxStatus.SENT,
             sent_at=now,
             claimed_until=None,
+            claim_token=None,
             last_error="",
             provider_id=provider_id,
         )
+        .execution_options(synchronize_session=False)
     )
+    return _count(result) == 1
+
+
+def _held_by(token: str | None) -> Any:
+    if token is None:
+        return OutboxMessage.claim_token.is_(None)
+    return OutboxMessage.claim_token == token
 
 
 async def record_delivery(
@@ -242,14 +310,22 @@ async def mark_failed(
     *,
     retry_in: timedelta | None = None,
     permanent: bool = False,
-) -> OutboxStatus:
+    token: str | None = None,
+) -> OutboxStatus | None:
     """Record a failed delivery: retried later (after `retry_in`, else with back-off), or dead
-    after `max_attempts` or when `permanent`. Dead rows stay, with their error, for coordinators."""
-    row = await session.get(OutboxMessage, message_id)
+    after `max_attempts` or when `permanent`. Dead rows stay, with their error, for coordinators.
+    Only the holder of the claim (`token`) may: None when it is no longer its own."""
+    row = await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _held_by(token))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if row is None:
-        return OutboxStatus.DEAD
+        return None
     row.last_error = error[:2000]
     row.claimed_until = None
+    row.claim_token = None
     if permanent or row.attempts >= max_attempts:
         row.status = OutboxStatus.DEAD
     else:

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(
         default=8, ge=1, le=100, validation_alias="OUTBOX_MAX_ATTEMPTS"
     )
+    # How long a claimed row is its sender's alone: longer than a send may take (the provider's
+    # time-out, and the wait for its pace), or a slow send could be claimed and sent again.
+    outbox_lease_seconds: float = Field(
+        default=120.0, gt=0, le=3600, validation_alias="OUTBOX_LEASE_SECONDS"
+    )
+    # Rows of one channel on their way at once, each to a different address.
+    outbox_lane_concurrency: int = Field(
+        default=8, ge=1, le=100, validation_alias="OUTBOX_LANE_CONCURRENCY"
+    )
     manual_duty_hours: float = Field(default=8.0, gt=0, le=24, validation_alias="MANUAL_DUTY_HOURS")
     offer_timeout_seconds: int = Field(
         default=120, ge=10, le=86400, validation_alias="OFFER_TIMEOUT_SECONDS"
@@ -111,6 +120,13 @@ class Settings(BaseSettings):
     )
     telegram_request_timeout_seconds: int = Field(
         default=20, ge=1, le=300, validation_alias="TELEGRAM_REQUEST_TIMEOUT_SECONDS"
+    )
+    # Telegram's limits for a bot: about 30 messages a second overall, one a second per chat.
+    telegram_messages_per_second: float = Field(
+        default=30.0, gt=0, le=1000, validation_alias="TELEGRAM_MESSAGES_PER_SECOND"
+    )
+    telegram_chat_messages_per_second: float = Field(
+        default=1.0, gt=0, le=100, validation_alias="TELEGRAM_CHAT_MESSAGES_PER_SECOND"
     )
     # Telegram groups the service reads and writes to (chat ids, negative numbers); others are
     # ignored. Staff write there as they would in private; answers go to their private chat.

@@ -47,11 +47,20 @@ class DomainWorker:
         future = asyncio.run_coroutine_threadsafe(in_transaction(), self._loop)
         return await asyncio.wrap_future(future)
 
+    async def _finish(self) -> None:
+        # Units still waiting (for their turn to write, on SQLite) end with a rollback before
+        # the loop stops, rather than being destroyed half-way.
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self._engine.dispose()
+
     def close(self) -> None:
         """Close the engine's connections and stop the thread (from any other thread)."""
         if not self._loop.is_running():
             return
-        asyncio.run_coroutine_threadsafe(self._engine.dispose(), self._loop).result(timeout=30)
+        asyncio.run_coroutine_threadsafe(self._finish(), self._loop).result(timeout=30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._loop.close()

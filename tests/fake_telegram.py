@@ -50,6 +50,8 @@ class FakeTelegram:
     outage_on_send: float = 0.0
     # How many of the next sendMessage calls are never answered (the client times out).
     send_hangs: int = 0
+    # How many of the next sendMessage calls time out without being accepted (nothing sent).
+    send_stalls: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -212,6 +214,10 @@ class FakeTelegram:
     async def _sendmessage(self, params: dict[str, Any]) -> web.Response:
         self.send_attempts += 1
         chat_id = int(params["chat_id"])
+        if self.send_stalls > 0:
+            self.send_stalls -= 1
+            await asyncio.sleep(HANG_SECONDS)  # the client gave up long ago; nothing is sent
+            return _error(504, "Gateway Timeout")
         if self.send_hangs > 0:
             self.send_hangs -= 1
             await asyncio.sleep(HANG_SECONDS)  # answered too late: the client gave up

@@ -18,7 +18,7 @@ from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
 from bot.cli.welfare import welfare_app
-from bot.runtime import StartupError, first_line
+from bot.runtime import StartupError, first_line, hold_sqlite_file
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
 from concierge.database import transaction
@@ -198,6 +198,7 @@ def serve(
     runtime = runtime_or_fail(settings)
     try:
         asyncio.run(runtime.check_database())
+        hold_sqlite_file(settings)  # held for the process's life; the app holds it too
     except StartupError as exc:
         fail(str(exc))
     listen_host = host or settings.http_host

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,17 +20,20 @@ from aiolimiter import AsyncLimiter
 from bot.telegram.clients import telegram_client
 from bot.telegram.updates import MEDIA_PREFIX, TgCallback, inbound_from_update, read_update
 from concierge.clock import Clock
-from concierge.messages import Inbound, OutboundMessage
+from concierge.database import is_outage
+from concierge.dead_letters import SetAside
+from concierge.messages import Channel, Inbound, OutboundMessage
 from concierge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # characters in one Telegram message
-OVERALL_PER_SECOND = 30
 POLL_TIMEOUT_SECONDS = 25
 RETRY_BASE_SECONDS = 1.0  # the first wait after a failed poll; it doubles, up to the most
 # Polling is cheap, so after an outage the bot looks again soon: people are waiting.
 RETRY_MOST_SECONDS = 10.0
+# An update that fails this many times in a row with the same error (not an outage) is a bug
+# of ours: it is set aside in the dead letters, so the updates after it are served.
 MAX_UPDATE_ATTEMPTS = 5
 
 
@@ -52,14 +56,17 @@ class TelegramChannel:
         settings: Settings,
         clock: Clock,
         on_inbound: Callable[[Inbound], Awaitable[None]],
+        set_aside: Callable[[SetAside], Awaitable[None]] | None = None,
     ) -> None:
         self.client = telegram_client(settings)
         self._clock = clock
         self._on_inbound = on_inbound
-        self._overall = AsyncLimiter(OVERALL_PER_SECOND, 1)
+        self._set_aside = set_aside
+        self._overall = AsyncLimiter(settings.telegram_messages_per_second, 1)
+        self._chat_rate = settings.telegram_chat_messages_per_second
         self._per_chat: dict[str, AsyncLimiter] = {}
         self._polling: asyncio.Task[None] | None = None
-        self._failed: dict[int, int] = {}
+        self._failed: dict[int, tuple[str, int]] = {}
         self._staff_groups = frozenset(
             group
             for group in (settings.telegram_operators_group, settings.telegram_coordinators_group)
@@ -69,7 +76,7 @@ class TelegramChannel:
     async def send(self, message: OutboundMessage) -> None:
         """Deliver one outbox row (split when long; the buttons go with the last piece)."""
         pieces = split_text(message.text)
-        chat = self._per_chat.setdefault(message.address, AsyncLimiter(1, 1))
+        chat = self._per_chat.setdefault(message.address, AsyncLimiter(self._chat_rate, 1))
         buttons = [(choice.label, choice.payload) for choice in message.choices]
         # A retry after a failure part-way sends the whole row again: at least once, by design.
         for media in message.media:
@@ -129,18 +136,30 @@ class TelegramChannel:
                 )
 
     async def _handle_or_give_up(self, raw: dict[str, Any]) -> None:
-        """Handle an update; if it keeps failing (the database is down), the error goes up and
-        the same update is fetched again, so nothing is lost; one that fails MAX_UPDATE_ATTEMPTS
-        times is logged and skipped rather than blocking everything after it."""
+        """Handle an update, or raise so that it is fetched again: nothing is skipped for a
+        passing cause (the database or the network down, a time-out), however long it lasts.
+        Only an update that fails MAX_UPDATE_ATTEMPTS times in a row with the same error of
+        ours is set aside (kept with its raw body, its sender told) and passed."""
         update_id = int(raw["update_id"])
         try:
             await self.handle_update(raw)
-        except Exception:
-            attempts = self._failed.get(update_id, 0) + 1
-            self._failed[update_id] = attempts
+        except Exception as exc:
+            if is_outage(exc) or self._set_aside is None:
+                raise
+            error = f"{type(exc).__name__}: {exc}"
+            seen, attempts = self._failed.get(update_id, ("", 0))
+            attempts = attempts + 1 if seen == error else 1
+            self._failed[update_id] = (error, attempts)
             if attempts < MAX_UPDATE_ATTEMPTS:
                 raise
-            log.exception("update %s skipped after %s attempts", update_id, attempts)
+            log.exception("update %s set aside after %s attempts", update_id, attempts)
+            await self._set_aside(
+                SetAside(
+                    channel=Channel.TELEGRAM, reference=str(update_id),
+                    raw=json.dumps(raw, ensure_ascii=False), error=error,
+                    attempts=attempts, reply_to=_chat_of(raw),
+                )
+            )  # fmt: skip
         self._failed.pop(update_id, None)
 
     def start_polling(self) -> None:
@@ -156,3 +175,18 @@ class TelegramChannel:
                 await self._polling
             self._polling = None
         await self.client.close()
+
+
+def _chat_of(raw: dict[str, Any]) -> str | None:
+    """The private chat an update came from, read without trusting its shape; None when it
+    came from a group (staff) or cannot be told."""
+    for key in ("message", "edited_message", "callback_query"):
+        part = raw.get(key)
+        if not isinstance(part, dict):
+            continue
+        message = part.get("message") if key == "callback_query" else part
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and chat.get("type") == "private":
+            chat_id = chat.get("id")
+            return str(chat_id) if isinstance(chat_id, int) else None
+    return None
