@@ -21,8 +21,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-# Seven digits or more, maybe after + (or its URL form) and with spaces, dots or dashes between.
-_PHONE_LIKE = re.compile(r"(?:\+|%2[Bb])?\d(?:(?:%20|[ .\-])?\d){6,}")
+# Seven digits or more, maybe after + (or its URL form), with spaces (%20, +), dots or dashes.
+_PHONE_LIKE = re.compile(r"(?:\+|%2[Bb])?\d(?:(?:%20|[ +.\-])?\d){6,}")
 
 
 class SecurityHeaders:

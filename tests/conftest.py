@@ -251,6 +251,8 @@ def serving(database_url: str, clock: ManualClock, **overrides: object) -> Itera
             log_level="warning",
             lifespan="on",
             timeout_graceful_shutdown=5,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,  # as `concierge serve` does
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
