@@ -4,6 +4,7 @@ comes from without locking anyone out, and a public service shows no docs and no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -19,11 +20,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.runtime import Runtime
 from bot.security import CONTENT_SECURITY_POLICY, redact_phones
 from concierge.clock import ManualClock
 from concierge.outbox import OutboxMessage
 from concierge.team.login_throttle import LoginFailures
-from tests.conftest import LiveServer, count_rows, serving
+from concierge.team.users import set_password
+from tests.conftest import LiveServer, _load_demo, count_rows, make_settings, serving
 from tests.dashboard_client import Staff, staff
 from tests.test_cli import concierge
 from tests.webchat_client import ChatPerson
@@ -190,11 +193,25 @@ def test_api_docs_stay_off_on_a_public_service(database_url: str, clock: ManualC
 
 
 @pytest.fixture
-def demo_database(database_url: str, tmp_path: Path) -> str:
-    """The database with `concierge demo` loaded: five users with the published password."""
-    loaded = concierge("demo", cwd=tmp_path, DATABASE_URL=database_url)
-    assert loaded.returncode == 0, loaded.stderr
+def demo_database(database_url: str, clock: ManualClock) -> str:
+    """The database with the demo loaded: five dashboard users with the published password."""
+    asyncio.run(_load_demo(database_url, clock.now()))
     return database_url
+
+
+async def _change_passwords(database_url: str, names: list[str]) -> None:
+    runtime = Runtime.create(make_settings(database_url))
+    try:
+        async with runtime.unit() as ctx:
+            for name in names:
+                await set_password(ctx, name, f"{name}-long-secret")
+    finally:
+        await runtime.close()
+
+
+def change_passwords(database_url: str, *names: str) -> None:
+    """Give these users their own passwords (as `concierge users password` does)."""
+    asyncio.run(_change_passwords(database_url, list(names)))
 
 
 @contextmanager
@@ -230,37 +247,25 @@ def test_serve_refuses_demo_passwords_on_https(demo_database: str, tmp_path: Pat
     [line] = [text for text in refused.stderr.splitlines() if text.startswith("Error:")]
     assert "demo password" in line and DEMO_USERS in line
     assert "concierge users password NAME" in line
-    # Not on a local run, the demo's home.
-    with _serve(tmp_path, demo_database) as printed:
-        assert "Dashboard:" in printed
 
-    for name in ("admin", "paola", "giulia", "marco"):
-        changed = concierge(
-            "users", "password", name, cwd=tmp_path, DATABASE_URL=demo_database,
-            CONCIERGE_USER_PASSWORD=f"{name}-long-secret",
-        )  # fmt: skip
-        assert changed.returncode == 0 and f"Password of {name} changed." in changed.stdout
+    change_passwords(demo_database, "admin", "paola", "giulia", "marco")
     refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC)
     assert refused.returncode == 2 and ": sara;" in refused.stderr
-    concierge(
-        "users", "password", "sara", cwd=tmp_path, DATABASE_URL=demo_database,
-        CONCIERGE_USER_PASSWORD="sara-long-secret",
-    )  # fmt: skip
+
+    def password(name: str, new: str) -> subprocess.CompletedProcess[str]:
+        return concierge(
+            "users", "password", name, cwd=tmp_path, DATABASE_URL=demo_database,
+            CONCIERGE_USER_PASSWORD=new,
+        )  # fmt: skip
+
+    short = password("sara", "short")
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    nobody = password("mallory", "long-enough-1")
+    assert nobody.returncode == 2 and "no user named mallory" in nobody.stderr
+    changed = password("sara", "sara-long-secret")
+    assert changed.returncode == 0 and "Password of sara changed." in changed.stdout
     with _serve(tmp_path, demo_database, **PUBLIC) as printed:
         assert "Dashboard:" in printed and "Web chat" not in printed
-
-
-def test_a_short_password_or_an_unknown_user_is_refused(demo_database: str, tmp_path: Path) -> None:
-    short = concierge(
-        "users", "password", "admin", cwd=tmp_path, DATABASE_URL=demo_database,
-        CONCIERGE_USER_PASSWORD="short",
-    )  # fmt: skip
-    assert short.returncode == 2 and "at least 8 characters" in short.stderr
-    nobody = concierge(
-        "users", "password", "mallory", cwd=tmp_path, DATABASE_URL=demo_database,
-        CONCIERGE_USER_PASSWORD="long-enough-1",
-    )  # fmt: skip
-    assert nobody.returncode == 2 and "no user named mallory" in nobody.stderr
 
 
 def test_doctor_lists_what_to_do_then_is_ready(demo_database: str, tmp_path: Path) -> None:
@@ -275,11 +280,7 @@ def test_doctor_lists_what_to_do_then_is_ready(demo_database: str, tmp_path: Pat
     if demo_database.startswith("sqlite"):
         assert any(".backup" in line for line in misses)
 
-    for name in DEMO_USERS.split(", "):
-        concierge(
-            "users", "password", name, cwd=tmp_path, DATABASE_URL=demo_database,
-            CONCIERGE_USER_PASSWORD=f"{name}-long-secret",
-        )  # fmt: skip
+    change_passwords(demo_database, *DEMO_USERS.split(", "))
     if demo_database.startswith("sqlite"):
         database = Path(demo_database.split("///", 1)[1])
         (database.parent / f"{database.stem}-backup.sqlite3").write_bytes(database.read_bytes())
