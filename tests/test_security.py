@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -23,13 +24,18 @@ from sqlalchemy import func, select
 from bot.runtime import Runtime
 from bot.security import CONTENT_SECURITY_POLICY, redact_phones
 from concierge.clock import ManualClock
+from concierge.demo import DEMO_PASSWORD
 from concierge.outbox import OutboxMessage
 from concierge.team.login_throttle import LoginFailures
 from concierge.team.users import set_password
+from tests.browser import expect, new_page
 from tests.conftest import LiveServer, _load_demo, count_rows, make_settings, serving
 from tests.dashboard_client import Staff, staff
 from tests.test_cli import concierge
 from tests.webchat_client import ChatPerson
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.security
 
@@ -290,3 +296,30 @@ def test_doctor_lists_what_to_do_then_is_ready(demo_database: str, tmp_path: Pat
     assert ready.returncode == 0, ready.stdout
     assert ready.stdout.strip().endswith("Ready.")
     assert "[!!]" not in ready.stdout
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_pages_break_no_rule_and_injected_script_does_not_run(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    page = new_page(browser)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    base = live_server.base_url
+    page.goto(f"{base}/chat")
+    expect(page.locator("#resident select option")).not_to_have_count(1)  # chat.js ran
+    page.goto(f"{base}/dashboard/login")
+    page.get_by_label("Nome utente").fill("paola")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.goto(f"{base}/dashboard/numbers")
+    expect(page.locator("canvas").first).to_be_visible()  # the charts' script ran
+    assert refused == []
+    # Markup slipped into the page (as a stored text might be) runs no script.
+    page.evaluate(
+        """document.body.insertAdjacentHTML("beforeend",
+        '<img src="/nowhere" onerror="window.pwned = 1"><script>window.pwned = 2</script>')"""
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.pwned") is None
+    assert any("Content Security" in text for text in refused)
