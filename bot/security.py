@@ -21,8 +21,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-# Seven digits or more, maybe after + (or its URL form), with spaces (%20, +), dots or dashes.
-_PHONE_LIKE = re.compile(r"(?:\+|%2[Bb])?\d(?:(?:%20|[ +.\-])?\d){6,}")
+# Seven digits or more, maybe after + (or its URL form) and spaced (%20 or +); dates such as
+# 2026-11-23 in the dashboard's links stay readable.
+_PHONE_LIKE = re.compile(r"(?:\+|%2[Bb])?\d(?:(?:%20|[ +])?\d){6,}")
 
 
 class SecurityHeaders:
