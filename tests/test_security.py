@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +133,22 @@ def test_guessing_is_slowed_for_the_guesser_only(database_url: str, clock: Manua
         assert attacker.log_in("paola").headers["Retry-After"] == "60"
         clock.advance(timedelta(seconds=61))
         assert attacker.log_in("paola").status_code == 303  # the right one, once allowed
+
+
+def test_parallel_guesses_do_not_slip_through_together(
+    database_url: str, clock: ManualClock
+) -> None:
+    with serving(database_url, clock) as server:
+        guessers = [_from(server, ATTACKER) for _ in range(12)]
+        tokens = [guesser.token() for guesser in guessers]
+
+        def guess(n: int) -> int:
+            form = {"username": "giulia", "password": f"guess-{n}", "csrf_token": tokens[n]}
+            return guessers[n].client.post("/dashboard/login", data=form).status_code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = sorted(pool.map(guess, range(12)))
+        assert answers == [401] * 5 + [429] * 7  # five free tries, not twelve
 
 
 def test_spraying_one_password_over_many_names_is_slowed(

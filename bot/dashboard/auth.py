@@ -12,12 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.dashboard.pages import CSRF_FIELD, CSRF_HEADER, csrf_token, render
 from bot.runtime import Runtime
 from concierge.i18n import LANGUAGES
-from concierge.team.login_throttle import (
-    forget_failures,
-    record_failure,
-    seconds_to_wait,
-    throttle_keys,
-)
+from concierge.team.login_throttle import admit, forgive, throttle_keys
 from concierge.team.users import Role, User, active_user, authenticate
 
 
@@ -115,8 +110,8 @@ def auth_router(runtime: Runtime) -> APIRouter:
         name = username.strip().lower()
         address = client_address(request)
         keys = throttle_keys(name, address)
-        async with runtime.unit() as ctx:
-            wait = await seconds_to_wait(ctx, keys)
+        async with runtime.unit() as ctx:  # committed before the password is checked
+            wait = await admit(ctx, keys)
         if wait:
             resting = render(
                 request, runtime, "login.html", None, 429, next=_safe_next(next),
@@ -126,10 +121,8 @@ def auth_router(runtime: Runtime) -> APIRouter:
             return resting
         async with runtime.unit() as ctx:
             user = await authenticate(ctx, name, password)
-            if user is None:
-                await record_failure(ctx, keys)
-            else:
-                await forget_failures(ctx, name, address)
+            if user is not None:
+                await forgive(ctx, keys)
         if user is None:
             return render(
                 request, runtime, "login.html", None, 401, next=_safe_next(next),

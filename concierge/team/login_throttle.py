@@ -8,10 +8,11 @@ right password from another address is never refused on account of someone else'
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, case, delete, select, update
+from sqlalchemy import Integer, String, case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,21 +63,16 @@ def wait_after(failures: int, allowance: Allowance) -> timedelta:
     return min(allowance.first_wait * (1 << min(extra, 20)), LONGEST_WAIT)
 
 
-async def seconds_to_wait(ctx: DomainContext, keys: dict[str, Allowance]) -> int:
-    """Seconds before these keys may try again (0: now)."""
-    now = ctx.now()
-    rows = await ctx.session.scalars(
-        select(LoginFailures.wait_until).where(LoginFailures.key.in_(keys))
-    )
-    waits = [(until - now).total_seconds() for until in rows if until is not None and until > now]
-    return int(max(waits, default=0) + 0.999)
-
-
-async def record_failure(ctx: DomainContext, keys: dict[str, Allowance]) -> None:
-    """Count one wrong password under each key, atomically across processes."""
+async def admit(ctx: DomainContext, keys: dict[str, Allowance]) -> int:
+    """Count this attempt as a miss under each key before its password is checked, and say how
+    many seconds it must wait first (0: go ahead). Counting up front, with the key's row locked
+    by the write, keeps parallel guesses from slipping through together; `forgive` takes the
+    count back when the password is right. Commit before checking the password."""
     now = ctx.now()
     stale = now - MEMORY
     insert = pg_insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    resting = LoginFailures.wait_until > now  # NULL (no wait) is not resting
+    waits = [timedelta(0)]
     for key, allowance in keys.items():
         counted = (
             insert(LoginFailures)
@@ -84,27 +80,39 @@ async def record_failure(ctx: DomainContext, keys: dict[str, Allowance]) -> None
             .on_conflict_do_update(
                 index_elements=[LoginFailures.key],
                 set_={
-                    # A count older than MEMORY starts again rather than growing forever.
+                    # A resting key's refused tries add nothing; a count older than MEMORY
+                    # starts again rather than growing forever.
                     "failures": case(
+                        (resting, LoginFailures.failures),
                         (LoginFailures.last_failure_at < stale, 1),
                         else_=LoginFailures.failures + 1,
                     ),
-                    "last_failure_at": now,
+                    "last_failure_at": case((resting, LoginFailures.last_failure_at), else_=now),
                 },
             )
-            .returning(LoginFailures.failures)
+            .returning(LoginFailures.failures, LoginFailures.wait_until)
         )
-        failures = int((await ctx.session.execute(counted)).scalar_one())
-        wait = wait_after(failures, allowance)
+        failures, until = (await ctx.session.execute(counted)).one()
+        if until is not None and until > now:
+            waits.append(until - now)
+            continue
+        wait = wait_after(int(failures), allowance)
         await ctx.session.execute(
             update(LoginFailures)
             .where(LoginFailures.key == key)
             .values(wait_until=now + wait if wait else None)
         )
     await ctx.session.execute(delete(LoginFailures).where(LoginFailures.last_failure_at < stale))
+    return math.ceil(max(waits).total_seconds())
 
 
-async def forget_failures(ctx: DomainContext, username: str, address: str) -> None:
-    """The right password clears the count of that name from that address."""
-    user_key = next(iter(throttle_keys(username, address)))
+async def forgive(ctx: DomainContext, keys: dict[str, Allowance]) -> None:
+    """The right password: that name from that address starts afresh, and the address's count
+    loses the miss `admit` counted for this attempt (it was no guess)."""
+    user_key, address_key = keys
     await ctx.session.execute(delete(LoginFailures).where(LoginFailures.key == user_key))
+    await ctx.session.execute(
+        update(LoginFailures)
+        .where(LoginFailures.key == address_key, LoginFailures.failures > 0)
+        .values(failures=LoginFailures.failures - 1, wait_until=None)
+    )
