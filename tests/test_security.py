@@ -272,6 +272,11 @@ def test_serve_refuses_demo_passwords_on_https(demo_database: str, tmp_path: Pat
     assert "demo password" in line and DEMO_USERS in line
     assert "concierge users password NAME" in line
 
+    demo_chat = concierge(
+        "serve", cwd=tmp_path, DATABASE_URL=demo_database, WEBCHAT_DEMO="true", **PUBLIC
+    )
+    assert demo_chat.returncode == 2 and "Error: WEBCHAT_DEMO is on" in demo_chat.stderr
+
     change_passwords(demo_database, "admin", "paola", "giulia", "marco")
     refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC)
     assert refused.returncode == 2 and ": sara;" in refused.stderr

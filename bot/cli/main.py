@@ -200,6 +200,9 @@ def serve(
         asyncio.run(runtime.check_database())
     except StartupError as exc:
         fail(str(exc))
+    if settings.is_public and settings.webchat_demo:
+        fail("WEBCHAT_DEMO is on but PUBLIC_BASE_URL is https: the demo web chat lets anyone act"
+             " as anyone; remove WEBCHAT_DEMO from this service's settings")  # fmt: skip
     if settings.is_public and (published := demo_users(settings)):
         fail(demo_refusal(published))
     listen_host = host or settings.http_host
