@@ -25,7 +25,8 @@ run: $(RUN_STAMP)
 	mkdir -p var
 	$(BIN)/concierge db upgrade
 	$(BIN)/concierge demo
-	$(BIN)/concierge serve
+	# The web chat talks as anyone: a demo, served only here and only on this machine.
+	WEBCHAT_DEMO=true $(BIN)/concierge serve --host 127.0.0.1
 
 layers: $(STAMP)
 	$(BIN)/lint-imports

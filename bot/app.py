@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.dashboard.setup import install_dashboard
 from bot.outbox_sender import ChannelSender, OutboxSender
 from bot.runtime import Runtime, hold_sqlite_file, release_sqlite_file
+from bot.security import SecurityHeaders, keep_phones_out_of_access_log
 from bot.webchat.channel import WebChatSender, webchat_router
 from concierge.dead_letters import SetAside
 from concierge.i18n import catalogue
@@ -95,17 +96,28 @@ def create_app(runtime: Runtime) -> FastAPI:
             await runtime.close()
             release_sqlite_file(runtime.settings)
 
-    app = FastAPI(title="Neighbourhood concierge", lifespan=lifespan)
+    # Off unless asked for, and never on a public (https) service: they map every route.
+    docs = runtime.settings.api_docs and not runtime.settings.is_public
+    app = FastAPI(
+        title="Neighbourhood concierge",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.add_middleware(SecurityHeaders, exempt=frozenset({"/docs", "/redoc"}))
+    keep_phones_out_of_access_log()
     app.state.runtime = runtime
     app.state.outbox_sender = sender
     app.state.scheduling = scheduling
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(webchat_router(runtime, after_commit))
+    if runtime.settings.webchat_demo:  # it talks as anyone: a local demo tool only
+        app.include_router(webchat_router(runtime, after_commit))
     watch = install_dashboard(app, runtime, after_commit)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        return RedirectResponse("/chat")
+        return RedirectResponse("/chat" if runtime.settings.webchat_demo else "/dashboard")
 
     if telegram is not None:
         from bot.telegram.webhook import telegram_webhook_router

@@ -12,7 +12,7 @@ from concierge.intake import catalogue  # noqa: F401
 from concierge.people import conversations, person  # noqa: F401
 from concierge.requests import notes, offers, request, satisfaction, task_reports  # noqa: F401
 from concierge.routing import assignment  # noqa: F401
-from concierge.team import coordinators, operators, rota, users  # noqa: F401
+from concierge.team import coordinators, login_throttle, operators, rota, users  # noqa: F401
 from concierge.welfare import (  # noqa: F401
     companies,
     enrolment,

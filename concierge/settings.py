@@ -171,6 +171,13 @@ class Settings(BaseSettings):
         default=Decimal("2"), ge=0, le=100, decimal_places=2,
         validation_alias="WELFARE_FUND_SHARE_PERCENT",
     )  # fmt: skip
+    # The web chat talks as anyone by phone number: a local demo tool, off unless asked for.
+    webchat_demo: bool = Field(default=False, validation_alias="WEBCHAT_DEMO")
+    # /docs, /redoc and /openapi.json describe every route to whoever asks: off unless asked for.
+    api_docs: bool = Field(default=False, validation_alias="API_DOCS")
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's setting):
+    # comma-separated addresses or networks, or * behind a proxy that is the only way in.
+    forwarded_allow_ips: str = Field(default="127.0.0.1", validation_alias="FORWARDED_ALLOW_IPS")
 
     @property
     def twilio_enabled(self) -> bool:
@@ -180,6 +187,11 @@ class Settings(BaseSettings):
             and self.twilio_auth_token
             and (self.twilio_phone_number or self.twilio_whatsapp_number)
         )
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the service says it is served on the internet (an https PUBLIC_BASE_URL)."""
+        return (self.public_base_url or "").lower().startswith("https://")
 
     @field_validator("twilio_whatsapp_templates", mode="before")
     @classmethod

@@ -238,7 +238,10 @@ def giulia_works_on(
 def serving(database_url: str, clock: ManualClock, **overrides: object) -> Iterator[LiveServer]:
     """The whole app on a free loopback port, with demo data, until the block ends."""
     asyncio.run(_load_demo(database_url, clock.now()))
-    settings = make_settings(database_url, OUTBOX_POLL_SECONDS=0.1, **overrides)
+    # The web chat (a demo tool, off by default) is how most tests speak as people.
+    settings = make_settings(
+        database_url, **{"OUTBOX_POLL_SECONDS": 0.1, "WEBCHAT_DEMO": True, **overrides}
+    )
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -248,6 +251,8 @@ def serving(database_url: str, clock: ManualClock, **overrides: object) -> Itera
             log_level="warning",
             lifespan="on",
             timeout_graceful_shutdown=5,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,  # as `concierge serve` does
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -70,6 +70,7 @@ def _env(database_url: str) -> dict[str, str]:
         "SCHEDULER_SYNC_SECONDS": "0.5",
         "OUTBOX_POLL_SECONDS": "0.2",
         "LOG_LEVEL": "INFO",
+        "WEBCHAT_DEMO": "true",  # the processes are driven through the demo web chat
     }
 
 

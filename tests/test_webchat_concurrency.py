@@ -27,7 +27,7 @@ async def _one_resident(client: httpx.AsyncClient, n: int) -> list[int]:
 
 async def _wait_for_replies(client: httpx.AsyncClient, phone: str, count: int) -> list[str]:
     for _ in range(200):
-        response = await client.get("/chat/api/messages", params={"address": phone})
+        response = await client.get("/chat/api/messages", headers={"X-Chat-Address": phone})
         texts = [m["text"] for m in response.json()["messages"]]
         if len(texts) >= count:
             return texts

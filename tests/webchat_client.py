@@ -40,7 +40,7 @@ class ChatPerson:
         """New messages delivered since the last look."""
         after = self.seen[-1]["id"] if self.seen else 0
         response = self.client.get(
-            "/chat/api/messages", params={"address": self.phone, "after": after}
+            "/chat/api/messages", params={"after": after}, headers={"X-Chat-Address": self.phone}
         )
         response.raise_for_status()
         new: list[dict[str, Any]] = response.json()["messages"]

@@ -13,6 +13,7 @@ import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.cli.checkins import checkins_app
+from bot.cli.posture import demo_refusal, demo_users, doctor
 from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
 from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
@@ -47,6 +48,7 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
 app.add_typer(users_app, name="users")
 app.add_typer(welfare_app)
+app.command()(doctor)
 
 
 async def _upgrade(settings: Settings) -> int:
@@ -192,7 +194,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (HTTP_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (HTTP_PORT).")] = None,
 ) -> None:
-    """Start the service: web chat at /chat and every channel configured in .env."""
+    """Start the service: the dashboard, and every channel configured in .env."""
     settings = settings_or_fail()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     runtime = runtime_or_fail(settings)
@@ -201,9 +203,15 @@ def serve(
         hold_sqlite_file(settings)  # held for the process's life; the app holds it too
     except StartupError as exc:
         fail(str(exc))
+    if settings.is_public and settings.webchat_demo:
+        fail("WEBCHAT_DEMO is on but PUBLIC_BASE_URL is https: the demo web chat lets anyone act"
+             " as anyone; remove WEBCHAT_DEMO from this service's settings")  # fmt: skip
+    if settings.is_public and (published := demo_users(settings)):
+        fail(demo_refusal(published))
     listen_host = host or settings.http_host
     listen_port = port or settings.http_port
-    typer.echo(f"Web chat: http://{listen_host}:{listen_port}/chat")
+    if settings.webchat_demo:
+        typer.echo(f"Web chat (demo): http://{listen_host}:{listen_port}/chat")
     typer.echo(f"Dashboard: http://{listen_host}:{listen_port}/dashboard")
     from bot.app import create_app  # the whole service, loaded only to serve it
 
@@ -212,6 +220,10 @@ def serve(
         host=listen_host,
         port=listen_port,
         log_level=settings.log_level.lower(),
+        # Client addresses (log-in throttling) and https come from X-Forwarded-* headers only
+        # when the peer is one of these proxies.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # Open dashboards hold event streams: a stop waits for them a few seconds, not forever.
         timeout_graceful_shutdown=5,
     )

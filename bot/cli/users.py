@@ -11,7 +11,14 @@ from pydantic import ValidationError
 from bot.cli.support import fail, run_unit, settings_or_fail
 from concierge.context import DomainContext
 from concierge.team.editing import operator_by_phone
-from concierge.team.users import MIN_PASSWORD_LENGTH, Role, UserInput, add_user, all_users
+from concierge.team.users import (
+    MIN_PASSWORD_LENGTH,
+    Role,
+    UserInput,
+    add_user,
+    all_users,
+    set_password,
+)
 
 users_app = typer.Typer(
     help="Dashboard users: admins, coordinators, operators.", no_args_is_help=True
@@ -86,3 +93,18 @@ def list_users() -> None:
     typer.echo(
         "\n".join(lines) if lines else "No users yet: add the first with `concierge users add`."
     )
+
+
+@users_app.command("password")
+def password(
+    username: Annotated[str, typer.Argument(help="The user whose password changes.")],
+) -> None:
+    """Set a user's password; asked twice (or read from CONCIERGE_USER_PASSWORD)."""
+    settings = settings_or_fail()
+    new = _password()
+
+    async def work(ctx: DomainContext) -> str:
+        user = await set_password(ctx, username, new)
+        return f"Password of {user.username} changed."
+
+    typer.echo(run_unit(settings, work))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict, deque
-from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -14,11 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.dashboard.pages import CSRF_FIELD, CSRF_HEADER, csrf_token, render
 from bot.runtime import Runtime
 from concierge.i18n import LANGUAGES
+from concierge.team.login_throttle import admit, forgive, throttle_keys
 from concierge.team.users import Role, User, active_user, authenticate
-
-# Repeated wrong passwords for one username are refused for a while: guessing stays slow.
-FAILED_LOGINS_ALLOWED = 5
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
 
 class LoginRequired(Exception):
@@ -91,35 +86,15 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-class FailedLogins:
-    """Recent failed log-ins per username."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-
-    def too_many(self, username: str, now: datetime) -> bool:
-        """Whether this username is resting after too many wrong passwords."""
-        recent = self._failures[username]
-        while recent and now - recent[0] > FAILED_LOGIN_WINDOW:
-            recent.popleft()
-        if not recent:
-            del self._failures[username]  # names tried long ago are not kept forever
-            return False
-        return len(recent) >= FAILED_LOGINS_ALLOWED
-
-    def record(self, username: str, now: datetime) -> None:
-        """Count one wrong password."""
-        self._failures[username].append(now)
-
-    def forget(self, username: str) -> None:
-        """A right password clears the count."""
-        self._failures.pop(username, None)
+def client_address(request: Request) -> str:
+    """Who is asking: the socket's peer, or what a trusted proxy said (uvicorn's
+    FORWARDED_ALLOW_IPS decides whom to believe; an X-Forwarded-For header is never read here)."""
+    return request.client.host if request.client else "unknown"
 
 
 def auth_router(runtime: Runtime) -> APIRouter:
     """Log-in, log-out and the reader's language."""
     router = APIRouter(prefix="/dashboard")
-    failures = FailedLogins()
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, next: str | None = None) -> Response:
@@ -133,21 +108,26 @@ def auth_router(runtime: Runtime) -> APIRouter:
         next: Annotated[str, Form()] = "/dashboard",
     ) -> Response:
         name = username.strip().lower()
-        now = runtime.clock.now()
-        if failures.too_many(name, now):
-            return render(
+        address = client_address(request)
+        keys = throttle_keys(name, address)
+        async with runtime.unit() as ctx:  # committed before the password is checked
+            wait = await admit(ctx, keys)
+        if wait:
+            resting = render(
                 request, runtime, "login.html", None, 429, next=_safe_next(next),
-                error="dash.login.resting", username=name,
+                error="dash.login.resting", error_params={"seconds": wait}, username=name,
             )  # fmt: skip
+            resting.headers["Retry-After"] = str(wait)
+            return resting
         async with runtime.unit() as ctx:
             user = await authenticate(ctx, name, password)
+            if user is not None:
+                await forgive(ctx, keys)
         if user is None:
-            failures.record(name, now)
             return render(
                 request, runtime, "login.html", None, 401, next=_safe_next(next),
                 error="dash.login.wrong", username=name,
             )  # fmt: skip
-        failures.forget(name)
         # A new session at log-in: nothing from before it (a planted id) carries over, but the
         # language chosen on the log-in page.
         chosen = request.session.get("lang")

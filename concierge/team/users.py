@@ -133,6 +133,36 @@ async def authenticate(ctx: DomainContext, username: str, password: str) -> User
     return user
 
 
+def _is_password(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_HASHER.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def users_with_password(ctx: DomainContext, password: str) -> list[str]:
+    """Names of the active users whose password is `password` (e.g. the published demo one)."""
+    users = (await ctx.session.scalars(select(User).where(User.active.is_(True)))).unique().all()
+    verdicts: dict[str, bool] = {}  # demo users share one hash: argon2 is slow on purpose
+    for user in users:
+        if user.password_hash not in verdicts:
+            verdicts[user.password_hash] = _is_password(user.password_hash, password)
+    return sorted(user.username for user in users if verdicts[user.password_hash])
+
+
+async def set_password(ctx: DomainContext, username: str, password: str) -> User:
+    """Give a user a new password; InvalidValue when it is too short, NotFound without them."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    name = username.strip().lower()
+    user = await ctx.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise NotFound(f"no user named {name}", what=name)
+    user.password_hash = hash_password(password)
+    await ctx.session.flush()
+    return user
+
+
 async def active_user(ctx: DomainContext, user_id: int) -> User | None:
     """The user of a session, while they are still active."""
     user = await ctx.session.get(User, user_id)
