@@ -47,11 +47,20 @@ class DomainWorker:
         future = asyncio.run_coroutine_threadsafe(in_transaction(), self._loop)
         return await asyncio.wrap_future(future)
 
+    async def _drain(self) -> None:
+        """End the units still running (their callers stopped waiting: each rolls back), so
+        none is left half-way when the loop stops, then close the engine."""
+        running = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await self._engine.dispose()
+
     def close(self) -> None:
         """Close the engine's connections and stop the thread (from any other thread)."""
         if not self._loop.is_running():
             return
-        asyncio.run_coroutine_threadsafe(self._engine.dispose(), self._loop).result(timeout=30)
+        asyncio.run_coroutine_threadsafe(self._drain(), self._loop).result(timeout=30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._loop.close()

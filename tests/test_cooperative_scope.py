@@ -37,7 +37,7 @@ from concierge.team.operators import Cooperative, Operator, Shift
 from concierge.team.rota import ShiftException
 from concierge.team.users import Role, UserInput, add_user
 from concierge.timers import Timer, TimerKind, pending_timer
-from tests.conftest import ROME, Domain, make_settings, serving
+from tests.conftest import Domain, make_settings, serving
 from tests.dashboard_client import Staff, in_unit, staff
 from tests.transcript import Speaker
 
@@ -128,10 +128,14 @@ async def database_state(ctx: DomainContext, besides: str = "") -> dict[str, lis
     answers the attacker gets)."""
     queries: dict[str, Select[Any]] = {
         "requests": select(
-            ServiceRequest.id, ServiceRequest.status, ServiceRequest.operator_id,
-            ServiceRequest.cooperative_id, ServiceRequest.urgent, ServiceRequest.due_at,
+            ServiceRequest.id,
+            ServiceRequest.status,
+            ServiceRequest.operator_id,
+            ServiceRequest.cooperative_id,
+            ServiceRequest.urgent,
+            ServiceRequest.due_at,
             ServiceRequest.version,
-        ).order_by(ServiceRequest.id),  # fmt: skip
+        ).order_by(ServiceRequest.id),
         "events": select(RequestEvent.id, RequestEvent.to_status).order_by(RequestEvent.id),
         "offers": select(Offer.id, Offer.status, Offer.operator_id).order_by(Offer.id),
         "notes": select(RequestNote.id).order_by(RequestNote.id),
@@ -258,3 +262,243 @@ async def test_coda_assegna_and_avviso_stay_inside_the_coordinators_cooperative(
     assert await _cooperative_of_rows_to(two, GIULIA) == {portico}
     assert await _cooperative_of_rows_to(two, NADIA) == {aurora.cooperative_id}
     assert await _cooperative_of_rows_to(two, BRUNO) == {aurora.cooperative_id}
+
+
+async def _fire(domain: Domain, timer_id: int) -> None:
+    async with domain.unit() as ctx:
+        assert await fire_timer(ctx, timer_id)
+
+
+async def _timer(domain: Domain, kind: TimerKind, request_id: int | None = None) -> Timer:
+    async with domain.unit() as ctx:
+        found = await ctx.session.scalar(
+            select(Timer).where(
+                Timer.kind == kind, Timer.request_id == request_id, Timer.status == "pending"
+            )
+        )
+        assert found is not None, kind
+        return found
+
+
+async def _cooperatives_of_rows_saying(domain: Domain, words: str) -> set[int | None]:
+    async with domain.unit() as ctx:
+        rows = await ctx.session.scalars(
+            select(OutboxMessage.cooperative_id).where(OutboxMessage.text.contains(words))
+        )
+        return set(rows.all())
+
+
+async def test_alerts_and_the_digest_reach_only_the_requests_cooperative(two: Domain) -> None:
+    async with two.unit() as ctx:
+        aurora = await add_aurora(ctx)
+        due = two.clock.now() + timedelta(hours=1)
+        await ask(ctx, MARIA, "shopping", OURS, due)
+        theirs = await ask(ctx, EMMA, "ironing", THEIRS, due)
+        digest = await plan_digest(ctx)
+        assert digest is not None
+    paola, bruno = Speaker(two, PAOLA), Speaker(two, BRUNO)
+    giulia, nadia = Speaker(two, GIULIA), Speaker(two, NADIA)
+    await paola.inbox()
+    await bruno.inbox()
+
+    # "Nobody can take it": Nadia declines, and Aurora has nobody else. Bruno hears, Paola not.
+    await nadia.tap("Rifiuto")
+    assert [text for text in await bruno.inbox() if "Nessun operatore" in text and THEIRS in text]
+    assert await paola.inbox() == []
+
+    # A problem on Il Portico's task is Paola's news, not Bruno's.
+    for button in ("Accetto", "Inizio ora", "Problema"):
+        await giulia.tap(button)
+    await giulia.say("Il negozio è chiuso")
+    assert [text for text in await paola.inbox() if text.startswith("Problema su") and OURS in text]
+    assert await bruno.inbox() == []
+
+    # Overdue: each coordinator hears of their cooperative's late request only.
+    two.clock.advance(timedelta(hours=2))
+    await _fire(two, (await _timer(two, TimerKind.OVERDUE, theirs)).id)
+    assert [
+        text for text in await bruno.inbox() if text.startswith("In ritardo") and THEIRS in text
+    ]
+    assert await paola.inbox() == []
+
+    # Emma's check-in goes unanswered: the urgent request, with her plan's private notes, is
+    # Aurora's, and only Bruno reads them (Aurora has nobody for check-ins: "nobody can").
+    await _fire(two, (await _plan_timer(two, aurora.plan_id)).id)
+    retry = await _round_retry(two, aurora.plan_id)
+    two.clock.set(retry.due_at)
+    await _fire(two, retry.id)
+    assert [text for text in await bruno.inbox() if SECRET in text]
+    assert [text for text in await paola.inbox() if SECRET in text] == []
+    assert await _cooperatives_of_rows_saying(two, SECRET) == {aurora.cooperative_id}
+    assert await _to_groups(two) == []  # the service-wide group would cross cooperatives
+
+    # The digest: one per cooperative, with that cooperative's numbers and late requests.
+    two.clock.set(digest.due_at)
+    await _fire(two, digest.id)
+    (ours_digest,) = await paola.inbox()
+    (theirs_digest,) = await bruno.inbox()
+    assert "Richieste: 1 nuove, 0 completate, 0 annullate, 1 non riuscite." in ours_digest
+    assert "Richieste: 2 nuove, 0 completate, 0 annullate, 0 non riuscite." in theirs_digest
+    assert THEIRS not in ours_digest and SECRET not in ours_digest
+    assert THEIRS in theirs_digest and OURS not in theirs_digest
+
+
+async def _plan_timer(domain: Domain, plan_id: int) -> Timer:
+    async with domain.unit() as ctx:
+        found = await pending_timer(ctx, TimerKind.CHECKIN, plan_id)
+        assert found is not None
+    domain.clock.set(max(found.due_at, domain.clock.now()))
+    return found
+
+
+async def _round_retry(domain: Domain, plan_id: int) -> Timer:
+    async with domain.unit() as ctx:
+        found = await ctx.session.scalar(
+            select(Timer).where(Timer.kind == TimerKind.CHECKIN_RETRY, Timer.status == "pending")
+        )
+        assert found is not None
+        return found
+
+
+# --- by the dashboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The served database with both cooperatives, their requests and undelivered messages."""
+
+    aurora: Aurora
+    ours: int
+    theirs: int
+    giulia_id: int
+    dead: dict[str, int]  # whose undelivered message → its id
+
+
+async def _scene(ctx: DomainContext) -> Scene:
+    aurora = await add_aurora(ctx)
+    ours = await ask(ctx, MARIA, "shopping", OURS)
+    theirs = await ask(ctx, EMMA, "ironing", THEIRS)
+    giulia = await ctx.session.scalar(select(Operator).order_by(Operator.id))
+    assert giulia is not None
+    return Scene(aurora, ours, theirs, giulia.id, {})
+
+
+def _kill(url: str, clock: ManualClock, scene: Scene) -> Scene:
+    """One undelivered message each: to Giulia (Il Portico's), to Nadia (Aurora's), and to a
+    number nobody knows (no cooperative's)."""
+
+    async def work(ctx: DomainContext) -> dict[str, int]:
+        dead: dict[str, int] = {}
+        for whose, address in (("portico", GIULIA), ("aurora", NADIA)):
+            row = await ctx.session.scalar(
+                select(OutboxMessage).where(OutboxMessage.address == address).limit(1)
+            )
+            assert row is not None
+            dead[whose] = row.id
+        nobody = await enqueue(
+            ctx.session, channel=Channel.SMS, address="+393409999999", reply=Reply(text="?"),
+            dedupe_key="scope-test:nobody", now=ctx.now(),
+        )  # fmt: skip
+        assert nobody is not None
+        dead["nobody"] = nobody.id
+        for whose, message_id in dead.items():
+            await mark_failed(
+                ctx.session, message_id, ctx.now(), f"errore-{whose}", 8, permanent=True
+            )
+        return dead
+
+    # The served outbox delivers web chat rows at once: let it, then break them.
+    time.sleep(0.5)
+    return Scene(**{**vars(scene), "dead": in_unit(url, clock, work)})
+
+
+def _logged_in(base_url: str, username: str, password: str = "portico-demo") -> Staff:
+    member = staff(base_url)
+    assert member.log_in(username, password).status_code == 303
+    return member
+
+
+def test_a_coordinator_cannot_see_or_touch_another_cooperative_on_the_dashboard(
+    database_url: str, clock: ManualClock
+) -> None:
+    # The scheduler's periodic round is left out of the way: it has nothing to do here.
+    with serving(
+        database_url, clock, METRICS_TOKEN=METRICS_TOKEN, SCHEDULER_SYNC_SECONDS=300
+    ) as server:
+        scene = _kill(database_url, clock, in_unit(database_url, clock, _scene))
+        theirs, nadia = scene.theirs, scene.aurora.nadia_id
+        paola, giulia = _logged_in(server.base_url, "paola"), _logged_in(server.base_url, "giulia")
+        aurora = _logged_in(server.base_url, AURORA_COORD, AURORA_PASSWORD)
+        before = in_unit(database_url, clock, database_state)
+
+        # Every action on Aurora's request, on its operator's rota and on its undelivered
+        # messages (and on the ones of no cooperative) is refused.
+        page = paola.client.get(f"/dashboard/requests/{theirs}")
+        assert page.status_code == 403 and THEIRS not in page.text
+        actions: list[tuple[str, dict[str, str]]] = [
+            (f"/dashboard/requests/{theirs}/reassign", {"operator": str(scene.giulia_id)}),
+            (f"/dashboard/requests/{theirs}/reassign", {"operator": str(nadia)}),
+            (f"/dashboard/requests/{theirs}/priority", {"urgent": "1"}),
+            (f"/dashboard/requests/{theirs}/due", {"due_at": "2026-11-24T10:00"}),
+            (f"/dashboard/requests/{theirs}/cancel", {"reason": "prova"}),
+            (f"/dashboard/requests/{theirs}/note", {"text": "visto"}),
+            (f"/dashboard/requests/{theirs}/message", {"text": "ciao Emma"}),
+            (f"/dashboard/requests/{theirs}/task/accept", {}),
+            (
+                "/dashboard/rota/slots",
+                {"operator": str(nadia), "weekday": "0", "starts": "08:00", "ends": "09:00"},
+            ),
+            (
+                "/dashboard/rota/changes",
+                {"operator": str(nadia), "day": "2026-11-24", "kind": "off"},
+            ),
+            (f"/dashboard/deliveries/{scene.dead['aurora']}/retry", {}),
+            (f"/dashboard/deliveries/{scene.dead['nobody']}/retry", {}),
+        ]
+        for path, form in actions:
+            assert paola.submit(path, form).status_code == 403, path
+        # Il Portico's operator fares no better with Aurora's task.
+        assert giulia.client.get(f"/dashboard/requests/{theirs}").status_code == 403
+        giulia.submit(f"/dashboard/requests/{theirs}/task/accept", {})
+        assert in_unit(database_url, clock, database_state) == before
+
+        # What Paola reads holds none of Aurora's: queue, numbers, CSV, check-ins, undelivered
+        # messages, metrics, the rota, even when she asks for Aurora's by its number.
+        other = scene.aurora.cooperative_id
+        for path in (
+            "/dashboard", "/dashboard/queue/rows", f"/dashboard?operator={nadia}",
+            f"/dashboard/numbers?cooperative={other}",
+            f"/dashboard/numbers.csv?cooperative={other}",
+            "/dashboard/checkins", "/dashboard/deliveries", "/dashboard/rota", "/metrics",
+        ):  # fmt: skip
+            text = paola.client.get(path).text
+            for secret in (THEIRS, "Emma", "Nadia", "errore-aurora", "errore-nobody", AURORA):
+                assert secret not in text, (path, secret)
+        assert (
+            'id="fig-requests">1<'
+            in paola.client.get(f"/dashboard/numbers?cooperative={other}").text
+        )
+        export = paola.client.get(f"/dashboard/numbers.csv?cooperative={other}").text.splitlines()
+        assert [line.split(",")[0] for line in export[1:]] == [str(scene.ours)]
+        assert "errore-portico" in paola.client.get("/dashboard/deliveries").text
+
+        # Aurora's coordinator sees exactly what was kept from Paola (so the checks can fail),
+        # and an admin sees every undelivered message, those of no cooperative among them.
+        assert THEIRS in aurora.client.get(f"/dashboard/requests/{theirs}").text
+        assert THEIRS in aurora.client.get("/dashboard").text
+        assert "Emma" in aurora.client.get("/dashboard/checkins").text
+        assert f'cooperative="{AURORA}"' in aurora.client.get("/metrics").text
+        everything = httpx.get(
+            f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        ).text
+        assert f'cooperative="{AURORA}"' in everything and f'cooperative="{PORTICO}"' in everything
+        admin = _logged_in(server.base_url, "admin").client.get("/dashboard/deliveries").text
+        assert all(f"errore-{whose}" in admin for whose in ("portico", "aurora", "nobody"))
+        undelivered = aurora.client.get("/dashboard/deliveries").text
+        assert "errore-aurora" in undelivered
+        assert "errore-portico" not in undelivered and "errore-nobody" not in undelivered
+        again = aurora.submit(
+            f"/dashboard/deliveries/{scene.dead['aurora']}/retry", {}, "/dashboard/deliveries"
+        )
+        assert again.status_code == 303
+        assert "errore-aurora" not in aurora.client.get("/dashboard/deliveries").text
