@@ -262,6 +262,19 @@ async def test_coda_assegna_and_avviso_stay_inside_the_coordinators_cooperative(
     assert await _cooperative_of_rows_to(two, GIULIA) == {portico}
     assert await _cooperative_of_rows_to(two, NADIA) == {aurora.cooperative_id}
     assert await _cooperative_of_rows_to(two, BRUNO) == {aurora.cooperative_id}
+    # A stranger belongs to no cooperative yet: what they are told is for admins to see.
+    await Speaker(two, "+393409999998").say("ciao")
+    assert await _cooperative_of_rows_to(two, "+393409999998") == {None}
+
+
+async def test_a_staff_group_hears_only_while_there_is_one_cooperative(two: Domain) -> None:
+    paola = Speaker(two, PAOLA)
+    await paola.say("avviso: riunione alle 17")
+    assert await _to_groups(two) == ["Messaggio da Paola: riunione alle 17"]
+    async with two.unit() as ctx:
+        await add_aurora(ctx)
+    await paola.say("avviso: riunione alle 18")
+    assert await _to_groups(two) == ["Messaggio da Paola: riunione alle 17"]
 
 
 async def _fire(domain: Domain, timer_id: int) -> None:
