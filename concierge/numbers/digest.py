@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVarTuple
 
 from sqlalchemy import Select, func, select
@@ -46,6 +46,27 @@ def _of(query: Select[*Ts], cooperative_id: int | None) -> Select[*Ts]:
     return query.where(ServiceRequest.cooperative_id == cooperative_id)
 
 
+async def _ratings(
+    ctx: DomainContext, start: datetime, end: datetime, cooperative_id: int | None
+) -> tuple[int, float | None]:
+    """How many ratings came in between two moments, and their average (None for none)."""
+    count, average = (
+        await ctx.session.execute(
+            _of(
+                select(func.count(Satisfaction.rating), func.avg(Satisfaction.rating))
+                .join(ServiceRequest, ServiceRequest.id == Satisfaction.request_id)
+                .where(
+                    Satisfaction.answered_at >= start,
+                    Satisfaction.answered_at < end,
+                    Satisfaction.rating.is_not(None),
+                ),
+                cooperative_id,
+            )
+        )
+    ).one()
+    return int(count or 0), float(average) if average is not None else None
+
+
 async def day_figures(
     ctx: DomainContext, day: date, cooperative_id: int | None = None
 ) -> DayFigures:
@@ -73,20 +94,7 @@ async def day_figures(
             cooperative_id,
         ).group_by(RequestEvent.to_status)
     )
-    ratings_row = (
-        await session.execute(
-            _of(
-                select(func.count(Satisfaction.rating), func.avg(Satisfaction.rating))
-                .join(ServiceRequest, ServiceRequest.id == Satisfaction.request_id)
-                .where(
-                    Satisfaction.answered_at >= start,
-                    Satisfaction.answered_at < end,
-                    Satisfaction.rating.is_not(None),
-                ),
-                cooperative_id,
-            )
-        )
-    ).one()
+    ratings, average = await _ratings(ctx, start, end, cooperative_id)
     open_rows = await session.execute(
         _of(
             select(ServiceRequest.status, func.count(ServiceRequest.id)).where(
@@ -109,8 +117,8 @@ async def day_figures(
         day=day,
         created=created or 0,
         ended={RequestStatus(s): n for s, n in ended_rows.all()},
-        ratings=ratings_row[0] or 0,
-        average_rating=float(ratings_row[1]) if ratings_row[1] is not None else None,
+        ratings=ratings,
+        average_rating=average,
         open_now={RequestStatus(s): n for s, n in open_rows.all()},
         overdue=list(overdue.unique().all()),
     )
@@ -159,9 +167,8 @@ async def send_digest(ctx: DomainContext, timer: Timer) -> None:
     """The digest timer fired: each cooperative's coordinators hear that cooperative's numbers
     (and no other's); then tomorrow's is planned."""
     today = timer.due_at.astimezone(ctx.zone).date()
-    for cooperative_id in await ctx.session.scalars(
-        select(Cooperative.id).order_by(Cooperative.id)
-    ):
+    cooperatives = await ctx.session.scalars(select(Cooperative.id).order_by(Cooperative.id))
+    for cooperative_id in cooperatives.all():
         coordinators = await coordinators_of(ctx, cooperative_id)
         if not coordinators:
             continue
