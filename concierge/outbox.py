@@ -45,6 +45,11 @@ class OutboxMessage(Base):
     address: Mapped[str] = mapped_column(String(100), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
+    # Whose message it is (its request's, its person's cooperative): only that cooperative's
+    # coordinators see it undelivered; a row of no cooperative is for admins only.
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id"), nullable=True, index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     media: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
@@ -93,6 +98,7 @@ async def enqueue(
     person_id: int | None = None,
     request_id: int | None = None,
     language: str | None = None,
+    cooperative_id: int | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; None if its key is known."""
     existing = await session.scalar(
@@ -106,6 +112,7 @@ async def enqueue(
         address=address,
         person_id=person_id,
         request_id=request_id,
+        cooperative_id=cooperative_id,
         text=reply.text,
         choices=[choice.model_dump() for choice in reply.choices],
         media=list(reply.media),

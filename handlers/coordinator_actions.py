@@ -14,7 +14,7 @@ from concierge.requests.lifecycle import OPEN_STATUSES, Actor, RequestStatus
 from concierge.requests.notifications import language_of, status_line, tell_group, tell_person
 from concierge.requests.request import ServiceRequest
 from concierge.routing.assignment import dispatch_queue, reassign
-from concierge.team.coordinators import Coordinator
+from concierge.team.coordinators import Coordinator, one_cooperative
 from concierge.team.operators import Operator, active_operators, operators_on_duty
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
@@ -28,10 +28,13 @@ _BROADCAST = re.compile(
 )
 
 
-async def _queue(turn: Turn) -> Reply:
+async def _queue(turn: Turn, coordinator: Coordinator) -> Reply:
     rows = await turn.ctx.session.scalars(
         select(ServiceRequest)
-        .where(ServiceRequest.status.in_(OPEN_STATUSES))
+        .where(
+            ServiceRequest.status.in_(OPEN_STATUSES),
+            ServiceRequest.cooperative_id == coordinator.cooperative_id,
+        )
         .order_by(ServiceRequest.urgent.desc(), ServiceRequest.created_at, ServiceRequest.id)
     )
     open_requests = list(rows.unique().all())
@@ -54,17 +57,25 @@ async def _queue(turn: Turn) -> Reply:
     )
 
 
-async def _operator_named(ctx: DomainContext, name: str) -> Operator | None:
+async def _operator_named(ctx: DomainContext, name: str, cooperative_id: int) -> Operator | None:
+    """An active operator of the cooperative called so (another cooperative's is nobody here)."""
     wanted = fold(name).strip(" .!")
     for operator in await active_operators(ctx.session):
         person = operator.person
-        if wanted in (fold(person.first_name), fold(person.display_name)):
+        if operator.cooperative_id == cooperative_id and wanted in (
+            fold(person.first_name),
+            fold(person.display_name),
+        ):
             return operator
     return None
 
 
 async def _reassign(turn: Turn, coordinator: Coordinator, request_id: int, name: str) -> Reply:
-    operator = await _operator_named(turn.ctx, name)
+    request = await turn.ctx.session.get(ServiceRequest, request_id)
+    if request is None or request.cooperative_id != coordinator.cooperative_id:
+        # Another cooperative's request is answered as one that does not exist.
+        return turn.reply("coordinator.no_such_request", id=request_id)
+    operator = await _operator_named(turn.ctx, name, coordinator.cooperative_id)
     if operator is None:
         return turn.reply("coordinator.no_such_operator", name=name.strip())
     await reassign(turn.ctx, request_id, operator, Actor.coordinator(coordinator.id))
@@ -73,8 +84,14 @@ async def _reassign(turn: Turn, coordinator: Coordinator, request_id: int, name:
 
 
 async def _broadcast(turn: Turn, coordinator: Coordinator, text: str) -> Reply:
+    """Write to the operators of the coordinator's cooperative on duty now (no other's)."""
     ctx = turn.ctx
-    on_duty = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar)
+    cooperative_id = coordinator.cooperative_id
+    on_duty = [
+        operator
+        for operator in await operators_on_duty(ctx.session, ctx.now(), ctx.calendar)
+        if operator.cooperative_id == cooperative_id
+    ]
     sender = coordinator.person.first_name or coordinator.person.display_name
     stamp = turn.inbound.provider_message_id
     for operator in on_duty:
@@ -84,15 +101,15 @@ async def _broadcast(turn: Turn, coordinator: Coordinator, text: str) -> Reply:
         )
         await tell_person(
             ctx, operator.person, operator.contact_channel, message,
-            f"broadcast:{stamp}:operator:{operator.id}",
+            f"broadcast:{stamp}:operator:{operator.id}", cooperative_id=cooperative_id,
         )  # fmt: skip
     group = ctx.settings.telegram_operators_group
-    if group is not None:
+    if group is not None and await one_cooperative(ctx):
         lang = ctx.default_language
         message = Reply(
             text=turn.text_in(lang, "coordinator.broadcast_message", name=sender, text=text)
         )
-        await tell_group(ctx, group, message, f"broadcast:{stamp}:operators-group")
+        await tell_group(ctx, group, message, f"broadcast:{stamp}:operators-group", cooperative_id)
     return turn.reply("coordinator.broadcast_sent", count=len(on_duty))
 
 
@@ -101,7 +118,7 @@ async def handle_coordinator(turn: Turn, state: State, coordinator: Coordinator)
     text = (turn.inbound.text or "").strip()
     folded = fold(text)
     if command_of(text) is Command.QUEUE:
-        return {}, [await _queue(turn)]
+        return {}, [await _queue(turn, coordinator)]
     reassigning = _REASSIGN.match(folded)
     if reassigning:
         who = text[reassigning.start("who") :]

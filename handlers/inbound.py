@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from concierge.checkins.belonging import cooperative_of_person
 from concierge.clock import Clock
 from concierge.context import DomainContext
 from concierge.database import transaction
@@ -64,6 +65,7 @@ async def _queue_replies(
     replies: list[Reply],
     language: str | None = None,
 ) -> None:
+    cooperative_id = await cooperative_of_person(ctx.session, person.id) if replies else None
     for index, reply in enumerate(replies):
         await enqueue(
             ctx.session,
@@ -74,6 +76,7 @@ async def _queue_replies(
             now=ctx.now(),
             person_id=person.id,
             language=language or language_of(ctx, person),
+            cooperative_id=cooperative_id,
         )
 
 

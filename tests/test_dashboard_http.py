@@ -379,12 +379,17 @@ def test_metrics_for_a_scraper_with_the_token_or_a_coordinator(
     assert scraper.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     scraped = scraper.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert scraped.status_code == 200
-    assert 'concierge_open_requests{service="shopping",status="offered"} 1.0' in scraped.text
-    assert "concierge_operators_on_duty 3.0" in scraped.text
-    assert 'concierge_requests_created{channel="webchat"} 1.0' in scraped.text
+    portico = 'cooperative="Cooperativa Il Portico"'
+    assert (
+        f'concierge_open_requests{{{portico},service="shopping",status="offered"}} 1.0'
+        in scraped.text
+    )
+    assert f"concierge_operators_on_duty{{{portico}}} 3.0" in scraped.text
+    assert f'concierge_requests_created{{channel="webchat",{portico}}} 1.0' in scraped.text
     assert logged_in(server, "admin").client.get("/metrics").status_code == 200
-    # They span every cooperative: not for a cooperative's coordinator, nor an operator.
-    assert logged_in(server, "paola").client.get("/metrics").status_code == 401
+    # A coordinator reads their cooperative's series (see test_cooperative_scope); an operator
+    # none.
+    assert portico in logged_in(server, "paola").client.get("/metrics").text
     assert logged_in(server, "giulia").client.get("/metrics").status_code == 401
 
 

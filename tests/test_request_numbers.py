@@ -416,17 +416,30 @@ async def test_live_figures_for_a_scrape(demo_domain: Domain) -> None:
     demo_domain.clock.set(_at(13, day=24))  # Tuesday 13:00: the morning request is late
     async with demo_domain.unit() as ctx:
         figures = await live_figures(ctx)
-    assert figures.open_requests == {("queued", "parcel"): 1}
-    assert figures.open_overdue == 1
-    assert figures.outbox == {"pending": total - 2, "sent": 1, "dead": 1}
-    assert figures.operators_on_duty == 4
-    assert figures.checkin_rounds_today == {"well": 1, "pending": 1}
-    assert figures.requests_by_channel == {"webchat": 2, "sms": 2, "telegram": 1, "voice": 1}
-    assert figures.offers_by_status == {"accepted": 4, "declined": 1, "expired": 1, "withdrawn": 1}
+    # Every series is labelled with its cooperative: Emma's parcel went to Aiuto in Casa.
+    assert figures.open_requests == {("queued", "parcel", PORTICO): 1}
+    assert figures.open_overdue == {(PORTICO,): 1}
+    assert figures.outbox == {
+        ("pending", PORTICO): total - 2 - 5, ("sent", PORTICO): 1, ("dead", PORTICO): 1,
+        ("pending", AIUTO): 5,
+    }  # fmt: skip
+    assert figures.operators_on_duty == {(PORTICO,): 3, (AIUTO,): 1}
+    assert figures.checkin_rounds_today == {("well", PORTICO): 1, ("pending", PORTICO): 1}
+    assert figures.requests_by_channel == {
+        ("webchat", PORTICO): 1, ("sms", PORTICO): 2, ("telegram", PORTICO): 1,
+        ("voice", PORTICO): 1, ("webchat", AIUTO): 1,
+    }  # fmt: skip
+    assert figures.offers_by_status == {
+        ("accepted", PORTICO): 3, ("declined", PORTICO): 1, ("expired", PORTICO): 1,
+        ("withdrawn", PORTICO): 1, ("accepted", AIUTO): 1,
+    }  # fmt: skip
+    theirs = figures.of(AIUTO)
+    assert theirs.outbox == {("pending", AIUTO): 5}
+    assert theirs.open_requests == {} and theirs.operators_on_duty == {(AIUTO,): 1}
 
     demo_domain.clock.set(_at(11, day=24))  # before its morning ended: not late yet
     async with demo_domain.unit() as ctx:
-        assert (await live_figures(ctx)).open_overdue == 0
+        assert (await live_figures(ctx)).open_overdue == {}
     demo_domain.clock.set(_at(10, day=29))  # Sunday: nobody on duty
     async with demo_domain.unit() as ctx:
-        assert (await live_figures(ctx)).operators_on_duty == 0
+        assert (await live_figures(ctx)).operators_on_duty == {}

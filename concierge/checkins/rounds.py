@@ -72,6 +72,7 @@ async def _ask(ctx: DomainContext, round_: CheckinRound) -> None:
             ctx.session, channel=plan.channel, address=address, reply=_question(ctx, round_),
             dedupe_key=f"checkin:{round_.id}:attempt:{round_.attempts}", now=ctx.now(),
             person_id=plan.person.id, language=language_of(ctx, plan.person),
+            cooperative_id=plan.cooperative_id,
         )  # fmt: skip
     due = ctx.now() + timedelta(minutes=plan.retry_minutes)
     await _keep_retry(ctx, round_, due)
@@ -125,6 +126,10 @@ async def _urgent_request(
         ctx, plan.person, CHECKIN_SERVICE, " — ".join(lines), plan.channel, urgent=True,
         by_service=True,
     )  # fmt: skip
+    if plan.cooperative_id is not None:
+        # The cooperative watching the resident answers for them, and only its staff read the
+        # plan's notes (keys, health) that the request carries.
+        request.cooperative_id = plan.cooperative_id
     await offer_next(ctx, request)
     round_.request_id = request.id
     return request
@@ -176,6 +181,7 @@ async def _alert_contacts(ctx: DomainContext, round_: CheckinRound) -> None:
         await enqueue(
             ctx.session, channel=channel, address=address, reply=Reply(text=text),
             dedupe_key=f"checkin:{round_.id}:contact:{index}", now=ctx.now(),
+            cooperative_id=plan.cooperative_id,
         )  # fmt: skip
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from concierge.context import DomainContext
 from concierge.i18n import format_day, format_number, t
@@ -15,12 +16,14 @@ from concierge.requests.lifecycle import OPEN_STATUSES, RequestStatus
 from concierge.requests.notifications import language_of, request_summary, tell_person
 from concierge.requests.request import RequestEvent, ServiceRequest
 from concierge.requests.satisfaction import Satisfaction
-from concierge.team.coordinators import active_coordinators
+from concierge.team.coordinators import coordinators_of
+from concierge.team.operators import Cooperative
 from concierge.timers import Timer, TimerKind, plan_service_timer
 
 # Enough overdue requests to act on in a chat message; the dashboard shows the rest.
 OVERDUE_SHOWN = 10
 _ENDINGS = (RequestStatus.DONE, RequestStatus.CANCELLED, RequestStatus.FAILED)
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -36,39 +39,77 @@ class DayFigures:
     overdue: list[ServiceRequest]
 
 
-async def day_figures(ctx: DomainContext, day: date) -> DayFigures:
-    """Count a local day's requests, endings and ratings, and list what is open and late now."""
-    start, end = day_bounds(day, ctx.zone)
-    session = ctx.session
-    created = await session.scalar(
-        select(func.count(ServiceRequest.id)).where(
-            ServiceRequest.created_at >= start, ServiceRequest.created_at < end
-        )
-    )
-    ended_rows = await session.execute(
-        select(RequestEvent.to_status, func.count(RequestEvent.id))
-        .where(
-            RequestEvent.at >= start, RequestEvent.at < end, RequestEvent.to_status.in_(_ENDINGS)
-        )
-        .group_by(RequestEvent.to_status)
-    )
-    ratings_row = (
-        await session.execute(
-            select(func.count(Satisfaction.rating), func.avg(Satisfaction.rating)).where(
-                Satisfaction.answered_at >= start,
-                Satisfaction.answered_at < end,
-                Satisfaction.rating.is_not(None),
+def _of(query: Select[*Ts], cooperative_id: int | None) -> Select[*Ts]:
+    """The query narrowed to one cooperative's requests (it must select from requests)."""
+    if cooperative_id is None:
+        return query
+    return query.where(ServiceRequest.cooperative_id == cooperative_id)
+
+
+async def _ratings(
+    ctx: DomainContext, start: datetime, end: datetime, cooperative_id: int | None
+) -> tuple[int, float | None]:
+    """How many ratings came in between two moments, and their average (None for none)."""
+    count, average = (
+        await ctx.session.execute(
+            _of(
+                select(func.count(Satisfaction.rating), func.avg(Satisfaction.rating))
+                .join(ServiceRequest, ServiceRequest.id == Satisfaction.request_id)
+                .where(
+                    Satisfaction.answered_at >= start,
+                    Satisfaction.answered_at < end,
+                    Satisfaction.rating.is_not(None),
+                ),
+                cooperative_id,
             )
         )
     ).one()
+    return int(count or 0), float(average) if average is not None else None
+
+
+async def day_figures(
+    ctx: DomainContext, day: date, cooperative_id: int | None = None
+) -> DayFigures:
+    """Count a local day's requests, endings and ratings, and list what is open and late now:
+    of one cooperative, or of the whole service when none is given."""
+    start, end = day_bounds(day, ctx.zone)
+    session = ctx.session
+    created = await session.scalar(
+        _of(
+            select(func.count(ServiceRequest.id)).where(
+                ServiceRequest.created_at >= start, ServiceRequest.created_at < end
+            ),
+            cooperative_id,
+        )
+    )
+    ended_rows = await session.execute(
+        _of(
+            select(RequestEvent.to_status, func.count(RequestEvent.id))
+            .join(ServiceRequest, ServiceRequest.id == RequestEvent.request_id)
+            .where(
+                RequestEvent.at >= start,
+                RequestEvent.at < end,
+                RequestEvent.to_status.in_(_ENDINGS),
+            ),
+            cooperative_id,
+        ).group_by(RequestEvent.to_status)
+    )
+    ratings, average = await _ratings(ctx, start, end, cooperative_id)
     open_rows = await session.execute(
-        select(ServiceRequest.status, func.count(ServiceRequest.id))
-        .where(ServiceRequest.status.in_(OPEN_STATUSES))
-        .group_by(ServiceRequest.status)
+        _of(
+            select(ServiceRequest.status, func.count(ServiceRequest.id)).where(
+                ServiceRequest.status.in_(OPEN_STATUSES)
+            ),
+            cooperative_id,
+        ).group_by(ServiceRequest.status)
     )
     overdue = await session.scalars(
-        select(ServiceRequest)
-        .where(ServiceRequest.status.in_(OPEN_STATUSES), ServiceRequest.due_at < ctx.now())
+        _of(
+            select(ServiceRequest).where(
+                ServiceRequest.status.in_(OPEN_STATUSES), ServiceRequest.due_at < ctx.now()
+            ),
+            cooperative_id,
+        )
         .order_by(ServiceRequest.due_at, ServiceRequest.id)
         .limit(OVERDUE_SHOWN)
     )
@@ -76,8 +117,8 @@ async def day_figures(ctx: DomainContext, day: date) -> DayFigures:
         day=day,
         created=created or 0,
         ended={RequestStatus(s): n for s, n in ended_rows.all()},
-        ratings=ratings_row[0] or 0,
-        average_rating=float(ratings_row[1]) if ratings_row[1] is not None else None,
+        ratings=ratings,
+        average_rating=average,
         open_now={RequestStatus(s): n for s, n in open_rows.all()},
         overdue=list(overdue.unique().all()),
     )
@@ -123,16 +164,23 @@ def digest_text(ctx: DomainContext, figures: DayFigures, lang: str) -> str:
 
 
 async def send_digest(ctx: DomainContext, timer: Timer) -> None:
-    """The digest timer fired: tell every coordinator, then plan tomorrow's."""
+    """The digest timer fired: each cooperative's coordinators hear that cooperative's numbers
+    (and no other's); then tomorrow's is planned."""
     today = timer.due_at.astimezone(ctx.zone).date()
-    figures = await day_figures(ctx, today - timedelta(days=1))
-    for coordinator in await active_coordinators(ctx):
-        lang = language_of(ctx, coordinator.person)
-        await tell_person(
-            ctx, coordinator.person, coordinator.contact_channel,
-            Reply(text=digest_text(ctx, figures, lang)),
-            f"digest:{today.isoformat()}:coordinator:{coordinator.id}",
-        )  # fmt: skip
+    cooperatives = await ctx.session.scalars(select(Cooperative.id).order_by(Cooperative.id))
+    for cooperative_id in cooperatives.all():
+        coordinators = await coordinators_of(ctx, cooperative_id)
+        if not coordinators:
+            continue
+        figures = await day_figures(ctx, today - timedelta(days=1), cooperative_id)
+        for coordinator in coordinators:
+            lang = language_of(ctx, coordinator.person)
+            await tell_person(
+                ctx, coordinator.person, coordinator.contact_channel,
+                Reply(text=digest_text(ctx, figures, lang)),
+                f"digest:{today.isoformat()}:coordinator:{coordinator.id}",
+                cooperative_id=cooperative_id,
+            )  # fmt: skip
     await plan_digest(ctx)
 
 

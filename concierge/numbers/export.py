@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import QueryableAttribute
 
-from concierge.checkins.plans import CheckinRound
+from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.context import DomainContext
 from concierge.numbers.facts import Period, RequestFacts, load_period
 from concierge.outbox import OutboxMessage
 from concierge.requests.lifecycle import OPEN_STATUSES
 from concierge.requests.offers import Offer, OfferStatus
 from concierge.requests.request import ServiceRequest
-from concierge.team.operators import operators_on_duty
+from concierge.team.operators import Cooperative, operators_on_duty
 
 # The CSV's header: stable names, the same as RequestRow's fields, in the same order.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -132,52 +133,95 @@ def rows_as_csv(rows: Iterable[RequestRow]) -> str:
     return out.getvalue()
 
 
+# The last part of every key of the live figures: the cooperative's name ("" for none).
+Labelled = dict[tuple[str, ...], int]
+
+
 @dataclass(frozen=True)
 class LiveFigures:
-    """What a /metrics scrape reports: the state now, and totals since the start."""
+    """What a /metrics scrape reports: the state now, and totals since the start, each counted
+    per cooperative (the last part of every key is the cooperative's name, "" for none)."""
 
-    open_requests: dict[tuple[str, str], int]  # (status, service code) → open requests
-    open_overdue: int  # open requests past their due time
-    outbox: dict[str, int]  # outbox status → messages
-    operators_on_duty: int
-    checkin_rounds_today: dict[str, int]  # round status → rounds of today (local day)
-    requests_by_channel: dict[str, int]  # every request ever
-    offers_by_status: dict[str, int]  # every offer ever
+    open_requests: Labelled  # (status, service code, cooperative) → open requests
+    open_overdue: Labelled  # (cooperative,) → open requests past their due time
+    outbox: Labelled  # (outbox status, cooperative) → messages
+    operators_on_duty: Labelled  # (cooperative,) → operators on duty now
+    checkin_rounds_today: Labelled  # (round status, cooperative) → rounds of today (local day)
+    requests_by_channel: Labelled  # (channel, cooperative) → every request ever
+    offers_by_status: Labelled  # (offer status, cooperative) → every offer ever
+
+    def of(self, cooperative: str) -> LiveFigures:
+        """Only one cooperative's figures (what its coordinator may read)."""
+
+        def mine(figures: Labelled) -> Labelled:
+            return {key: count for key, count in figures.items() if key[-1] == cooperative}
+
+        return LiveFigures(**{name: mine(value) for name, value in vars(self).items()})
 
 
-async def _counts(ctx: DomainContext, column: QueryableAttribute[Any]) -> dict[str, int]:
-    rows = await ctx.session.execute(select(column, func.count()).group_by(column))
-    return {str(key): int(count) for key, count in rows.all()}
+async def _labelled(
+    ctx: DomainContext, names: dict[int, str], query: Select[*tuple[Any, ...]]
+) -> Labelled:
+    """Rows of (labels…, cooperative id, count) as {(labels…, cooperative name): count}."""
+    figures: Labelled = {}
+    for *labels, cooperative_id, count in (await ctx.session.execute(query)).all():
+        key = (*(str(label) for label in labels), names.get(cooperative_id or 0, ""))
+        figures[key] = figures.get(key, 0) + int(count)
+    return figures
+
+
+def _grouped(*columns: QueryableAttribute[Any]) -> Select[*tuple[Any, ...]]:
+    return select(*columns, func.count()).group_by(*columns)
 
 
 async def live_figures(ctx: DomainContext) -> LiveFigures:
     """The live figures, read now (a handful of small grouped counts)."""
     now = ctx.now()
-    session = ctx.session
-    open_rows = await session.execute(
-        select(ServiceRequest.status, ServiceRequest.service_code, func.count())
-        .where(ServiceRequest.status.in_(OPEN_STATUSES))
-        .group_by(ServiceRequest.status, ServiceRequest.service_code)
-    )
-    overdue = await session.scalar(
-        select(func.count(ServiceRequest.id)).where(
-            ServiceRequest.status.in_(OPEN_STATUSES), ServiceRequest.due_at < now
-        )
-    )
-    today = now.astimezone(ctx.zone).date()
-    rounds = await session.execute(
-        select(CheckinRound.status, func.count())
-        .where(CheckinRound.day == today)
-        .group_by(CheckinRound.status)
+    names = {
+        cooperative_id: name
+        for cooperative_id, name in (
+            await ctx.session.execute(select(Cooperative.id, Cooperative.name))
+        ).all()
+    }
+    request_cooperative = ServiceRequest.cooperative_id
+    on_duty = Counter(
+        names.get(op.cooperative_id, "")
+        for op in await operators_on_duty(ctx.session, now, ctx.calendar)
     )
     return LiveFigures(
-        open_requests={
-            (str(status), service): int(count) for status, service, count in open_rows.all()
-        },
-        open_overdue=int(overdue or 0),
-        outbox=await _counts(ctx, OutboxMessage.status),
-        operators_on_duty=len(await operators_on_duty(session, now, ctx.calendar)),
-        checkin_rounds_today={str(status): int(count) for status, count in rounds.all()},
-        requests_by_channel=await _counts(ctx, ServiceRequest.channel),
-        offers_by_status=await _counts(ctx, Offer.status),
+        open_requests=await _labelled(
+            ctx,
+            names,
+            _grouped(ServiceRequest.status, ServiceRequest.service_code, request_cooperative).where(
+                ServiceRequest.status.in_(OPEN_STATUSES)
+            ),
+        ),
+        open_overdue=await _labelled(
+            ctx,
+            names,
+            _grouped(request_cooperative).where(
+                ServiceRequest.status.in_(OPEN_STATUSES), ServiceRequest.due_at < now
+            ),
+        ),
+        outbox=await _labelled(
+            ctx, names, _grouped(OutboxMessage.status, OutboxMessage.cooperative_id)
+        ),
+        operators_on_duty={(name,): count for name, count in on_duty.items()},
+        checkin_rounds_today=await _labelled(
+            ctx,
+            names,
+            _grouped(CheckinRound.status, CheckinPlan.cooperative_id)
+            .join(CheckinPlan, CheckinPlan.id == CheckinRound.plan_id)
+            .where(CheckinRound.day == now.astimezone(ctx.zone).date()),
+        ),
+        requests_by_channel=await _labelled(
+            ctx, names, _grouped(ServiceRequest.channel, request_cooperative)
+        ),
+        offers_by_status=await _labelled(
+            ctx,
+            names,
+            _grouped(Offer.status, request_cooperative).join(
+                ServiceRequest, ServiceRequest.id == Offer.request_id
+            ),
+        ),
     )

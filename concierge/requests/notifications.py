@@ -10,7 +10,7 @@ from concierge.messages import Channel, Choice, IdentityKind, Reply, identity_ki
 from concierge.outbox import enqueue
 from concierge.people.person import Person
 from concierge.requests.lifecycle import RequestStatus
-from concierge.team.coordinators import active_coordinators
+from concierge.team.coordinators import coordinators_of, one_cooperative
 from concierge.team.operators import Operator
 
 if TYPE_CHECKING:
@@ -55,8 +55,11 @@ async def tell_person(
     reply: Reply,
     dedupe_key: str,
     request_id: int | None = None,
+    *,
+    cooperative_id: int | None = None,
 ) -> None:
-    """Queue a message to a person on a channel, if we know their address there."""
+    """Queue a message to a person on a channel, if we know their address there; the row
+    carries the cooperative it belongs to (its request's, the staff member's)."""
     if channel == Channel.VOICE:  # a call cannot be made to say a line later: SMS it
         channel = Channel.SMS
     address = person.address_for(identity_kind(channel))
@@ -72,6 +75,7 @@ async def tell_person(
         person_id=person.id,
         request_id=request_id,
         language=language_of(ctx, person),
+        cooperative_id=cooperative_id,
     )
 
 
@@ -82,33 +86,45 @@ async def tell_operator(
     lang = language_of(ctx, operator.person)
     text = t(lang, key, summary=request_summary(ctx, request, lang))
     await tell_person(
-        ctx, operator.person, operator.contact_channel, Reply(text=text), dedupe_key, request.id
-    )
+        ctx, operator.person, operator.contact_channel, Reply(text=text), dedupe_key, request.id,
+        cooperative_id=request.cooperative_id,
+    )  # fmt: skip
 
 
 async def tell_coordinators(
     ctx: DomainContext, key: str, request: ServiceRequest, dedupe_prefix: str, **params: Any
 ) -> None:
-    """Queue a catalogue text about one request to every active coordinator, in their language."""
-    for coordinator in await active_coordinators(ctx):
+    """Queue a catalogue text about one request to the active coordinators of its cooperative
+    (only theirs: alerts carry residents' details), each in their language."""
+    cooperative_id = request.cooperative_id
+    for coordinator in await coordinators_of(ctx, cooperative_id):
         lang = language_of(ctx, coordinator.person)
         text = t(lang, key, summary=request_summary(ctx, request, lang), **params)
         await tell_person(
             ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
             f"{dedupe_prefix}:coordinator:{coordinator.id}", request.id,
+            cooperative_id=cooperative_id,
         )  # fmt: skip
     group = ctx.settings.telegram_coordinators_group
-    if group is not None:
+    if group is not None and await one_cooperative(ctx):
         lang = ctx.default_language
         text = t(lang, key, summary=request_summary(ctx, request, lang), **params)
-        await tell_group(ctx, group, Reply(text=text), f"{dedupe_prefix}:coordinators-group")
+        await tell_group(
+            ctx, group, Reply(text=text), f"{dedupe_prefix}:coordinators-group", cooperative_id
+        )
 
 
-async def tell_group(ctx: DomainContext, chat_id: int, reply: Reply, dedupe_key: str) -> None:
+async def tell_group(
+    ctx: DomainContext,
+    chat_id: int,
+    reply: Reply,
+    dedupe_key: str,
+    cooperative_id: int | None = None,
+) -> None:
     """Queue a message to a staff group on Telegram, in the service's language."""
     await enqueue(
         ctx.session, channel=Channel.TELEGRAM, address=str(chat_id), reply=reply,
-        dedupe_key=dedupe_key, now=ctx.now(),
+        dedupe_key=dedupe_key, now=ctx.now(), cooperative_id=cooperative_id,
     )  # fmt: skip
 
 
@@ -174,6 +190,7 @@ async def notify_transition(
             Reply(text=text),
             f"event:{event.id}:requester",
             request.id,
+            cooperative_id=request.cooperative_id,
         )
     elif target is RequestStatus.OFFERED and operator is not None:
         lang = language_of(ctx, operator.person)
@@ -184,6 +201,7 @@ async def notify_transition(
             offer_reply(ctx, request, lang),
             f"event:{event.id}:operator",
             request.id,
+            cooperative_id=request.cooperative_id,
         )
     elif target in _REQUESTER_TEXTS and not requester_acted:
         lang = language_of(ctx, requester)
@@ -200,6 +218,7 @@ async def notify_transition(
             Reply(text=text),
             f"event:{event.id}:requester",
             request.id,
+            cooperative_id=request.cooperative_id,
         )
 
     if target is RequestStatus.CANCELLED and operator is not None and not operator_acted:

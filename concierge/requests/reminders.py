@@ -13,7 +13,7 @@ from concierge.requests.notifications import (
     tell_person,
 )
 from concierge.requests.request import ServiceRequest
-from concierge.team.coordinators import active_coordinators
+from concierge.team.coordinators import coordinators_of
 from concierge.timers import Timer
 
 
@@ -29,11 +29,12 @@ async def remind_operator(ctx: DomainContext, timer: Timer) -> None:
 
 
 async def alert_overdue(ctx: DomainContext, timer: Timer) -> None:
-    """Tell every coordinator that a request passed its due time while still open."""
+    """Tell the coordinators of its cooperative that a request passed its due time while still
+    open."""
     request = await ctx.session.get(ServiceRequest, timer.request_id)
     if request is None or request.status not in OPEN_STATUSES:
         return
-    for coordinator in await active_coordinators(ctx):
+    for coordinator in await coordinators_of(ctx, request.cooperative_id):
         lang = language_of(ctx, coordinator.person)
         who = request.operator.first_name if request.operator else t(lang, "overdue.nobody")
         text = t(
@@ -46,4 +47,5 @@ async def alert_overdue(ctx: DomainContext, timer: Timer) -> None:
         await tell_person(
             ctx, coordinator.person, coordinator.contact_channel, Reply(text=text),
             f"timer:{timer.id}:coordinator:{coordinator.id}", request.id,
+            cooperative_id=request.cooperative_id,
         )  # fmt: skip

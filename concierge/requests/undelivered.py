@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue, NotFound
 from concierge.outbox import OutboxMessage, OutboxStatus
-from concierge.requests.request import ServiceRequest
 
 SHOWN = 100
 
 
 async def undelivered(ctx: DomainContext, cooperative_id: int | None) -> list[OutboxMessage]:
-    """Dead messages, newest first: about a cooperative's requests, or about no request (alerts,
-    check-ins); all of them when no cooperative is given."""
+    """Dead messages, newest first: those of one cooperative (its requests, its staff, its
+    residents); all of them, those of no cooperative among them, when none is given (admins)."""
     query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD)
     if cooperative_id is not None:
-        query = query.outerjoin(
-            ServiceRequest, ServiceRequest.id == OutboxMessage.request_id
-        ).where(
-            or_(
-                OutboxMessage.request_id.is_(None),
-                ServiceRequest.cooperative_id == cooperative_id,
-            )
-        )
+        query = query.where(OutboxMessage.cooperative_id == cooperative_id)
     rows = await ctx.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(SHOWN))
     return list(rows.all())
 

@@ -134,5 +134,8 @@ async def message_requester(
     requester = request.requester
     lang = language_of(ctx, requester)
     reply = Reply(text=t(lang, "dash.message_to_requester", id=request.id, text=text))
-    await tell_person(ctx, requester, request.channel, reply, f"note:{note.id}", request.id)
+    await tell_person(
+        ctx, requester, request.channel, reply, f"note:{note.id}", request.id,
+        cooperative_id=request.cooperative_id,
+    )  # fmt: skip
     return note

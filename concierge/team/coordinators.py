@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,6 +10,7 @@ from concierge.context import DomainContext
 from concierge.database import Base
 from concierge.messages import Channel
 from concierge.people.person import Person
+from concierge.team.operators import Cooperative
 
 
 class Coordinator(Base):
@@ -26,12 +27,24 @@ class Coordinator(Base):
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-async def active_coordinators(ctx: DomainContext) -> list[Coordinator]:
-    """Everyone to alert, by id."""
+async def coordinators_of(ctx: DomainContext, cooperative_id: int | None) -> list[Coordinator]:
+    """The active coordinators of one cooperative, by id: whom to alert about its requests.
+    Nobody for no cooperative (a request made before there was any is for admins to see)."""
+    if cooperative_id is None:
+        return []
     rows = await ctx.session.scalars(
-        select(Coordinator).where(Coordinator.active.is_(True)).order_by(Coordinator.id)
+        select(Coordinator)
+        .where(Coordinator.active.is_(True), Coordinator.cooperative_id == cooperative_id)
+        .order_by(Coordinator.id)
     )
     return list(rows.unique().all())
+
+
+async def one_cooperative(ctx: DomainContext) -> bool:
+    """Whether the service has at most one cooperative: only then may a staff group configured
+    for the whole service (Telegram's) hear about requests, since it would cross cooperatives."""
+    count = await ctx.session.scalar(select(func.count(Cooperative.id)))
+    return (count or 0) <= 1
 
 
 async def coordinator_for_person(session: AsyncSession, person_id: int) -> Coordinator | None:
