@@ -82,8 +82,9 @@ async def ask_satisfaction(ctx: DomainContext, timer: Timer) -> None:
     )
     reply = Reply(text=text, choices=rating_choices(request.id), template=template)
     await tell_person(
-        ctx, requester, request.channel, reply, f"timer:{timer.id}:requester", request.id
-    )
+        ctx, requester, request.channel, reply, f"timer:{timer.id}:requester", request.id,
+        essential=False,
+    )  # fmt: skip
     window = timedelta(hours=ctx.settings.follow_up_window_hours)
     await set_timer(ctx, TimerKind.FOLLOW_UP_CLOSE, ctx.now() + window, request.id)
 
