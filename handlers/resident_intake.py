@@ -31,7 +31,15 @@ from handlers.intake_draft import (
     service_question,
     when_question,
 )
-from handlers.turn import Command, Outcome, State, Turn, command_of, language_named
+from handlers.turn import (
+    Command,
+    Outcome,
+    State,
+    Turn,
+    command_of,
+    language_named,
+    number_in,
+)
 
 IDLE: State = {}
 
@@ -199,8 +207,9 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
         language = choice.removeprefix("lang:") if choice else language_named(text)
         assert language is not None
         return state, [_switch_language(turn, language)]
-    if choice.startswith("cancel:") and choice.removeprefix("cancel:").isdigit():
-        request = await cancel_request(turn.ctx, turn.person, int(choice.removeprefix("cancel:")))
+    cancel_id = number_in(choice.removeprefix("cancel:")) if choice.startswith("cancel:") else None
+    if cancel_id is not None:
+        request = await cancel_request(turn.ctx, turn.person, cancel_id)
         await dispatch_queue(turn.ctx)  # its operator may now take what waits
         return draft.dump(), [
             turn.reply("cancel.done", summary=request_summary(turn.ctx, request, turn.language))

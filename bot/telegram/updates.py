@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from concierge.messages import Channel, Inbound, Location, UnreadableKind
+from concierge.messages import Channel, Inbound, Location, UnreadableKind, storable
 
 MEDIA_PREFIX = "telegram:"  # how a Telegram file id is named among a request's attachments
 
@@ -111,9 +111,20 @@ class TgUpdate(_Model):
     callback_query: TgCallback | None = None
 
 
+def _storable_tree(value: Any) -> Any:
+    """JSON with every string storable: a lone surrogate (valid JSON, not valid Unicode) becomes
+    U+FFFD, so a message that carries one is served rather than refused."""
+    if isinstance(value, dict):
+        return {key: _storable_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable_tree(item) for item in value]
+    return storable(value)
+
+
 def read_update(raw: dict[str, Any]) -> TgUpdate:
-    """An update's JSON as the service reads it (unknown fields ignored)."""
-    return TgUpdate.model_validate(raw)
+    """An update's JSON as the service reads it (unknown fields ignored); ValidationError when
+    it is not a Bot API update."""
+    return TgUpdate.model_validate(_storable_tree(raw))
 
 
 def inbound_from_update(
