@@ -9,13 +9,15 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from concierge.checkins.plans import PlanInput, add_plan
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
 from concierge.people.conversations import InboundRecord
 from concierge.people.person import find_person
 from concierge.requests.request import create_request, finish_request, start_request
 from concierge.routing.assignment import accept_offer, offer_next
 from concierge.team.operators import Operator
-from concierge.timers import TimerKind
+from concierge.timers import TimerKind, pending_timer
 from tests.conftest import Domain, make_settings
 from tests.test_follow_up import _fire_when_due
 from tests.transcript import Speaker
@@ -106,3 +108,19 @@ async def test_a_flooding_sender_is_told_once_and_others_are_served(demo_domain:
     assert stored == 10, "every message is stored"
     domain.clock.advance(timedelta(seconds=61))
     assert await maria.say("stato") == ["Non hai richieste aperte."]
+
+
+async def test_after_stop_the_check_ins_asked_for_still_come(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA, Channel.SMS)
+    assert (await maria.say("STOP"))[0].startswith(STOPPED)
+    async with demo_domain.unit() as ctx:
+        resident = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert resident is not None
+        plan = await add_plan(ctx, resident, PlanInput(at_time="11:00", channel=Channel.SMS))
+        timer = await pending_timer(ctx, TimerKind.CHECKIN, plan.id)
+        assert timer is not None
+    demo_domain.clock.set(timer.due_at)
+    async with demo_domain.unit() as ctx:
+        assert await fire_timer(ctx, timer.id)
+    asked = await maria.inbox()
+    assert len(asked) == 1 and asked[0].startswith("Buongiorno Maria, tutto bene? Rispondi 1")
