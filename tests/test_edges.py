@@ -275,3 +275,16 @@ def test_voice_forms_twilio_never_sends_get_a_400(on_twilio: Service) -> None:
     assert twilio.call("/twilio/voice/key", MARIA, SpeechResult="a" * 2001).status_code == 400
     assert _inbound_rows(url) == 0
     assert twilio.call("/twilio/voice/key", MARIA, Digits="²").status_code == 200
+
+
+def test_by_polling_too_the_longest_text_is_served_and_a_voice_note_answered(
+    fake: FakeTelegram, polling: tuple[LiveServer, str]
+) -> None:
+    """Through either library's own reading of the update (polling), not only the webhook's."""
+    longest = ("Devo ritirare un pacco in farmacia domani. " * 100)[:4096]
+    fake.user_writes(RESIDENT, longest)
+    fake.wait_for(RESIDENT, "Ho capito: Ritiro pacchi")
+    # Built whole before it is queued: the service may fetch it at once.
+    voice = tg_message(0, voice={"file_id": "vn", "file_unique_id": "vn", "duration": 4})
+    fake._queue({"message": voice["message"]})
+    fake.wait_for(RESIDENT, "Non riesco ad ascoltare i messaggi vocali.")
