@@ -9,6 +9,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -288,3 +289,18 @@ def test_by_polling_too_the_longest_text_is_served_and_a_voice_note_answered(
     voice = tg_message(0, voice={"file_id": "vn", "file_unique_id": "vn", "duration": 4})
     fake._queue({"message": voice["message"]})
     fake.wait_for(RESIDENT, "Non riesco ad ascoltare i messaggi vocali.")
+
+
+def test_the_request_page_shows_that_the_requester_said_stop(
+    fake_twilio: FakeTwilio, on_twilio: Service
+) -> None:
+    server, twilio, _ = on_twilio
+    assert twilio.sms(MARIA, "STOP").status_code == 200
+    fake_twilio.wait_for(MARIA, "Per riprendere scrivi START.")
+    assert twilio.sms(MARIA, "pacco oggi").status_code == 200
+    fake_twilio.wait_for(MARIA, "Confermi?")
+    server.clock.advance(timedelta(seconds=20))
+    assert twilio.sms(MARIA, "1").status_code == 200
+    fake_twilio.wait_for(MARIA, "Richiesta registrata: n. 1")
+    page = _as_coordinator(server.base_url, "/dashboard/requests/1")
+    assert f"Ha chiesto STOP (solo risposte e controlli richiesti): {MARIA}" in page
