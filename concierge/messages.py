@@ -82,7 +82,8 @@ class Inbound(BaseModel):
     sender: Annotated[str, Storable, Field(min_length=1, max_length=100)]
     text: Annotated[str, Storable, Field(max_length=MAX_INBOUND_TEXT)] | None = None
     choice: Annotated[str, Storable, Field(max_length=200)] | None = None
-    media: tuple[Annotated[str, Storable, Field(max_length=2000)], ...] = ()
+    # "<channel>:<provider reference>": a URL of up to 2,000 characters and its prefix.
+    media: tuple[Annotated[str, Storable, Field(max_length=2100)], ...] = ()
     # What was sent that the service cannot read (a voice note, a sticker …), if that was all.
     unreadable: UnreadableKind | None = None
     location: Location | None = None

@@ -205,7 +205,11 @@ def test_unusual_sms_and_whatsapp_content_is_served(
         assert twilio.sms(MARIA, body).status_code == 200
     assert twilio.sms(MARIA, "Devo ritirare un pacco. " + "x" * 1576).status_code == 200
     assert twilio.whatsapp(MARIA, "Mi serve la spesa domani. " + "y" * 4070).status_code == 200
-    assert _inbound_rows(url) == 5
+    photo = twilio.message_params(MARIA, "pacco", None)
+    longest_url = "https://api.twilio.com/" + "m" * (2000 - 23)
+    photo.update(NumMedia="1", MediaUrl0=longest_url, MediaContentType0="image/jpeg")
+    assert twilio.post("/twilio/sms", photo).status_code == 200
+    assert _inbound_rows(url) == 6
     fake_twilio.wait_for(MARIA, "Ho capito: Ritiro pacchi")
     fake_twilio.wait_for(MARIA, "Ho capito: Spesa")
     assert len(fake_twilio.bodies_to(MARIA)) >= 5, "every message was answered"

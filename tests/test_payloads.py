@@ -252,7 +252,7 @@ odd_forms = st.fixed_dictionaries(
     {"From": senders, "Body": form_texts, "NumMedia": counts},
     optional={
         "MessageSid": sids,
-        "MediaUrl0": st.sampled_from(["https://api.twilio.com/m/ME1", "", "x" * 2100]),
+        "MediaUrl0": st.sampled_from(["https://api.twilio.com/m/ME1", "", "x" * 2000, "x" * 2001]),
         "MediaContentType0": st.sampled_from(["image/jpeg", "audio/ogg", "text/vcard", ""]),
         "MediaUrl1": st.just("https://api.twilio.com/m/ME2"),
     },
