@@ -329,3 +329,35 @@ def test_voice_webhooks_never_fail(twilio: tuple[TwilioWebhooks, Stored]) -> Non
 
     post()
     seen.covered()
+
+
+status_forms = st.fixed_dictionaries(
+    {},
+    optional={
+        "MessageSid": st.one_of(st.just("SM" + "0" * 31 + "1"), sids),
+        "MessageStatus": st.one_of(
+            st.sampled_from(["delivered", "undelivered", "failed", "read", "sent"]), form_texts
+        ),
+        "ErrorCode": st.one_of(st.just("30006"), form_texts),
+    },
+)
+
+
+def test_delivery_reports_never_fail(
+    fake_twilio: FakeTwilio, twilio: tuple[TwilioWebhooks, Stored]
+) -> None:
+    webhooks, stored = twilio
+    assert webhooks.sms(MARIA, "stato").status_code == 200
+    assert fake_twilio.wait_for(MARIA, "")["Sid"] == "SM" + "0" * 31 + "1"  # what reports name
+    seen = Seen()
+
+    @BOUNDED
+    @given(form=status_forms)
+    def post(form: dict[str, str]) -> None:
+        before = stored.counts()
+        response = webhooks.post("/twilio/status", form)
+        check(before, stored.counts(), response.status_code)
+        seen.add(response.status_code, stored=response.status_code == 204)
+
+    post()
+    seen.covered()

@@ -19,7 +19,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.runtime import Runtime
-from bot.twilio.payload import WHATSAPP, MessageForm, read_message
+from bot.twilio.payload import WHATSAPP, MessageForm, read_message, read_status
 from bot.twilio.rest import TwilioConnection, delivery_error
 from bot.twilio.signature import signed_form
 from concierge.database import transaction
@@ -125,12 +125,11 @@ def messaging_router(
         form = await signed_form(settings, request)
         if form is None:
             return Response(status_code=403)
-        code = form.get("ErrorCode")
-        error = f"Twilio error {code}: message {form.get('MessageStatus')}" if code else None
+        report = read_status(form)
+        if isinstance(report, str):
+            return Response(report, status_code=400, media_type="text/plain")
         async with transaction(runtime.sessions) as session:
-            await record_delivery(
-                session, form.get("MessageSid", ""), form.get("MessageStatus", ""), error
-            )
+            await record_delivery(session, report.sid, report.status, report.error)
         return Response(status_code=204)
 
     return router

@@ -17,6 +17,7 @@ MAX_SPEECH = 2000
 # Twilio's ids are two letters and 32 hex digits; tests and replays use other short tokens.
 SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PLAIN_COUNT = re.compile(r"[0-9]{1,2}")
+STATUS = re.compile(r"[a-z_-]{1,20}")  # "delivered", "undelivered", "read" …
 # The longest Body each channel delivers: 1,600 characters by SMS, 4,096 on WhatsApp.
 BODY_LIMITS = {Channel.SMS: 1600, Channel.WHATSAPP: MAX_INBOUND_TEXT}
 KEPT_MEDIA = "image/"  # photos go with a request; other kinds are not kept
@@ -33,6 +34,26 @@ class MessageForm(BaseModel):
     media: tuple[str, ...] = ()
     # Attachments came whose kind is not kept (audio, video, documents, contact cards).
     unkept_media: bool = False
+
+
+class StatusForm(BaseModel):
+    """A delivery report on a message the service sent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sid: str
+    status: str
+    error: str | None
+
+
+def read_status(form: dict[str, str]) -> StatusForm | str:
+    """The delivery report in a signed status callback, or why it cannot be one."""
+    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    if not SID.fullmatch(sid) or not STATUS.fullmatch(status):
+        return "MessageSid or MessageStatus is missing or malformed"
+    code = form.get("ErrorCode", "")[:20]
+    error = f"Twilio error {code}: message {status}" if code else None
+    return StatusForm(sid=sid, status=status, error=error)
 
 
 class CallerForm(BaseModel):
