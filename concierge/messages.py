@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+# The longest text a person can send on any channel (Telegram and WhatsApp allow 4,096).
+MAX_INBOUND_TEXT = 4096
+# The longest text people may write in the web chat: the longest any channel reads.
+TEXT_LIMIT = MAX_INBOUND_TEXT
 
 
 class Channel(StrEnum):
@@ -23,6 +29,9 @@ class IdentityKind(StrEnum):
 
     PHONE = "phone"
     TELEGRAM = "telegram"
+    # A caller whose number is withheld or not a phone number: known only for one call (by the
+    # provider's call id), with no number to call back.
+    ANONYMOUS_CALL = "anonymous_call"
 
 
 def identity_kind(channel: Channel) -> IdentityKind:
@@ -31,7 +40,29 @@ def identity_kind(channel: Channel) -> IdentityKind:
     return IdentityKind.TELEGRAM if channel == Channel.TELEGRAM else IdentityKind.PHONE
 
 
-TEXT_LIMIT = 4000  # characters in one message people write to us, on any channel
+def storable(value: object) -> object:
+    """A text as every database stores it: a lone surrogate (valid JSON, invalid UTF-8) becomes
+    U+FFFD and a NUL (refused by PostgreSQL) is dropped; other values are left to validation."""
+    if not isinstance(value, str):
+        return value
+    if value.isascii():
+        return value.replace("\x00", "")
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "")
+
+
+Storable = BeforeValidator(storable)
+
+
+class UnreadableKind(StrEnum):
+    """What a person can send that the service does not read; they are told what it reads."""
+
+    VOICE_NOTE = "voice_note"
+    STICKER = "sticker"
+    DOCUMENT = "document"
+    CONTACT = "contact"
+    POLL = "poll"
+    VIDEO = "video"
+    MEDIA = "media"  # any other attachment kind (MMS/WhatsApp audio, video, files, cards)
 
 
 class Location(BaseModel):
@@ -39,8 +70,8 @@ class Location(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class Inbound(BaseModel):
@@ -49,14 +80,17 @@ class Inbound(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     channel: Channel
-    provider_message_id: str = Field(min_length=1, max_length=200)
-    sender: str = Field(min_length=1, max_length=100)
-    text: str | None = Field(default=None, max_length=TEXT_LIMIT)
-    choice: str | None = Field(default=None, max_length=200)
-    media: tuple[str, ...] = ()
+    provider_message_id: Annotated[str, Storable, Field(min_length=1, max_length=200)]
+    sender: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    text: Annotated[str, Storable, Field(max_length=MAX_INBOUND_TEXT)] | None = None
+    choice: Annotated[str, Storable, Field(max_length=200)] | None = None
+    # "<channel>:<provider reference>": a URL of up to 2,000 characters and its prefix.
+    media: tuple[Annotated[str, Storable, Field(max_length=2100)], ...] = ()
+    # What was sent that the service cannot read (a voice note, a sticker …), if that was all.
+    unreadable: UnreadableKind | None = None
     location: Location | None = None
     # A phone number the sender shared as their own (Telegram's "share contact").
-    shared_phone: str | None = Field(default=None, max_length=40)
+    shared_phone: Annotated[str, Storable, Field(max_length=40)] | None = None
     # The person changed a message already sent (Telegram's edits): it is not read again.
     edited: bool = False
     # Written in a staff group the service is configured to read, not in a private chat.

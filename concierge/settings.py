@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     conversation_expiry_minutes: int = Field(
         default=60, ge=1, le=10080, validation_alias="CONVERSATION_EXPIRY_MINUTES"
     )
+    # Flood control: past this many messages in a minute, one sender gets one "please slow down"
+    # and the rest are stored without an answer each.
+    messages_per_minute_per_sender: int = Field(
+        default=20, ge=1, le=10000, validation_alias="MESSAGES_PER_MINUTE_PER_SENDER"
+    )
     offer_timeout_urgent_seconds: int = Field(
         default=60, ge=10, le=86400, validation_alias="OFFER_TIMEOUT_URGENT_SECONDS"
     )

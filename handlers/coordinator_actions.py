@@ -21,7 +21,7 @@ from handlers.turn import Command, Outcome, State, Turn, command_of
 QUEUE_SHOWN = 10
 _REASSIGN = re.compile(
     r"^/?(?:ri)?(?:assegna|assign|reassign)\s+(?:(?:la|il|request|richiesta)\s+)?(?:n\.?\s*)?"
-    r"(?P<id>\d+)\s+(?:(?:a|ad|to)\s+)?(?P<who>.+)$"
+    r"(?P<id>[0-9]{1,9})\s+(?:(?:a|ad|to)\s+)?(?P<who>.+)$"
 )
 _BROADCAST = re.compile(
     r"^/?(?:avviso|avvisa tutti|broadcast|a tutti)(?:\s*:\s*|\s+)(?P<text>.+)$", re.S

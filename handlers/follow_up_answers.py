@@ -16,7 +16,7 @@ from concierge.requests.satisfaction import (
     rate_request,
     survey_of,
 )
-from handlers.turn import Command, Outcome, State, Turn, command_of, state_as
+from handlers.turn import Command, Outcome, State, Turn, command_of, number_in, state_as
 
 
 class CommentState(BaseModel):
@@ -36,16 +36,16 @@ def _a_new_request(turn: Turn) -> bool:
 
 def _rating_payload(choice: str) -> tuple[int, int] | None:
     parts = choice.split(":")
-    if len(parts) == 3 and parts[0] == "rate" and parts[1].isdigit() and parts[2].isdigit():
-        return int(parts[1]), int(parts[2])
-    return None
+    if len(parts) != 3 or parts[0] != "rate":
+        return None
+    request_id, rating = number_in(parts[1]), number_in(parts[2])
+    return (request_id, rating) if request_id is not None and rating is not None else None
 
 
 def _typed_rating(text: str) -> int | None:
     stripped = text.strip().removesuffix("/5").strip()
-    if stripped.isdigit() and int(stripped) in RATINGS:
-        return int(stripped)
-    return None
+    rating = number_in(stripped)
+    return rating if rating in RATINGS else None
 
 
 async def _rated(turn: Turn, request_id: int, rating: int) -> Outcome:

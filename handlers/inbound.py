@@ -38,10 +38,13 @@ from concierge.team.coordinators import coordinator_for_person
 from concierge.team.operators import operator_for_person
 from handlers.checkin_answers import checkin_answer
 from handlers.coordinator_actions import handle_coordinator
+from handlers.flood_control import flooding
 from handlers.intake_draft import DRAFT_STEPS
 from handlers.operator_actions import handle_operator, wants_operator
+from handlers.opt_out import help_notice, opt_out_turn
 from handlers.resident_intake import handle_resident
 from handlers.turn import State, Turn, command_of, turn_language
+from handlers.unreadable import unreadable_answer
 
 log = logging.getLogger(__name__)
 # Words a message needs before its language is remembered as the person's.
@@ -116,6 +119,16 @@ async def _is_staff(ctx: DomainContext, inbound: Inbound, address: str) -> bool:
     )
 
 
+async def _before_dialogue(turn: Turn) -> list[Reply] | None:
+    """What is answered whatever the dialogue: a sender past their rate, a kind of message the
+    service cannot read, an opt-out word. None: the dialogue reads the message."""
+    flooded = await flooding(turn)
+    if flooded is not None:
+        return flooded
+    answer = unreadable_answer(turn) or opt_out_turn(turn)
+    return [answer] if answer is not None else None
+
+
 async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
     session = ctx.session
     if inbound.from_staff_group and not await _is_staff(ctx, inbound, address):
@@ -124,6 +137,12 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         return Handled(duplicate=False, person_id=None, replies=0)
     person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
     await record_inbound(session, inbound, person.id)
+    language = turn_language(person, inbound.text, ctx.default_language)
+    turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
+    early = await _before_dialogue(turn)
+    if early is not None:
+        await _queue_replies(ctx, person, inbound, address, early, language)
+        return Handled(duplicate=False, person_id=person.id, replies=len(early))
     if inbound.shared_phone:
         return await _link_account(ctx, person, inbound, address)
     if inbound.edited:
@@ -131,7 +150,6 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         await _queue_replies(ctx, person, inbound, address, [reply])
         return Handled(duplicate=False, person_id=person.id, replies=1)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
-    language = turn_language(person, inbound.text, ctx.default_language)
     if (
         person.language is None
         and language != ctx.default_language
@@ -140,7 +158,6 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     ):
         # Learnt from a real sentence (not "help"): later notifications come in it too.
         person.language = language
-    turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     answered = await checkin_answer(turn)
     if answered is not None:
@@ -155,6 +172,7 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     else:
         state, replies = await handle_resident(turn, state)
     save_state(conversation, state, ctx.now())
+    replies += [n for n in (help_notice(turn),) if n is not None]
     await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
     return Handled(duplicate=False, person_id=person.id, replies=len(replies))
 

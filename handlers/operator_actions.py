@@ -26,7 +26,7 @@ from concierge.routing.assignment import (
     offer_queued_to,
 )
 from concierge.team.operators import Operator, go_off_duty, go_on_duty
-from handlers.turn import Command, Outcome, State, Turn, command_of, state_as
+from handlers.turn import Command, Outcome, State, Turn, command_of, number_in, state_as
 
 ACTIONS = ("accept", "decline", "start", "done", "problem")
 
@@ -155,8 +155,9 @@ async def handle_operator(turn: Turn, state: State, operator: Operator) -> Outco
             return noted
     choice = turn.inbound.choice or ""
     action, _, raw_id = choice.partition(":")
-    if action in ACTIONS and raw_id.isdigit():
-        return await _act(turn, operator, action, int(raw_id))
+    request_id = number_in(raw_id)
+    if action in ACTIONS and request_id is not None:
+        return await _act(turn, operator, action, request_id)
 
     command = command_of(turn.inbound.text)
     ctx = turn.ctx

@@ -37,7 +37,15 @@ from handlers.intake_draft import (
     service_question,
     when_question,
 )
-from handlers.turn import Command, Outcome, State, Turn, command_of, language_named
+from handlers.turn import (
+    Command,
+    Outcome,
+    State,
+    Turn,
+    command_of,
+    language_named,
+    number_in,
+)
 from handlers.welfare_answers import answer_credit
 
 IDLE: State = {}
@@ -97,9 +105,10 @@ async def _cancel(turn: Turn, choice: str) -> Reply | None:
     if choice == "cancel_keep":
         return turn.reply("cancel.kept")
     action, _, raw_id = choice.partition(":")
-    if action not in ("cancel", "cancel_sure") or not raw_id.isdigit():
+    request_id = number_in(raw_id)
+    if action not in ("cancel", "cancel_sure") or request_id is None:
         return None
-    request = await get_request(turn.ctx, int(raw_id))
+    request = await get_request(turn.ctx, request_id)
     taken = request.status in (RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
     if action == "cancel" and taken and request.requester_id == turn.person.id:
         operator = request.operator.first_name if request.operator is not None else ""

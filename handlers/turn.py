@@ -158,3 +158,15 @@ def state_as(model: type[M], state: State) -> M | None:
         return model.model_validate(state)
     except ValidationError:
         return None
+
+
+MAX_NUMBER_DIGITS = 9  # a request's number, a rating: longer is text, and past SQL's integers
+
+
+def number_in(text: str) -> int | None:
+    """A plain number sent back (a request's number in a button, a typed rating); None for
+    anything else — "²" and "①" (digits to `isdigit()`, not to `int()`) and numbers too long to
+    be one of ours included."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS:
+        return int(text)
+    return None

@@ -53,7 +53,8 @@ class VoiceEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: VoiceEventKind
-    caller: str  # the caller's number, E.164
+    caller: str  # the caller's number, E.164; the call's id when the number is withheld
+    caller_kind: IdentityKind = IdentityKind.PHONE
     key: str = ""
     speech: str = ""
     answered: bool = False
@@ -164,8 +165,10 @@ def _greeting(caller: Person, lang: str) -> str:
 
 
 async def answer_call(ctx: DomainContext, event: VoiceEvent) -> VoiceStep:
-    """The next step of a call. An unknown caller is registered by number and served alike."""
-    caller, _ = await find_or_register(ctx.session, IdentityKind.PHONE, event.caller, ctx.now())
+    """The next step of a call. An unknown caller is registered by number and served alike; a
+    withheld one is known for this call only, and what they ask is marked as having no number
+    to call back (their person has no phone)."""
+    caller, _ = await find_or_register(ctx.session, event.caller_kind, event.caller, ctx.now())
     lang = language_of(ctx, caller)
     conversation = await load_conversation(ctx.session, caller.id, Channel.VOICE, ctx.now())
     state = dict(conversation.state)

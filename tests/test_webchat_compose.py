@@ -32,12 +32,12 @@ def test_too_long_says_by_how_much_in_both_languages(http: httpx.Client) -> None
     refused = maria.say("x" * (TEXT_LIMIT + 120))
     assert refused.status_code == 422
     assert refused.json() == {
-        "detail": "Il messaggio è troppo lungo: 4.120 caratteri, il massimo è 4.000 (120 di "
+        "detail": "Il messaggio è troppo lungo: 4.216 caratteri, il massimo è 4.096 (120 di "
         "troppo). Accorcialo e invialo di nuovo."
     }
     maria.lang = "en"
     assert maria.say("x" * (TEXT_LIMIT + 1)).json() == {
-        "detail": "The message is too long: 4,001 characters, the most is 4,000 (1 too many). "
+        "detail": "The message is too long: 4,097 characters, the most is 4,096 (1 too many). "
         "Shorten it and send it again."
     }
     assert maria.say("   ").json() == {"detail": "Write a message or pick an option."}

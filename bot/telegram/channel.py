@@ -16,9 +16,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from pydantic import ValidationError
 
 from bot.telegram.clients import telegram_client
-from bot.telegram.updates import MEDIA_PREFIX, TgCallback, inbound_from_update, read_update
+from bot.telegram.updates import (
+    MEDIA_PREFIX,
+    TgCallback,
+    TgUpdate,
+    inbound_from_update,
+    read_update,
+)
 from concierge.clock import Clock
 from concierge.database import is_outage
 from concierge.dead_letters import SetAside
@@ -91,8 +98,17 @@ class TelegramChannel:
                 await self.client.send_message(int(message.address), piece, buttons if last else [])
 
     async def handle_update(self, raw: dict[str, Any]) -> None:
-        """One update from Telegram (its JSON), by webhook or polling."""
-        update = read_update(raw)
+        """One update from Telegram (its JSON), by polling; one that is not a Bot API update
+        cannot become one by trying again, so it is logged and passed over."""
+        try:
+            update = read_update(raw)
+        except ValidationError as exc:
+            log.warning("update %r is not a Bot API update: %s", raw.get("update_id"), exc)
+            return
+        await self.handle_read(update)
+
+    async def handle_read(self, update: TgUpdate) -> None:
+        """One update already read (the webhook reads its body itself)."""
         if update.callback_query is not None:
             await self._acknowledge(update.callback_query)
         inbound = inbound_from_update(update, self._clock.now(), self._staff_groups)

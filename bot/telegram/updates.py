@@ -4,13 +4,21 @@ fetched it) → one channel-neutral `Inbound`."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from concierge.messages import Channel, Inbound, Location
+from concierge.messages import Channel, Inbound, Location, UnreadableKind, storable
 
 MEDIA_PREFIX = "telegram:"  # how a Telegram file id is named among a request's attachments
+
+# The Bot API's own limits: what is longer was not sent by Telegram, and is refused.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64
+# Telegram's ids fit in 64 bits; a longer number is not an id.
+TgId = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+FileId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class _Model(BaseModel):
@@ -18,13 +26,13 @@ class _Model(BaseModel):
 
 
 class TgUser(_Model):
-    id: int
+    id: TgId
     is_bot: bool = False
 
 
 class TgChat(_Model):
-    id: int
-    type: str
+    id: TgId
+    type: Annotated[str, Field(max_length=20)]
 
 
 class TgButton(_Model):
@@ -37,29 +45,50 @@ class TgKeyboard(_Model):
 
 
 class TgPhoto(_Model):
-    file_id: str
+    file_id: FileId
 
 
 class TgLocation(_Model):
-    latitude: float
-    longitude: float
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class TgContact(_Model):
-    phone_number: str
-    user_id: int | None = None
+    phone_number: Annotated[str, Field(max_length=40)]
+    user_id: TgId | None = None
 
 
 class TgMessage(_Model):
-    message_id: int
+    message_id: TgId
     chat: TgChat
     sender: TgUser | None = Field(default=None, alias="from")
-    text: str | None = None
-    caption: str | None = None
+    text: Annotated[str, Field(max_length=TEXT_LIMIT)] | None = None
+    caption: Annotated[str, Field(max_length=CAPTION_LIMIT)] | None = None
     photo: list[TgPhoto] = []
     location: TgLocation | None = None
     contact: TgContact | None = None
     reply_markup: TgKeyboard | None = None
+    # Kinds the service does not read: only whether they are there matters.
+    voice: dict[str, Any] | None = None
+    audio: dict[str, Any] | None = None
+    video_note: dict[str, Any] | None = None
+    sticker: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
+    poll: dict[str, Any] | None = None
+    video: dict[str, Any] | None = None
+    animation: dict[str, Any] | None = None
+
+    def unreadable(self) -> UnreadableKind | None:
+        """The kind of what was sent, when it is one the service cannot read."""
+        kinds = (
+            (self.voice or self.audio or self.video_note, UnreadableKind.VOICE_NOTE),
+            (self.sticker, UnreadableKind.STICKER),
+            (self.document, UnreadableKind.DOCUMENT),
+            (self.poll, UnreadableKind.POLL),
+            (self.video or self.animation, UnreadableKind.VIDEO),
+            (self.contact, UnreadableKind.CONTACT),
+        )
+        return next((kind for present, kind in kinds if present is not None), None)
 
     def label_of(self, data: str) -> str | None:
         """The label of the button on this message that sends `data`."""
@@ -68,23 +97,34 @@ class TgMessage(_Model):
 
 
 class TgCallback(_Model):
-    id: str
-    data: str | None = None
+    id: Annotated[str, Field(max_length=200)]
+    data: Annotated[str, Field(max_length=CALLBACK_DATA_LIMIT)] | None = None
     message: TgMessage | None = None
 
 
 class TgUpdate(_Model):
     """The part of a Bot API update the service reads."""
 
-    update_id: int
+    update_id: TgId
     message: TgMessage | None = None
     edited_message: TgMessage | None = None
     callback_query: TgCallback | None = None
 
 
+def _storable_tree(value: Any) -> Any:
+    """JSON with every string storable: a lone surrogate (valid JSON, not valid Unicode) becomes
+    U+FFFD, so a message that carries one is served rather than refused."""
+    if isinstance(value, dict):
+        return {key: _storable_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable_tree(item) for item in value]
+    return storable(value)
+
+
 def read_update(raw: dict[str, Any]) -> TgUpdate:
-    """An update's JSON as the service reads it (unknown fields ignored)."""
-    return TgUpdate.model_validate(raw)
+    """An update's JSON as the service reads it (unknown fields ignored); ValidationError when
+    it is not a Bot API update."""
+    return TgUpdate.model_validate(_storable_tree(raw))
 
 
 def inbound_from_update(
@@ -134,10 +174,12 @@ def inbound_from_update(
         else None
     )
     text = message.text or message.caption
-    if text is None and not photos and location is None and own_phone is None:
+    nothing_read = text is None and not photos and location is None and own_phone is None
+    unreadable = message.unreadable() if nothing_read else None
+    if nothing_read and (unreadable is None or in_group):
         return None
     return Inbound(
         channel=Channel.TELEGRAM, provider_message_id=key, sender=sender,
         text=text, media=photos, location=location, shared_phone=own_phone,
-        from_staff_group=in_group, received_at=received_at,
+        unreadable=unreadable, from_staff_group=in_group, received_at=received_at,
     )  # fmt: skip

@@ -93,7 +93,7 @@ def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
         form, row = signed
         message = row.to_message()
         digit = form.get("Digits", "")[:1]
-        index = int(digit) - 1 if digit.isdigit() else -1
+        index = int(digit) - 1 if digit.isascii() and digit.isdigit() else -1
         if not 0 <= index < len(message.choices):
             return Response(content=_question(row, again=False), media_type=TWIML)
         read = read_payload(message.choices[index].payload)

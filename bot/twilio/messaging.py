@@ -19,19 +19,26 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.runtime import Runtime
+from bot.twilio.payload import WHATSAPP, MessageForm, read_message, read_status
 from bot.twilio.rest import TwilioConnection, delivery_error
 from bot.twilio.signature import signed_form
 from concierge.database import transaction
 from concierge.i18n import t
-from concierge.messages import Channel, Choice, IdentityKind, Inbound, OutboundMessage
+from concierge.messages import (
+    Channel,
+    Choice,
+    IdentityKind,
+    Inbound,
+    OutboundMessage,
+    UnreadableKind,
+)
 from concierge.outbox import Undeliverable, pending_choices, record_delivery
 from concierge.people.conversations import last_received_at
-from concierge.people.person import find_person, normalise_phone
+from concierge.people.person import find_person
 
-WHATSAPP = "whatsapp:"
 WHATSAPP_WINDOW = timedelta(hours=24)
-MAX_MEDIA = 10  # Twilio sends at most ten attachments with a message
 MEDIA_PREFIX = "twilio:"
+MAX_CHOICE_DIGITS = 2  # more digits than any list has options is text, not a choice
 
 
 def numbered(message: OutboundMessage, default_language: str) -> str:
@@ -47,13 +54,40 @@ async def _digit_choice(
     session: AsyncSession, channel: Channel, address: str, body: str
 ) -> Choice | None:
     text = body.strip().rstrip(".)")
-    if not text.isdigit():
+    # "²" and "①" are digits to isdigit() but not to int(): only 0-9 answer a question.
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_CHOICE_DIGITS:
         return None
     person = await find_person(session, IdentityKind.PHONE, address)
     answered_at = await last_received_at(session, channel, person.id) if person else None
     choices = await pending_choices(session, channel, address, answered_at)
     number = int(text)
     return choices[number - 1] if 1 <= number <= len(choices) else None
+
+
+def _inbound(
+    message: MessageForm, channel: Channel, choice: Choice | None, runtime: Runtime
+) -> Inbound:
+    assert message.sender is not None
+    text = None if choice else message.body or None
+    only_unkept = message.unkept_media and text is None and not message.media and not choice
+    return Inbound(
+        channel=channel,
+        provider_message_id=message.sid,
+        sender=message.sender,
+        text=text,
+        choice=choice.payload if choice else None,
+        media=tuple(f"{MEDIA_PREFIX}{url}" for url in message.media),
+        unreadable=UnreadableKind.MEDIA if only_unkept else None,
+        received_at=runtime.clock.now(),
+    )
+
+
+def _answer_hidden_sender(language: str) -> Response:
+    """A message from a hidden or non-phone sender cannot be answered later through the outbox
+    (there is no number to write to): Twilio takes the one answer back in its own reply."""
+    response = MessagingResponse()
+    response.message(t(language, "anonymous.messaging"))
+    return Response(content=str(response), media_type="application/xml")
 
 
 def messaging_router(
@@ -67,27 +101,14 @@ def messaging_router(
         form = await signed_form(settings, request)
         if form is None:
             return Response(status_code=403)
-        sender = normalise_phone(
-            form.get("From", "").removeprefix(WHATSAPP), settings.default_region
-        )
-        body = form.get("Body", "")
+        message = read_message(form, channel, settings.default_region)
+        if isinstance(message, str):
+            return Response(message, status_code=400, media_type="text/plain")
+        if message.sender is None:
+            return _answer_hidden_sender(settings.default_language)
         async with runtime.sessions() as session:  # reading only
-            choice = await _digit_choice(session, channel, sender, body)
-        count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
-        media = tuple(
-            f"{MEDIA_PREFIX}{form[f'MediaUrl{i}']}" for i in range(count) if f"MediaUrl{i}" in form
-        )
-        await on_inbound(
-            Inbound(
-                channel=channel,
-                provider_message_id=form["MessageSid"],
-                sender=sender,
-                text=None if choice else body or None,
-                choice=choice.payload if choice else None,
-                media=media,
-                received_at=runtime.clock.now(),
-            )
-        )
+            choice = await _digit_choice(session, channel, message.sender, message.body)
+        await on_inbound(_inbound(message, channel, choice, runtime))
         # Answers go through the outbox; Twilio is told only that the message arrived.
         return Response(content=str(MessagingResponse()), media_type="application/xml")
 
@@ -104,12 +125,11 @@ def messaging_router(
         form = await signed_form(settings, request)
         if form is None:
             return Response(status_code=403)
-        code = form.get("ErrorCode")
-        error = f"Twilio error {code}: message {form.get('MessageStatus')}" if code else None
+        report = read_status(form)
+        if isinstance(report, str):
+            return Response(report, status_code=400, media_type="text/plain")
         async with transaction(runtime.sessions) as session:
-            await record_delivery(
-                session, form.get("MessageSid", ""), form.get("MessageStatus", ""), error
-            )
+            await record_delivery(session, report.sid, report.status, report.error)
         return Response(status_code=204)
 
     return router

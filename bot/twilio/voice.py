@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request, Response
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.runtime import Runtime
+from bot.twilio.payload import CallerForm, read_caller
 from bot.twilio.signature import signed_form
-from concierge.people.person import normalise_phone
 from handlers.voice_menu import VoiceEvent, VoiceEventKind, VoiceStep, answer_call
 
 VOICES = {"it": "it-IT", "en": "en-GB"}  # Twilio's language codes for <Say> and <Gather>
@@ -54,24 +54,23 @@ def render(step: VoiceStep, dial_timeout: int, caller_id: str | None) -> str:
     return str(response)
 
 
-def _event(path: str, form: dict[str, str], caller: str) -> VoiceEvent:
+def _event(path: str, form: dict[str, str], who: CallerForm) -> VoiceEvent:
+    caller = {"caller": who.address, "caller_kind": who.kind}
     if path == "voicemail":
         return VoiceEvent(
-            kind=VoiceEventKind.VOICEMAIL, caller=caller, event_id=form.get("RecordingSid", ""),
+            kind=VoiceEventKind.VOICEMAIL, **caller, event_id=form.get("RecordingSid", ""),
             recording_url=form.get("RecordingUrl", ""),
         )  # fmt: skip
     if path == "dialled":
         answered = form.get("DialCallStatus") == "completed"
-        return VoiceEvent(kind=VoiceEventKind.DIALLED, caller=caller, answered=answered)
+        return VoiceEvent(kind=VoiceEventKind.DIALLED, **caller, answered=answered)
     if path == "silence":
-        return VoiceEvent(kind=VoiceEventKind.SILENCE, caller=caller)
+        return VoiceEvent(kind=VoiceEventKind.SILENCE, **caller)
     if path == "key":
         if form.get("SpeechResult"):
-            return VoiceEvent(
-                kind=VoiceEventKind.SPEECH, caller=caller, speech=form["SpeechResult"]
-            )
-        return VoiceEvent(kind=VoiceEventKind.KEY, caller=caller, key=form.get("Digits", "")[:1])
-    return VoiceEvent(kind=VoiceEventKind.INCOMING, caller=caller)
+            return VoiceEvent(kind=VoiceEventKind.SPEECH, **caller, speech=form["SpeechResult"])
+        return VoiceEvent(kind=VoiceEventKind.KEY, **caller, key=form.get("Digits", "")[:1])
+    return VoiceEvent(kind=VoiceEventKind.INCOMING, **caller)
 
 
 def voice_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRouter:
@@ -85,7 +84,9 @@ def voice_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
         form = await signed_form(settings, request)
         if form is None:
             return Response(status_code=403)
-        caller = normalise_phone(form.get("From", ""), settings.default_region)
+        caller = read_caller(form, settings.default_region)
+        if isinstance(caller, str):
+            return Response(caller, status_code=400, media_type="text/plain")
         async with runtime.unit() as ctx:
             step = await answer_call(ctx, _event(event, form, caller))
         after_commit()

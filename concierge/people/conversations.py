@@ -76,6 +76,20 @@ async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int
     await session.flush()
 
 
+async def received_since(
+    session: AsyncSession, channel: str, person_id: int, since: datetime
+) -> int:
+    """How many messages a person sent on a channel since a moment (this one included)."""
+    count = await session.scalar(
+        select(func.count(InboundRecord.id)).where(
+            InboundRecord.channel == channel,
+            InboundRecord.person_id == person_id,
+            InboundRecord.received_at > since,
+        )
+    )
+    return int(count or 0)
+
+
 async def last_received_at(session: AsyncSession, channel: str, person_id: int) -> datetime | None:
     """When a person last wrote on a channel, if ever."""
     latest: datetime | None = await session.scalar(

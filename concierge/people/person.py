@@ -47,7 +47,23 @@ class Person(Base):
         name = f"{self.first_name} {self.last_name}".strip()
         if name:
             return name
-        return self.identities[0].address if self.identities else f"#{self.id}"
+        # A withheld caller's identity is the id of their call: meaningless to a reader.
+        shown = (i.address for i in self.identities if i.kind != IdentityKind.ANONYMOUS_CALL)
+        return next(shown, f"#{self.id}")
+
+    @property
+    def no_number_to_call_back(self) -> bool:
+        """Known only from a call with a withheld number: nobody can call or write back."""
+        return {identity.kind for identity in self.identities} == {IdentityKind.ANONYMOUS_CALL}
+
+    @property
+    def stopped_addresses(self) -> list[str]:
+        """The addresses at which the person asked for no messages they did not ask for."""
+        return [i.address for i in self.identities if i.stopped_at is not None]
+
+    def stopped(self, kind: IdentityKind) -> bool:
+        """Whether the person said STOP at their address of this kind."""
+        return any(i.kind == kind and i.stopped_at is not None for i in self.identities)
 
     def address_for(self, kind: IdentityKind) -> str | None:
         """This person's address of one kind (phone number, Telegram chat id), if known."""
@@ -67,6 +83,9 @@ class ChannelIdentity(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[IdentityKind] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(100))
+    # When the person said STOP at this address: from then on only answers to what they write
+    # and the check-ins they asked for are sent here, until they say START.
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     person: Mapped[Person] = relationship(back_populates="identities")
 
@@ -81,6 +100,15 @@ def normalise_phone(raw: str, default_region: str = "IT") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneNumber(f"not a valid phone number: {raw!r}", number=raw)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_or_none(raw: str, default_region: str = "IT") -> str | None:
+    """A sender's number as a provider reports it, in E.164; None when it is withheld or not a
+    phone number ("anonymous", "restricted", "client:…", "sip:…", empty, too short or long)."""
+    try:
+        return normalise_phone(raw, default_region)
+    except InvalidPhoneNumber:
+        return None
 
 
 def normalise_address(kind: IdentityKind, raw: str, default_region: str = "IT") -> str:

@@ -57,13 +57,16 @@ async def tell_person(
     request_id: int | None = None,
     *,
     cooperative_id: int | None = None,
+    essential: bool = True,
 ) -> None:
     """Queue a message to a person on a channel, if we know their address there; the row
-    carries the cooperative it belongs to (its request's, the staff member's)."""
+    carries the cooperative it belongs to (its request's, the staff member's). A message they
+    did not ask for (`essential=False`: a survey) is not sent where they said STOP."""
     if channel == Channel.VOICE:  # a call cannot be made to say a line later: SMS it
         channel = Channel.SMS
-    address = person.address_for(identity_kind(channel))
-    if address is None:
+    kind = identity_kind(channel)
+    address = person.address_for(kind)
+    if address is None or (not essential and person.stopped(kind)):
         return
     await enqueue(
         ctx.session,
@@ -142,6 +145,8 @@ def offer_reply(ctx: DomainContext, request: ServiceRequest, language: str) -> R
             if part
         )
     )
+    if requester.no_number_to_call_back:  # a withheld caller: the id of their call says nothing
+        who = t(language, "request.no_callback")
     summary = request_summary(ctx, request, language)
     if request.attachments:  # the photos go with the offer where the channel can show them
         summary += t(language, "intake.photos", count=len(request.attachments))

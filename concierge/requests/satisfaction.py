@@ -84,6 +84,7 @@ async def ask_satisfaction(ctx: DomainContext, timer: Timer) -> None:
     await tell_person(
         ctx, requester, request.channel, reply, f"timer:{timer.id}:requester", request.id,
         cooperative_id=request.cooperative_id,
+        essential=False,
     )  # fmt: skip
     window = timedelta(hours=ctx.settings.follow_up_window_hours)
     await set_timer(ctx, TimerKind.FOLLOW_UP_CLOSE, ctx.now() + window, request.id)
