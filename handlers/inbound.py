@@ -36,6 +36,7 @@ from concierge.settings import Settings
 from concierge.team.coordinators import coordinator_for_person
 from concierge.team.operators import operator_for_person
 from handlers.checkin_answers import checkin_answer
+from handlers.choices import read_choice
 from handlers.coordinator_actions import handle_coordinator
 from handlers.intake_draft import DRAFT_STEPS
 from handlers.operator_actions import handle_operator, wants_operator
@@ -120,11 +121,15 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         await record_inbound(session, inbound, None)
         return Handled(duplicate=False, person_id=None, replies=0)
     person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
+    read = await read_choice(ctx, inbound, address, person.id)
+    inbound = read.inbound
     await record_inbound(session, inbound, person.id)
     if inbound.shared_phone:
         return await _link_account(ctx, person, inbound, address)
-    if inbound.edited:
-        reply = Reply(text=t(language_of(ctx, person), "message.edited"))
+    if inbound.edited or read.closed:
+        # A stale or foreign choice changes nothing: the person is told the question is over.
+        key = "message.edited" if inbound.edited else "choice.closed"
+        reply = Reply(text=t(language_of(ctx, person), key))
         await _queue_replies(ctx, person, inbound, address, [reply])
         return Handled(duplicate=False, person_id=person.id, replies=1)
     conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())

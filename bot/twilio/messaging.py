@@ -1,9 +1,10 @@
 """SMS and WhatsApp through Twilio: signed webhooks in, the outbox out by the REST API.
 
-Choices go out as a numbered list and come back as a digit, mapped to the choice of the last
-question the person has not answered yet. WhatsApp accepts free text only within 24 hours of the
-person's last message; outside it an approved template goes instead, and a message with neither
-is given up and left visible to coordinators.
+Choices go out as a numbered list and come back as a digit, which the dialogue layer reads as
+the choice of the last question the person has not answered yet (handlers/choices.py).
+WhatsApp accepts free text only within 24 hours of the person's last message; outside it an
+approved template goes instead, and a message with neither is given up and left visible to
+coordinators.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -23,10 +23,10 @@ from bot.twilio.rest import TwilioConnection, delivery_error
 from bot.twilio.signature import signed_form
 from concierge.database import transaction
 from concierge.i18n import t
-from concierge.messages import Channel, Choice, IdentityKind, Inbound, OutboundMessage
-from concierge.outbox import Undeliverable, pending_choices, record_delivery
+from concierge.messages import Channel, Inbound, OutboundMessage
+from concierge.outbox import Undeliverable, record_delivery
 from concierge.people.conversations import last_received_at
-from concierge.people.person import find_person, normalise_phone
+from concierge.people.person import normalise_phone
 
 WHATSAPP = "whatsapp:"
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -41,19 +41,6 @@ def numbered(message: OutboundMessage, default_language: str) -> str:
     lines = [f"{index}. {choice.label}" for index, choice in enumerate(message.choices, 1)]
     hint = t(message.language or default_language, "choices.reply_with_number")
     return "\n".join([message.text, "", *lines, hint])
-
-
-async def _digit_choice(
-    session: AsyncSession, channel: Channel, address: str, body: str
-) -> Choice | None:
-    text = body.strip().rstrip(".)")
-    if not text.isdigit():
-        return None
-    person = await find_person(session, IdentityKind.PHONE, address)
-    answered_at = await last_received_at(session, channel, person.id) if person else None
-    choices = await pending_choices(session, channel, address, answered_at)
-    number = int(text)
-    return choices[number - 1] if 1 <= number <= len(choices) else None
 
 
 def messaging_router(
@@ -71,8 +58,6 @@ def messaging_router(
             form.get("From", "").removeprefix(WHATSAPP), settings.default_region
         )
         body = form.get("Body", "")
-        async with runtime.sessions() as session:  # reading only
-            choice = await _digit_choice(session, channel, sender, body)
         count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
         media = tuple(
             f"{MEDIA_PREFIX}{form[f'MediaUrl{i}']}" for i in range(count) if f"MediaUrl{i}" in form
@@ -82,8 +67,7 @@ def messaging_router(
                 channel=channel,
                 provider_message_id=form["MessageSid"],
                 sender=sender,
-                text=None if choice else body or None,
-                choice=choice.payload if choice else None,
+                text=body or None,
                 media=media,
                 received_at=runtime.clock.now(),
             )
