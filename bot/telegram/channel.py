@@ -51,7 +51,7 @@ class TelegramChannel:
         self,
         settings: Settings,
         clock: Clock,
-        on_inbound: Callable[[Inbound], Awaitable[None]],
+        on_inbound: Callable[[Inbound], Awaitable[object]],
     ) -> None:
         self.client = telegram_client(settings)
         self._clock = clock

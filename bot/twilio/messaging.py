@@ -10,7 +10,6 @@ coordinators.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
@@ -18,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels import OnInbound
 from bot.runtime import Runtime
 from bot.twilio.rest import TwilioConnection, delivery_error
 from bot.twilio.signature import signed_form
@@ -43,9 +43,7 @@ def numbered(message: OutboundMessage, default_language: str) -> str:
     return "\n".join([message.text, "", *lines, hint])
 
 
-def messaging_router(
-    runtime: Runtime, on_inbound: Callable[[Inbound], Awaitable[None]]
-) -> APIRouter:
+def messaging_router(runtime: Runtime, on_inbound: OnInbound) -> APIRouter:
     """POST /twilio/sms, /twilio/whatsapp and /twilio/status; 403 without Twilio's signature."""
     router = APIRouter()
     settings = runtime.settings
