@@ -1,8 +1,10 @@
 """A choice counts only if it was offered to this sender on a question still open (issue 16):
-tried as an attacker would, over the web chat's HTTP endpoints, on SQLite and PostgreSQL."""
+tried as an attacker would, over the web chat's HTTP endpoints (on SQLite and PostgreSQL) and
+through Telegram's updates (a modified client sends any callback data)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,7 +17,9 @@ from concierge.clock import ManualClock
 from concierge.messages import Channel
 from concierge.requests.request import ServiceRequest
 from tests.checkin_due import check_in_now
-from tests.conftest import count_rows, read_value, serving
+from tests.conftest import LiveServer, count_rows, read_value, serving
+from tests.fake_telegram import FakeTelegram
+from tests.telegram_service import RESIDENT, telegram_service
 from tests.webchat_client import ChatPerson
 
 pytestmark = pytest.mark.security
@@ -124,3 +128,40 @@ def test_a_spent_button_is_closed_and_counts_once(line: Line) -> None:
     maria.expect(CLOSED)
     assert _requests(line.url) == 1
     assert _request_status(line.url, 1) != "cancelled"
+
+
+STRANGER_CHAT = 3003
+
+
+@pytest.fixture
+def on_telegram(
+    fake: FakeTelegram, sqlite_url: str, clock: ManualClock, library: str
+) -> Iterator[tuple[LiveServer, str]]:
+    yield from telegram_service(fake, sqlite_url, clock, library)
+
+
+def test_a_forged_telegram_button_does_not_answer_someone_elses_check_in(
+    fake: FakeTelegram, on_telegram: tuple[LiveServer, str]
+) -> None:
+    server, url = on_telegram
+    fake.user_writes(RESIDENT, "ciao")
+    fake.wait_for(RESIDENT, "Di cosa hai bisogno?")
+    check_in_now(url, server.clock, str(RESIDENT), Channel.TELEGRAM, name="Anna")
+    question = fake.wait_for(RESIDENT, "Buongiorno Anna, tutto bene?")
+    well = next(data for label, data in question.buttons if label == "Sto bene")
+
+    # A modified client can send any callback data from its own chat with the bot.
+    bot = {"id": 42, "is_bot": True, "first_name": "Bot"}
+    stranger = {"id": STRANGER_CHAT, "is_bot": False, "first_name": "X"}
+    own = {
+        "message_id": 1, "date": int(time.time()), "from": bot, "text": "?",
+        "chat": {"id": STRANGER_CHAT, "type": "private", "first_name": "X"},
+    }  # fmt: skip
+    forged = {"id": "cb-forged", "from": stranger, "chat_instance": "ci", "data": well}
+    fake._queue({"callback_query": {**forged, "message": own}})
+    fake.wait_for(STRANGER_CHAT, CLOSED)
+    assert read_value(url, select(CheckinRound.status)) == "pending"
+
+    fake.user_taps(RESIDENT, "Sto bene")
+    fake.wait_for(RESIDENT, "Grazie, buona giornata!")
+    assert read_value(url, select(CheckinRound.status)) == "well"
