@@ -74,6 +74,30 @@ class Location(BaseModel):
     longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
+class CallEventKind(StrEnum):
+    """What happened on a phone call a person made to the service."""
+
+    INCOMING = "incoming"
+    KEY = "key"
+    SPEECH = "speech"
+    SILENCE = "silence"
+    DIALLED = "dialled"  # an operator's phone rang; `answered` says whether they took it
+    VOICEMAIL = "voicemail"
+
+
+class CallEvent(BaseModel):
+    """One step of a call to the voice menu: the keys and words travel in it, the spoken words
+    also as the Inbound's text and a voicemail's recording as its media."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: CallEventKind
+    key: str = Field(default="", max_length=1)
+    answered: bool = False
+    recording_id: str = Field(default="", max_length=64)  # the provider's id: handled once
+    withheld: bool = False  # no number to call back: the sender is the call's own id
+
+
 class Inbound(BaseModel):
     """One message from a person, whatever the channel it came by."""
 
@@ -95,6 +119,8 @@ class Inbound(BaseModel):
     edited: bool = False
     # Written in a staff group the service is configured to read, not in a private chat.
     from_staff_group: bool = False
+    # A step of a call to the voice menu, answered at once by the channel (TwiML), not by text.
+    call: CallEvent | None = None
     received_at: AwareDatetime
 
 

@@ -11,12 +11,12 @@ idempotency key that would let the provider drop the copy).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, cast, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
@@ -69,6 +69,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When one of the row's choices was answered: the question is closed from then on.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     def to_message(self) -> OutboundMessage:
         """The row as the channel-neutral message a sender delivers."""
@@ -269,22 +271,38 @@ async def record_delivery(
     return row
 
 
-async def pending_choices(
-    session: AsyncSession, channel: Channel, address: str, answered_at: datetime | None
-) -> tuple[Choice, ...]:
-    """The choices of the last question sent to an address and not yet answered: those a
-    digit answers on channels without buttons."""
+async def last_question(
+    session: AsyncSession, channel: Channel, address: str
+) -> OutboxMessage | None:
+    """The last message with choices written to an address on a channel: the question a digit
+    answers on channels without buttons."""
     recent = await session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.address == address)
         .order_by(OutboxMessage.id.desc())
         .limit(20)  # a question is followed by a few notices at most
     )
-    row = next((row for row in recent if row.choices), None)
-    # Written in the same instant as the last answer, it is the reply to it: still open.
-    if row is None or (answered_at is not None and row.created_at < answered_at):
-        return ()
-    return row.to_message().choices
+    return next((row for row in recent if row.choices), None)
+
+
+async def question_offering(
+    session: AsyncSession, channels: Sequence[Channel], address: str, payload: str
+) -> OutboxMessage | None:
+    """The newest message to an address, on one of these channels, offering a choice with this
+    payload (None when it was never offered there)."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel.in_(list(channels)),
+            OutboxMessage.address == address,
+            cast(OutboxMessage.choices, Text).contains(f'"{payload}"', autoescape=True),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(20)
+    )
+    return next(
+        (row for row in rows if any(c.get("payload") == payload for c in row.choices)), None
+    )
 
 
 # What providers call a message they gave up on (Twilio's undelivered and failed).
@@ -358,3 +376,15 @@ async def delivered_to(
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def close_question(session: AsyncSession, row_id: int, now: datetime) -> bool:
+    """Mark a question answered; False when it already was (by an earlier or a concurrent
+    answer: on PostgreSQL the second waits for the first and then finds it closed)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.answered_at.is_(None))
+        .values(answered_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,7 @@ from concierge.database import transaction
 from concierge.errors import DomainError
 from concierge.i18n import t
 from concierge.intake.words import words
-from concierge.messages import Inbound, Reply, identity_kind
+from concierge.messages import Channel, IdentityKind, Inbound, Reply, identity_kind
 from concierge.outbox import enqueue
 from concierge.people.conversations import (
     already_received,
@@ -37,6 +37,7 @@ from concierge.settings import Settings
 from concierge.team.coordinators import coordinator_for_person
 from concierge.team.operators import operator_for_person
 from handlers.checkin_answers import checkin_answer
+from handlers.choices import read_choice
 from handlers.coordinator_actions import handle_coordinator
 from handlers.flood_control import flooding
 from handlers.intake_draft import DRAFT_STEPS
@@ -45,19 +46,28 @@ from handlers.opt_out import help_notice, opt_out_turn
 from handlers.resident_intake import handle_resident
 from handlers.turn import State, Turn, command_of, turn_language
 from handlers.unreadable import unreadable_answer
+from handlers.voice_menu import VoiceStep, answer_call, voice_event
 
 log = logging.getLogger(__name__)
 # Words a message needs before its language is remembered as the person's.
 LANGUAGE_EVIDENCE_WORDS = 3
 
 
+# Channels that answer in the provider's HTTP response (a call reads its answer out at once):
+# their replies are handed back to the channel, not queued for a sender.
+ANSWERED_IN_RESPONSE = frozenset({Channel.VOICE})
+
+
 @dataclass(frozen=True)
 class Handled:
-    """What became of an inbound message."""
+    """What became of an inbound message: for channels that answer in the HTTP response, the
+    replies themselves (`answers`) or the next step of the call (`voice`)."""
 
     duplicate: bool
     person_id: int | None
     replies: int
+    answers: tuple[Reply, ...] = ()
+    voice: VoiceStep | None = None
 
 
 async def _queue_replies(
@@ -67,7 +77,11 @@ async def _queue_replies(
     address: str,
     replies: list[Reply],
     language: str | None = None,
-) -> None:
+) -> Handled:
+    """The replies into the outbox (or back to a channel that answers in its response)."""
+    handled = Handled(duplicate=False, person_id=person.id, replies=len(replies))
+    if inbound.channel in ANSWERED_IN_RESPONSE:
+        return replace(handled, answers=tuple(replies))
     cooperative_id = await cooperative_of_person(ctx.session, person.id) if replies else None
     for index, reply in enumerate(replies):
         await enqueue(
@@ -81,6 +95,7 @@ async def _queue_replies(
             language=language or language_of(ctx, person),
             cooperative_id=cooperative_id,
         )
+    return handled
 
 
 def _unless_stale(turn: Turn, state: State, updated_at: datetime) -> tuple[State, list[Reply]]:
@@ -107,8 +122,7 @@ async def _link_account(
             staff.contact_channel = inbound.channel
     name = owner.first_name or owner.display_name
     reply = Reply(text=t(language_of(ctx, owner), "contact.linked", name=name))
-    await _queue_replies(ctx, owner, inbound, address, [reply])
-    return Handled(duplicate=False, person_id=owner.id, replies=1)
+    return await _queue_replies(ctx, owner, inbound, address, [reply])
 
 
 async def _is_staff(ctx: DomainContext, inbound: Inbound, address: str) -> bool:
@@ -136,20 +150,25 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         await record_inbound(session, inbound, None)
         return Handled(duplicate=False, person_id=None, replies=0)
     person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
+    read = await read_choice(ctx, inbound, address, person.id)
+    inbound = read.inbound
     await record_inbound(session, inbound, person.id)
     language = turn_language(person, inbound.text, ctx.default_language)
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     early = await _before_dialogue(turn)
     if early is not None:
-        await _queue_replies(ctx, person, inbound, address, early, language)
-        return Handled(duplicate=False, person_id=person.id, replies=len(early))
+        return await _queue_replies(ctx, person, inbound, address, early, language)
     if inbound.shared_phone:
         return await _link_account(ctx, person, inbound, address)
-    if inbound.edited:
-        reply = Reply(text=t(language_of(ctx, person), "message.edited"))
-        await _queue_replies(ctx, person, inbound, address, [reply])
-        return Handled(duplicate=False, person_id=person.id, replies=1)
-    conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
+    if inbound.edited or read.closed:
+        # A stale or foreign choice changes nothing: the person is told the question is over.
+        key = "message.edited" if inbound.edited else "choice.closed"
+        reply = Reply(text=t(language_of(ctx, person), key))
+        return await _queue_replies(ctx, person, inbound, address, [reply])
+    return await _dialogue(ctx, person, inbound, address)
+
+
+def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, language: str) -> None:
     if (
         person.language is None
         and language != ctx.default_language
@@ -158,11 +177,20 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
     ):
         # Learnt from a real sentence (not "help"): later notifications come in it too.
         person.language = language
+
+
+async def _dialogue(ctx: DomainContext, person: Person, inbound: Inbound, address: str) -> Handled:
+    """The turn of whichever dialogue the person is in: a check-in answer first, then the
+    coordinator's, the operator's or the resident's."""
+    session = ctx.session
+    conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
+    language = turn_language(person, inbound.text, ctx.default_language)
+    _learn_language(ctx, person, inbound, language)
+    turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     answered = await checkin_answer(turn)
     if answered is not None:
-        await _queue_replies(ctx, person, inbound, address, [answered], turn.language)
-        return Handled(duplicate=False, person_id=person.id, replies=1)
+        return await _queue_replies(ctx, person, inbound, address, [answered], turn.language)
     operator = await operator_for_person(session, person.id)
     coordinator = await coordinator_for_person(session, person.id)
     if coordinator is not None and (operator is None or not wants_operator(turn, state)):
@@ -173,8 +201,8 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         state, replies = await handle_resident(turn, state)
     save_state(conversation, state, ctx.now())
     replies += [n for n in (help_notice(turn),) if n is not None]
-    await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
-    return Handled(duplicate=False, person_id=person.id, replies=len(replies))
+    handled = await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
+    return replace(handled, replies=len(replies))
 
 
 async def _explain_error(
@@ -185,17 +213,35 @@ async def _explain_error(
     )
     await record_inbound(ctx.session, inbound, person.id)
     reply = Reply(text=t(language_of(ctx, person), error.key, **error.params))
-    await _queue_replies(ctx, person, inbound, address, [reply])
-    return Handled(duplicate=False, person_id=person.id, replies=1)
+    return await _queue_replies(ctx, person, inbound, address, [reply])
+
+
+async def _call_step(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings, inbound: Inbound
+) -> Handled:
+    """A step of a call to the voice menu: the menu keeps its own place in the call (and reads a
+    voicemail once), and its answer is the next step, given back for the channel to render."""
+    async with transaction(sessions) as session:
+        ctx = DomainContext(session=session, clock=clock, settings=settings)
+        step = await answer_call(ctx, voice_event(inbound))
+    return Handled(duplicate=False, person_id=None, replies=len(step.say), voice=step)
 
 
 async def handle_inbound(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings, inbound: Inbound
 ) -> Handled:
-    """Process one inbound message exactly once; its replies land in the outbox atomically.
+    """Process one inbound message exactly once; its replies land in the outbox atomically
+    (or, for channels that answer in their HTTP response, come back in `Handled.answers`).
+    A step of a call to the voice menu (`inbound.call`) is answered with the call's next step
+    in `Handled.voice`.
 
     Raises InvalidPhoneNumber when the sender address cannot be read.
     """
+    if inbound.call is not None:
+        if not inbound.call.withheld:  # a withheld caller is known by the call's own id
+            number = normalise_address(IdentityKind.PHONE, inbound.sender, settings.default_region)
+            inbound = inbound.model_copy(update={"sender": number})
+        return await _call_step(sessions, clock, settings, inbound)
     address = normalise_address(
         identity_kind(inbound.channel), inbound.sender, settings.default_region
     )

@@ -7,7 +7,6 @@ TwiML. The call's place in the menu is kept as the caller's conversation on the 
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from concierge.context import DomainContext
 from concierge.i18n import t
 from concierge.intake.understanding import FALLBACK_SERVICE, understand
-from concierge.messages import Channel, IdentityKind, Inbound
+from concierge.messages import CallEventKind, Channel, IdentityKind, Inbound
 from concierge.people.conversations import (
     already_received,
     load_conversation,
@@ -36,15 +35,8 @@ CONFIRM_KEY, BACK_KEY = "1", "2"
 MAX_SILENCES = 3  # in a row: then the call ends politely rather than looping for ever
 
 
-class VoiceEventKind(StrEnum):
-    """What happened on the call."""
-
-    INCOMING = "incoming"
-    KEY = "key"
-    SPEECH = "speech"
-    SILENCE = "silence"
-    DIALLED = "dialled"  # an operator's phone rang; `answered` says whether they took it
-    VOICEMAIL = "voicemail"
+# The events of a call are the input contract's (concierge.messages.CallEventKind).
+VoiceEventKind = CallEventKind
 
 
 class VoiceEvent(BaseModel):
@@ -75,6 +67,19 @@ class VoiceStep(BaseModel):
     dial: str = ""  # a number to ring
     record: bool = False
     hangup: bool = False
+
+
+def voice_event(inbound: Inbound) -> VoiceEvent:
+    """The call event an Inbound on the voice channel carries, as the menu reads it."""
+    call = inbound.call
+    if call is None:
+        raise ValueError("not a step of a call")
+    return VoiceEvent(
+        kind=call.kind, caller=inbound.sender, key=call.key, speech=inbound.text or "",
+        caller_kind=IdentityKind.ANONYMOUS_CALL if call.withheld else IdentityKind.PHONE,
+        answered=call.answered, recording_url=inbound.media[0] if inbound.media else "",
+        event_id=call.recording_id,
+    )  # fmt: skip
 
 
 def _menu(lang: str, speech: bool, *before: str) -> VoiceStep:

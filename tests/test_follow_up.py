@@ -100,9 +100,10 @@ async def test_the_requester_is_asked_an_hour_later_and_rates_and_comments(
         "presa in carico — Giulia Bianchi",
     ]
 
-    # The question closes after a day; a late mark is then refused kindly.
+    # The question closes after a day; a late mark is then refused kindly (the buttons were
+    # spent by the first mark: the question itself is closed).
     await _fire_when_due(demo_domain, TimerKind.FOLLOW_UP_CLOSE)
-    assert await maria.tap("2") == ["Il sondaggio sulla richiesta n. 1 è chiuso: grazie comunque!"]
+    assert await maria.tap("2") == ["Questa domanda è chiusa."]
     async with demo_domain.unit() as ctx:
         survey = await survey_of(ctx, request_id)
         assert survey is not None and (survey.status, survey.rating) == (SurveyStatus.CLOSED, 4)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from concierge.jobs.dispatch import fire_timer
-from concierge.messages import Channel, IdentityKind, Inbound
+from concierge.messages import Channel, Choice, IdentityKind, Inbound, Reply
+from concierge.outbox import enqueue
 from concierge.people.person import find_person
 from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.request import ServiceRequest, create_request
@@ -211,6 +212,12 @@ async def test_two_accepts_at_once_one_wins(demo_domain: Domain) -> None:
                 request_id=request_id, operator_id=operators["Marco"].id,
                 status=OfferStatus.PENDING, offered_at=ctx.now(),
             )
+        )  # fmt: skip
+        # ... and its message with the Accept button (a choice counts only if it was offered).
+        offer = Reply(text="offer", choices=(Choice(label="ok", payload=f"accept:{request_id}"),))
+        await enqueue(
+            ctx.session, channel=Channel.WEBCHAT, address=MARCO, reply=offer,
+            dedupe_key="stale-offer", now=ctx.now(),
         )  # fmt: skip
     runtime = demo_domain.runtime
 

@@ -92,9 +92,10 @@ def test_parcel_from_the_menu_in_english_with_a_decline(http: httpx.Client) -> N
         "no. 1 · Parcel pickup · «Amazon box, concierge desk, before 6pm»: taken on (Marco)"
         in (status["text"])
     )
-    # Giulia can no longer act on it.
+    # Giulia can no longer act on it: she answered that offer already (issue 16: a spent
+    # question is closed).
     giulia.tap("Accetto")
-    giulia.expect("Hai già risposto a questa offerta (richiesta n. 1).")
+    giulia.expect("Questa domanda è chiusa.")
 
 
 def test_a_message_delivered_twice_creates_one_request(http: httpx.Client) -> None:

@@ -62,7 +62,7 @@ class TelegramChannel:
         self,
         settings: Settings,
         clock: Clock,
-        on_inbound: Callable[[Inbound], Awaitable[None]],
+        on_inbound: Callable[[Inbound], Awaitable[object]],
         set_aside: Callable[[SetAside], Awaitable[None]] | None = None,
     ) -> None:
         self.client = telegram_client(settings)

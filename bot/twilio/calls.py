@@ -5,19 +5,20 @@ asks again later."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
+from bot.channels import OnInbound
 from bot.runtime import Runtime
 from bot.twilio.rest import TwilioConnection, place_call
 from bot.twilio.signature import signed_form
 from bot.twilio.voice import GATHER_SECONDS, TWIML, VOICES
 from concierge.checkins.plans import AttemptOutcome
-from concierge.checkins.rounds import answer_checkin, attempt_unanswered, read_payload, round_of
-from concierge.messages import OutboundMessage
+from concierge.checkins.rounds import attempt_unanswered, round_of
+from concierge.messages import Channel, Inbound, OutboundMessage, Reply
 from concierge.outbox import OutboxMessage, Undeliverable
 
 UNANSWERED = {"no-answer": AttemptOutcome.NO_ANSWER, "busy": AttemptOutcome.BUSY}
@@ -53,25 +54,48 @@ def _question(row: OutboxMessage, again: bool) -> str:
     return str(response)
 
 
-def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRouter:
+def _keyed(row: OutboxMessage, digit: str, now: datetime) -> Inbound | None:
+    """The key pressed on a call the service placed, as the choice it picks among the call's
+    question; the dialogue layer checks the choice was offered to the person called."""
+    choices = row.to_message().choices
+    index = int(digit) - 1 if digit.isascii() and digit.isdigit() else -1
+    if not 0 <= index < len(choices):
+        return None
+    return Inbound(
+        channel=Channel.VOICE, provider_message_id=f"call:{row.id}:key", sender=row.address,
+        choice=choices[index].payload, received_at=now,
+    )  # fmt: skip
+
+
+def _spoken(answers: tuple[Reply, ...], row: OutboxMessage) -> str:
+    """The dialogue's answers read out, then the call ends."""
+    response = VoiceResponse()
+    for answer in answers:
+        response.say(answer.text, language=VOICES.get(row.language or "it", "it-IT"))
+    response.hangup()
+    return str(response)
+
+
+async def _signed_row(
+    runtime: Runtime, request: Request, row_id: int
+) -> tuple[dict[str, str], OutboxMessage] | Response:
+    """Twilio's form and the call's outbox row, or the refusal to answer with."""
+    form = await signed_form(runtime.settings, request)
+    if form is None:
+        return Response(status_code=403)
+    async with runtime.sessions() as session:
+        row = await session.get(OutboxMessage, row_id)
+    return (form, row) if row is not None else Response(status_code=404)
+
+
+def calls_router(runtime: Runtime, on_inbound: OnInbound) -> APIRouter:
     """The webhooks of calls the service placed; 403 without Twilio's signature."""
     router = APIRouter()
     settings = runtime.settings
 
-    async def _signed_row(
-        request: Request, row_id: int
-    ) -> tuple[dict[str, str], OutboxMessage] | Response:
-        """Twilio's form and the call's outbox row, or the refusal to answer with."""
-        form = await signed_form(settings, request)
-        if form is None:
-            return Response(status_code=403)
-        async with runtime.sessions() as session:
-            row = await session.get(OutboxMessage, row_id)
-        return (form, row) if row is not None else Response(status_code=404)
-
     @router.post("/twilio/voice/outbox/{row_id}", include_in_schema=False)
     async def answered(request: Request, row_id: int) -> Response:
-        signed = await _signed_row(request, row_id)
+        signed = await _signed_row(runtime, request, row_id)
         if isinstance(signed, Response):
             return signed
         form, row = signed
@@ -87,26 +111,15 @@ def calls_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
 
     @router.post("/twilio/voice/outbox/{row_id}/key", include_in_schema=False)
     async def key(request: Request, row_id: int) -> Response:
-        signed = await _signed_row(request, row_id)
+        signed = await _signed_row(runtime, request, row_id)
         if isinstance(signed, Response):
             return signed
         form, row = signed
-        message = row.to_message()
-        digit = form.get("Digits", "")[:1]
-        index = int(digit) - 1 if digit.isascii() and digit.isdigit() else -1
-        if not 0 <= index < len(message.choices):
+        inbound = _keyed(row, form.get("Digits", "")[:1], runtime.clock.now())
+        if inbound is None:  # not one of the keys offered: the question once more
             return Response(content=_question(row, again=False), media_type=TWIML)
-        read = read_payload(message.choices[index].payload)
-        if read is None:
-            return Response(status_code=404)
-        async with runtime.unit() as ctx:
-            reply = await answer_checkin(ctx, *read)
-        after_commit()
-        response = VoiceResponse()
-        if reply is not None:
-            response.say(reply.text, language=VOICES.get(message.language or "it", "it-IT"))
-        response.hangup()
-        return Response(content=str(response), media_type=TWIML)
+        handled = await on_inbound(inbound)
+        return Response(content=_spoken(handled.answers, row), media_type=TWIML)
 
     @router.post("/twilio/voice/call-status", include_in_schema=False)
     async def call_status(request: Request) -> Response:

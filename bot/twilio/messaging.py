@@ -1,44 +1,35 @@
 """SMS and WhatsApp through Twilio: signed webhooks in, the outbox out by the REST API.
 
-Choices go out as a numbered list and come back as a digit, mapped to the choice of the last
-question the person has not answered yet. WhatsApp accepts free text only within 24 hours of the
-person's last message; outside it an approved template goes instead, and a message with neither
-is given up and left visible to coordinators.
+Choices go out as a numbered list and come back as a digit, which the dialogue layer reads as
+the choice of the last question the person has not answered yet (handlers/choices.py).
+WhatsApp accepts free text only within 24 hours of the person's last message; outside it an
+approved template goes instead, and a message with neither is given up and left visible to
+coordinators.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels import OnInbound
 from bot.runtime import Runtime
 from bot.twilio.payload import WHATSAPP, MessageForm, read_message, read_status
 from bot.twilio.rest import TwilioConnection, delivery_error
 from bot.twilio.signature import signed_form
 from concierge.database import transaction
 from concierge.i18n import t
-from concierge.messages import (
-    Channel,
-    Choice,
-    IdentityKind,
-    Inbound,
-    OutboundMessage,
-    UnreadableKind,
-)
-from concierge.outbox import Undeliverable, pending_choices, record_delivery
+from concierge.messages import Channel, Inbound, OutboundMessage, UnreadableKind
+from concierge.outbox import Undeliverable, record_delivery
 from concierge.people.conversations import last_received_at
-from concierge.people.person import find_person
 
 WHATSAPP_WINDOW = timedelta(hours=24)
 MEDIA_PREFIX = "twilio:"
-MAX_CHOICE_DIGITS = 2  # more digits than any list has options is text, not a choice
 
 
 def numbered(message: OutboundMessage, default_language: str) -> str:
@@ -50,32 +41,15 @@ def numbered(message: OutboundMessage, default_language: str) -> str:
     return "\n".join([message.text, "", *lines, hint])
 
 
-async def _digit_choice(
-    session: AsyncSession, channel: Channel, address: str, body: str
-) -> Choice | None:
-    text = body.strip().rstrip(".)")
-    # "²" and "①" are digits to isdigit() but not to int(): only 0-9 answer a question.
-    if not (text.isascii() and text.isdigit()) or len(text) > MAX_CHOICE_DIGITS:
-        return None
-    person = await find_person(session, IdentityKind.PHONE, address)
-    answered_at = await last_received_at(session, channel, person.id) if person else None
-    choices = await pending_choices(session, channel, address, answered_at)
-    number = int(text)
-    return choices[number - 1] if 1 <= number <= len(choices) else None
-
-
-def _inbound(
-    message: MessageForm, channel: Channel, choice: Choice | None, runtime: Runtime
-) -> Inbound:
+def _inbound(message: MessageForm, channel: Channel, runtime: Runtime) -> Inbound:
     assert message.sender is not None
-    text = None if choice else message.body or None
-    only_unkept = message.unkept_media and text is None and not message.media and not choice
+    text = message.body or None
+    only_unkept = message.unkept_media and text is None and not message.media
     return Inbound(
         channel=channel,
         provider_message_id=message.sid,
         sender=message.sender,
         text=text,
-        choice=choice.payload if choice else None,
         media=tuple(f"{MEDIA_PREFIX}{url}" for url in message.media),
         unreadable=UnreadableKind.MEDIA if only_unkept else None,
         received_at=runtime.clock.now(),
@@ -90,9 +64,7 @@ def _answer_hidden_sender(language: str) -> Response:
     return Response(content=str(response), media_type="application/xml")
 
 
-def messaging_router(
-    runtime: Runtime, on_inbound: Callable[[Inbound], Awaitable[None]]
-) -> APIRouter:
+def messaging_router(runtime: Runtime, on_inbound: OnInbound) -> APIRouter:
     """POST /twilio/sms, /twilio/whatsapp and /twilio/status; 403 without Twilio's signature."""
     router = APIRouter()
     settings = runtime.settings
@@ -106,9 +78,7 @@ def messaging_router(
             return Response(message, status_code=400, media_type="text/plain")
         if message.sender is None:
             return _answer_hidden_sender(settings.default_language)
-        async with runtime.sessions() as session:  # reading only
-            choice = await _digit_choice(session, channel, message.sender, message.body)
-        await on_inbound(_inbound(message, channel, choice, runtime))
+        await on_inbound(_inbound(message, channel, runtime))
         # Answers go through the outbox; Twilio is told only that the message arrived.
         return Response(content=str(MessagingResponse()), media_type="application/xml")
 

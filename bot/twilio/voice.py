@@ -1,21 +1,25 @@
 """The phone line: Twilio's voice webhooks in, TwiML (Twilio's `VoiceResponse`) out.
 
-Each webhook becomes one `VoiceEvent` for the voice menu; its `VoiceStep` becomes TwiML. A
+Each webhook becomes one `Inbound` carrying a `CallEvent`, handed to `on_inbound` like every
+channel's messages; the voice menu's answer (`Handled.voice`, a `VoiceStep`) becomes TwiML. A
 question is a <Gather> of one key whose silence falls through to a <Redirect>, so a caller who
 presses nothing hears the menu again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from bot.channels import OnInbound
 from bot.runtime import Runtime
 from bot.twilio.payload import CallerForm, read_caller
 from bot.twilio.signature import signed_form
-from handlers.voice_menu import VoiceEvent, VoiceEventKind, VoiceStep, answer_call
+from concierge.messages import CallEvent, CallEventKind, Channel, IdentityKind, Inbound
+from handlers.voice_menu import VoiceStep
 
 VOICES = {"it": "it-IT", "en": "en-GB"}  # Twilio's language codes for <Say> and <Gather>
 GATHER_SECONDS = 6  # a key not pressed in this long is silence
@@ -54,26 +58,42 @@ def render(step: VoiceStep, dial_timeout: int, caller_id: str | None) -> str:
     return str(response)
 
 
-def _event(path: str, form: dict[str, str], who: CallerForm) -> VoiceEvent:
-    caller = {"caller": who.address, "caller_kind": who.kind}
+def _call_event(path: str, form: dict[str, str]) -> CallEvent:
     if path == "voicemail":
-        return VoiceEvent(
-            kind=VoiceEventKind.VOICEMAIL, **caller, event_id=form.get("RecordingSid", ""),
-            recording_url=form.get("RecordingUrl", ""),
-        )  # fmt: skip
+        return CallEvent(kind=CallEventKind.VOICEMAIL, recording_id=form.get("RecordingSid", ""))
     if path == "dialled":
         answered = form.get("DialCallStatus") == "completed"
-        return VoiceEvent(kind=VoiceEventKind.DIALLED, **caller, answered=answered)
+        return CallEvent(kind=CallEventKind.DIALLED, answered=answered)
     if path == "silence":
-        return VoiceEvent(kind=VoiceEventKind.SILENCE, **caller)
+        return CallEvent(kind=CallEventKind.SILENCE)
     if path == "key":
         if form.get("SpeechResult"):
-            return VoiceEvent(kind=VoiceEventKind.SPEECH, **caller, speech=form["SpeechResult"])
-        return VoiceEvent(kind=VoiceEventKind.KEY, **caller, key=form.get("Digits", "")[:1])
-    return VoiceEvent(kind=VoiceEventKind.INCOMING, **caller)
+            return CallEvent(kind=CallEventKind.SPEECH)
+        return CallEvent(kind=CallEventKind.KEY, key=form.get("Digits", "")[:1])
+    return CallEvent(kind=CallEventKind.INCOMING)
 
 
-def voice_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRouter:
+def _inbound(path: str, form: dict[str, str], caller: CallerForm, now: datetime) -> Inbound:
+    """A step of the call as the one input contract: the event, with the words said as text
+    and a voicemail's recording as media."""
+    event = _call_event(path, form).model_copy(
+        update={"withheld": caller.kind == IdentityKind.ANONYMOUS_CALL}
+    )
+    recording = form.get("RecordingUrl", "") if event.kind == CallEventKind.VOICEMAIL else ""
+    # Only a recording is read once (by its id); the other steps of a call are not repeated.
+    key = (
+        f"recording:{event.recording_id}"
+        if event.recording_id
+        else f"call:{form.get('CallSid', '')}:{path}:{uuid.uuid4().hex}"
+    )
+    speech = form.get("SpeechResult") if event.kind == CallEventKind.SPEECH else None
+    return Inbound(
+        channel=Channel.VOICE, provider_message_id=key[:200], sender=caller.address, text=speech,
+        media=(recording,) if recording else (), call=event, received_at=now,
+    )  # fmt: skip
+
+
+def voice_router(runtime: Runtime, on_inbound: OnInbound) -> APIRouter:
     """POST /twilio/voice and its follow-ups; 403 without Twilio's signature."""
     router = APIRouter()
     settings = runtime.settings
@@ -87,9 +107,8 @@ def voice_router(runtime: Runtime, after_commit: Callable[[], None]) -> APIRoute
         caller = read_caller(form, settings.default_region)
         if isinstance(caller, str):
             return Response(caller, status_code=400, media_type="text/plain")
-        async with runtime.unit() as ctx:
-            step = await answer_call(ctx, _event(event, form, caller))
-        after_commit()
+        handled = await on_inbound(_inbound(event, form, caller, runtime.clock.now()))
+        step = handled.voice or VoiceStep(language=settings.default_language, hangup=True)
         twiml = render(step, settings.twilio_dial_timeout_seconds, settings.twilio_phone_number)
         return Response(content=twiml, media_type=TWIML)
 
