@@ -16,6 +16,7 @@ from concierge.context import DomainContext
 from concierge.messages import Channel, Inbound, identity_kind
 from concierge.outbox import close_question, last_question, question_offering
 from concierge.people.conversations import last_received_at
+from handlers.turn import number_in
 
 # Channels that show choices as a numbered list, answered by typing the number.
 NUMBERED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
@@ -32,9 +33,8 @@ class ReadChoice:
 
 def _number(text: str | None) -> int | None:
     stripped = (text or "").strip().rstrip(".)")
-    if stripped.isdigit() and len(stripped) <= MAX_NUMBER_DIGITS:
-        return int(stripped)
-    return None
+    # "²" and "①" are digits to isdigit() but not to int(): number_in reads 0-9 only.
+    return number_in(stripped) if len(stripped) <= MAX_NUMBER_DIGITS else None
 
 
 def _same_person(channel: Channel) -> tuple[Channel, ...]:
