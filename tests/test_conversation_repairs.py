@@ -146,6 +146,11 @@ async def test_cancelling_a_taken_request_asks_first(demo_domain: Domain) -> Non
     assert maria.buttons() == ["Sì, annullala", "No, la tengo"]
     assert await maria.tap("No, la tengo") == ["Va bene, la richiesta resta com'è."]
     assert [r.status for r in await _requests(demo_domain)] == ["accepted"]
+    # The question was answered: its other button is spent, and changes nothing.
+    assert await maria.tap("Sì, annullala") == ["Questa domanda è chiusa."]
+    assert [r.status for r in await _requests(demo_domain)] == ["accepted"]
+    await maria.say("annulla")
+    await maria.tap("n. 1 Ricette e farmaci")
     assert (await maria.tap("Sì, annullala"))[0].startswith("Annullata: n. 1")
     assert [r.status for r in await _requests(demo_domain)] == ["cancelled"]
 
@@ -200,9 +205,8 @@ async def test_accept_twice_and_given_to_a_colleague_in_english(demo_domain: Dom
         assert giulia_person is not None
         giulia_person.language = "en"
     await giulia.tap("Accetto")
-    assert (await giulia.tap("Accetto"))[-1] == (
-        "You have already answered this offer (request no. 1)."
-    )
+    # Her answer spent the offer's buttons: a second tap is a closed question.
+    assert (await giulia.tap("Accetto"))[-1] == "This question is closed."
     # A coordinator gives the next one to Giulia, then to Marco before she answers.
     await maria.say("pacco oggi")
     await maria.tap("Confermo")
