@@ -447,6 +447,30 @@ def test_checkins_board_lists_the_demo_plans(server: LiveServer) -> None:
     assert "09:00" in page and "10:00" in page
 
 
+def test_checkins_board_says_what_happened_today_and_when_next(
+    server: LiveServer, clock: ManualClock
+) -> None:
+    # Issue 18 items 9 and 12: at 10:37 the 09:00 and 10:00 plans (enrolled at 10:00) did not
+    # run today; the board says so, why, and when each runs next; the history has its dates.
+    clock.set(clock.now().replace(minute=37))
+    paola = logged_in(server, "paola")
+    page = paola.client.get("/dashboard/checkins").text
+    assert "più tardi oggi" not in page and "da fare oggi" not in page
+    assert page.count("non fatto oggi: iscritto dopo le") == 2
+    assert "martedì 24 novembre, 09:00" in page  # Maria: every day
+    assert "mercoledì 25 novembre, 10:00" in page  # Giuseppe: Mondays, Wednesdays, Fridays
+    assert "Prossimo controllo" in page
+    # Thirty dated days, the last today; a legend of one item per mark, no "· ·" run-on.
+    assert 'aria-label="Ultimi 30 giorni, dal dom 25 ott al lun 23 nov"' in page
+    assert 'title="lun 23 nov: nessun controllo (giorno non previsto o in pausa)"' in page
+    assert "· ·" not in page
+    assert '<span class="mark m-well" aria-hidden="true">✓</span> sta bene</li>' in page
+    paola.submit("/dashboard/language", {"lang": "en", "back": "/dashboard/checkins"})
+    english = paola.client.get("/dashboard/checkins").text
+    assert english.count("not done today: enrolled after") == 2
+    assert "Tuesday 24 November, 09:00" in english
+
+
 def test_the_event_stream_tells_of_a_change(
     server: LiveServer, sqlite_url: str, clock: ManualClock
 ) -> None:
