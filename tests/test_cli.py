@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
+LOCALE = {"LC_ALL", "LC_MESSAGES", "LANG"}
+
 
 def concierge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the command line in `cwd` (no .env there) with extra environment variables."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TIME_ZONE"}}
+    """Run the command line in `cwd` (no .env there, no locale unless given) with extra
+    environment variables."""
+    unset = {"DATABASE_URL", "TIME_ZONE", *LOCALE}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=120,
@@ -80,7 +84,7 @@ def test_a_wrong_setting_in_dot_env_is_named(tmp_path: Path) -> None:
 def test_jobs_and_a_request_timeline(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/concierge.sqlite3"
     assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
-    empty = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    empty = concierge("jobs", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
     assert empty.returncode == 0 and empty.stdout.strip() == "No pending jobs."
     concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     script = f"""
@@ -109,10 +113,10 @@ asyncio.run(main())
 """
     made = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
-    listing = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    listing = concierge("jobs", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
     lines = listing.stdout.strip().splitlines()
     assert lines[0].split() == ["when", "(Europe/Rome)", "what", "request", "for"]
-    assert lines[1].split()[2:] == ["offer_timeout", "#1", "parcel", "Giulia", "Bianchi"]
+    assert lines[1].split()[2:] == ["offer", "time-out", "#1", "parcel", "Giulia", "Bianchi"]
 
     timeline = concierge("request", "1", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
     assert timeline.returncode == 0, timeline.stderr
@@ -123,11 +127,31 @@ asyncio.run(main())
         "waiting for an operator — Maria Rossi",
         "offered to Giulia Bianchi",
     ]
-    missing = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url)
+    missing = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url, LANG="en_GB.UTF-8")
     assert (missing.returncode, missing.stderr.strip()) == (
         2,
         "Error: there is no request number 99",
     )
+
+
+def test_jobs_name_the_resident_of_a_check_in_and_warn_of_nothing(tmp_path: Path) -> None:
+    # Issue 18 item 13: a check-in timer's subject is a plan, not an operator.
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    for phone in ("3402000001", "3402000002", "3402000003"):  # plan ids 3 and 4 and 5
+        added = concierge("checkins", "add", phone, "--at", "08:30", cwd=tmp_path, DATABASE_URL=url)
+        assert added.returncode == 0, added.stderr
+    listing = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    assert listing.returncode == 0
+    assert listing.stderr == "", "no SQLAlchemy warning"
+    rows = listing.stdout.strip().splitlines()
+    assert rows[0].split()[:3] == ["quando", "(Europe/Rome)", "cosa"]
+    whom = sorted(" ".join(row.split()[-2:]) for row in rows[1:])
+    assert whom == ["Giuseppe Verdi", "Luca Ferrari", "Maria Rossi"]
+    assert all("controllo quotidiano" in row for row in rows[1:])
+    for operator in ("Giulia Bianchi", "Marco", "Sara"):
+        assert operator not in listing.stdout
 
 
 def test_parse_one_text_and_a_batch(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.cli.checkins import checkins_app
-from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
+from bot.cli.support import (
+    LANG_HELP,
+    cli_language,
+    fail,
+    run_unit,
+    runtime_or_fail,
+    settings_or_fail,
+)
 from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
@@ -23,7 +30,7 @@ from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import DEMO_PASSWORD, load_demo
 from concierge.errors import NotFound
-from concierge.i18n import format_moment, language_or_default
+from concierge.i18n import format_moment, t
 from concierge.intake.catalogue import ensure_default_services
 from concierge.intake.understanding import understand
 from concierge.jobs.listing import describe_pending
@@ -45,6 +52,15 @@ app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
 app.add_typer(users_app, name="users")
+
+
+@app.callback()
+def main(
+    context: typer.Context,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
+) -> None:
+    """Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty."""
+    context.obj = {"lang": lang}
 
 
 async def _upgrade(settings: Settings) -> int:
@@ -84,28 +100,29 @@ def demo() -> None:
 
 
 @app.command()
-def jobs() -> None:
+def jobs(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """List the pending scheduled jobs: when (local time), what, which request, for whom."""
     settings = settings_or_fail()
-    rows = run_unit(settings, describe_pending)
+    language = cli_language(settings, lang)
+    rows = run_unit(settings, lambda ctx: describe_pending(ctx, language))
     if not rows:
-        typer.echo("No pending jobs.")
+        typer.echo(t(language, "cli.jobs.none"))
         return
-    typer.echo(f"{'when (' + settings.time_zone + ')':<22} {'what':<14} {'request':<18} for")
+    when = t(language, "cli.jobs.when", zone=settings.time_zone)
+    what, request, whom = (t(language, f"cli.jobs.{key}") for key in ("what", "request", "for"))
+    typer.echo(f"{when:<22} {what:<20} {request:<18} {whom}")
     for row in rows:
-        typer.echo(f"{row['when']:<22} {row['what']:<14} {row['request']:<18} {row['for']}")
+        typer.echo(f"{row['when']:<22} {row['what']:<20} {row['request']:<18} {row['for']}")
 
 
 @app.command()
 def request(
     number: Annotated[int, typer.Argument(help="The request's number, as people see it.")],
-    lang: Annotated[
-        str | None, typer.Option(help="Language of the timeline: it or en (DEFAULT_LANGUAGE).")
-    ] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Show one request and its timeline: every change, who made it, the requester's mark."""
     settings = settings_or_fail()
-    language = language_or_default(lang, settings.default_language)
+    language = cli_language(settings, lang)
 
     async def timeline(ctx: DomainContext) -> list[str] | None:
         try:
@@ -119,7 +136,7 @@ def request(
 
     lines = run_unit(settings, timeline)
     if lines is None:
-        fail(f"there is no request number {number}")
+        fail(t(language, "cli.request.missing", number=number))
     for line in lines:
         typer.echo(line)
 
