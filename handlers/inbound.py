@@ -32,6 +32,7 @@ from concierge.people.person import (
     normalise_address,
 )
 from concierge.requests.notifications import language_of
+from concierge.requests.threads import tie_turn
 from concierge.settings import Settings
 from concierge.team.coordinators import coordinator_for_person
 from concierge.team.operators import operator_for_person
@@ -153,6 +154,7 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         state, replies = await handle_resident(turn, state)
     save_state(conversation, state, ctx.now())
     await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
+    await tie_turn(ctx, person.id, inbound)  # the message and its replies, to their request
     return Handled(duplicate=False, person_id=person.id, replies=len(replies))
 
 

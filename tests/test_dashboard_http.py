@@ -23,6 +23,7 @@ from tests.dashboard_client import (
     other_cooperative_request,
     staff,
 )
+from tests.webchat_client import ChatPerson
 
 MARIA, EMMA = "+393402000001", "+393402000004"
 METRICS_TOKEN = "scrape-me-please-0123456789"
@@ -489,3 +490,34 @@ def test_the_event_stream_tells_of_a_change(
             if line == "event: queue" or time.monotonic() > deadline:
                 break
         assert "event: queue" in seen
+
+
+def test_a_request_history_holds_its_own_messages_and_the_buttons_seen(
+    server: LiveServer,
+) -> None:
+    # Issue 18 item 10: request 2's history showed request 1's messages (a time window), and
+    # a button press showed as its payload ("confirm").
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+        maria = ChatPerson(http, MARIA)
+        maria.say("pacco oggi")
+        maria.expect("Confermi?")
+        maria.tap("Confermo")
+        maria.expect("Richiesta registrata: n. 1")
+        maria.say("mi serve la spesa domani")
+        maria.expect("Confermi?")
+        maria.tap("Confermo")
+        maria.expect("Richiesta registrata: n. 2")
+    paola = logged_in(server, "paola")
+    first = paola.client.get("/dashboard/requests/1").text
+    second = paola.client.get("/dashboard/requests/2").text
+    history = [page.split('id="history"')[1] for page in (first, second)]
+    assert "pacco oggi" in history[0] and "mi serve la spesa domani" not in history[0]
+    assert "mi serve la spesa domani" in history[1] and "pacco oggi" not in history[1]
+    assert "Richiesta registrata: n. 1" in history[0] and "n. 2" not in history[0]
+    assert (
+        "Richiesta registrata: n. 2" in history[1]
+        and "Richiesta registrata: n. 1" not in history[1]
+    )
+    for shown in history:
+        assert "ha premuto «Confermo»" in shown
+        assert ">confirm<" not in shown
