@@ -521,3 +521,35 @@ def test_a_request_history_holds_its_own_messages_and_the_buttons_seen(
     for shown in history:
         assert "ha premuto «Confermo»" in shown
         assert ">confirm<" not in shown
+
+
+def test_the_request_page_shows_the_phone_and_has_the_chats_problem_action(
+    server: LiveServer, sqlite_url: str, clock: ManualClock
+) -> None:
+    # Issue 18 item 12: the requester's phone number, and *Problema* as in the chat.
+    request_id = offered_request(sqlite_url, clock, MARIA, "shopping", "latte e pane")
+    giulia, paola = logged_in(server, "giulia"), logged_in(server, "paola")
+    page = f"/dashboard/requests/{request_id}"
+    for member in (giulia, paola):
+        shown = member.client.get(page).text
+        assert '<dd id="request-phone"><a href="tel:+393402000001">+393402000001</a></dd>' in shown
+    assert 'id="problem-form"' not in giulia.client.get(page).text  # only offered so far
+    giulia.submit(f"{page}/task/accept", {}, page)
+    assert 'id="problem-form"' in giulia.client.get(page).text
+    assert 'id="problem-form"' not in paola.client.get(page).text  # not her task
+
+    empty = giulia.submit(f"{page}/problem", {"note": "  "}, page)
+    assert empty.status_code == 303 and "Scrivi cosa è successo." in giulia.client.get(page).text
+    assert request_row(sqlite_url, clock, request_id).status == "accepted"
+    reported = giulia.submit(f"{page}/problem", {"note": "Il negozio è chiuso"}, page)
+    assert reported.status_code == 303
+    after = giulia.client.get(page).text
+    assert "Problema segnalato: la richiesta n. 1 è chiusa come non riuscita" in after
+    assert request_row(sqlite_url, clock, request_id).status == "failed"
+    assert (
+        "problema segnalato da Giulia Bianchi: «Il negozio è chiuso»" in paola.client.get(page).text
+    )
+    # Marco cannot report a problem on a task that is not his.
+    marco = logged_in(server, "marco")
+    refused = marco.client.post(f"{page}/problem", data={"note": "x", "csrf_token": marco.token()})
+    assert refused.status_code in (303, 403)

@@ -19,10 +19,12 @@ from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError, NotYours
 from concierge.local_time import at_local
+from concierge.messages import IdentityKind
 from concierge.requests.history import request_history
 from concierge.requests.lifecycle import OPEN_STATUSES
 from concierge.requests.offers import Offer, OfferStatus
 from concierge.requests.request import ServiceRequest, finish_request, start_request
+from concierge.requests.task_reports import report_problem
 from concierge.routing.assignment import accept_offer, decline_offer
 from concierge.routing.steering import (
     cancel_with_reason,
@@ -81,6 +83,7 @@ async def _page_facts(
         if found.cooperative_id is None or op.cooperative_id == found.cooperative_id
     ]
     return {
+        "phone": found.requester.address_for(IdentityKind.PHONE),
         "history": await request_history(ctx, found, lang),
         "team": team,
         "offered_to_me": await _offered_to(ctx, user, found.id),
@@ -223,6 +226,20 @@ async def message(act: Act, text: Annotated[str, Form(max_length=1500)] = "") ->
         return await message_requester(ctx, who, act.request_id, text)
 
     return await act.run(work, "dash.done.messaged")
+
+
+@router.post("/{request_id}/problem", dependencies=[Checked])
+async def problem(act: Act, note: Annotated[str, Form(max_length=1000)] = "") -> RedirectResponse:
+    """The operator's own task cannot be done: it fails with their note, coordinators are told
+    (the chat's *Problema*)."""
+    if not note.strip():
+        flash(act.request, "dash.error.note_needed", "error")
+        return RedirectResponse(act.page, status_code=303)
+
+    async def work(ctx: DomainContext, who: User) -> object:
+        return await report_problem(ctx, _operator_of(who), act.request_id, note)
+
+    return await act.run(work, "dash.done.problem", own_task=True)
 
 
 OWN_STEPS = {"accept": accept_offer, "start": start_request, "finish": finish_request}
