@@ -254,3 +254,36 @@ def test_the_queue_puts_urgency_first_says_ages_one_way_and_fits_a_phone(
         )
         assert words_split == 0, name
     phone.screenshot(path=str(ARTIFACTS / "dashboard-queue-phone-urgent.png"), full_page=True)
+
+
+def test_the_check_in_board_and_a_request_page_as_an_operator_reads_them(
+    server: LiveServer, browser: Browser, sqlite_url: str, clock: ManualClock
+) -> None:
+    # Issue 18 items 9, 10 and 12, seen in the browser (screenshots in tests/artifacts/).
+    ARTIFACTS.mkdir(exist_ok=True)
+    clock.set(clock.now() + timedelta(minutes=37))
+    page = new_page(browser)
+    log_in(page, server.base_url, "paola")
+    page.get_by_role("link", name="Controlli quotidiani").click()
+    maria = page.locator("#checkins tr", has_text="Maria Rossi")
+    expect(maria.locator(".today-state")).to_have_text("non fatto oggi: iscritto dopo le 09:00")
+    expect(maria.locator(".next-run")).to_have_text("martedì 24 novembre, 09:00")
+    expect(maria.locator(".days li")).to_have_count(30)
+    expect(maria.locator(".days li").last).to_have_attribute(
+        "title", "lun 23 nov: nessun controllo (giorno non previsto o in pausa)"
+    )
+    expect(page.locator("#checkins-legend li")).to_have_count(5)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-checkins.png"), full_page=True)
+
+    request_id = offered_request(sqlite_url, clock, "+393402000001", "shopping", "latte e pane")
+    giulia = new_page(browser, width=390, height=844)
+    log_in(giulia, server.base_url, "giulia")
+    giulia.goto(f"{server.base_url}/dashboard/requests/{request_id}")
+    expect(giulia.locator("#request-phone")).to_have_text("+393402000001")
+    giulia.get_by_role("button", name="Accetto").click()
+    giulia.get_by_label("Cosa è successo?").fill("Il negozio è chiuso per lutto")
+    giulia.get_by_role("button", name="Segnala il problema").click()
+    expect(giulia.get_by_role("status")).to_contain_text("Problema segnalato")
+    expect(giulia.locator("#request-status")).to_have_text("non completata")
+    expect(giulia.locator("#history")).to_contain_text("Il negozio è chiuso per lutto")
+    giulia.screenshot(path=str(ARTIFACTS / "dashboard-request-problem.png"), full_page=True)
