@@ -12,7 +12,14 @@ from typing import Protocol
 from bot.runtime import Runtime
 from concierge.database import transaction
 from concierge.messages import Channel, OutboundMessage
-from concierge.outbox import RetryAfter, Undeliverable, claim_due, mark_failed, mark_sent
+from concierge.outbox import (
+    OutboxStatus,
+    RetryAfter,
+    Undeliverable,
+    claim_due,
+    mark_failed,
+    mark_sent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +56,7 @@ class OutboxSender:
                 log.warning("delivery of outbox row %s failed: %s", message.id, exc)
                 retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
                 async with transaction(runtime.sessions) as session:
-                    await mark_failed(
+                    status = await mark_failed(
                         session,
                         message.id,
                         runtime.clock.now(),
@@ -58,6 +65,11 @@ class OutboxSender:
                         retry_in=retry_in,
                         permanent=isinstance(exc, Undeliverable),
                     )
+                if status == OutboxStatus.DEAD:  # nobody will get it unless someone acts
+                    log.error(
+                        "outbox row %s on %s given up: %s (see the dashboard's undelivered"
+                        " messages)", message.id, message.channel, exc,
+                    )  # fmt: skip
             else:
                 async with transaction(runtime.sessions) as session:
                     await mark_sent(session, message.id, runtime.clock.now(), provider_id)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from bot.logs import CHATTY, configure_logging
 
 LOCALE = {"LC_ALL", "LC_MESSAGES", "LANG"}
 
@@ -304,3 +311,62 @@ def test_users_add_makes_the_first_admin_and_explains_refusals(tmp_path: Path) -
     listed = concierge("users", "list", cwd=tmp_path, DATABASE_URL=url)
     assert listed.returncode == 0
     assert [line.split()[:2] for line in listed.stdout.splitlines()] == [["anna.rossi", "admin"]]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_service_log_is_quiet_and_says_what_matters(tmp_path: Path) -> None:
+    # Issue 18 item 15: two APScheduler INFO lines every round buried what matters.
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", *LOCALE}}
+    env = {**clean, "DATABASE_URL": url, "SCHEDULER_SYNC_SECONDS": "0.5", "LOG_LEVEL": "INFO"}
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(_free_port())],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        assert serving.stderr is not None
+        deadline = time.monotonic() + 60
+        for line in serving.stderr:
+            lines.append(line.rstrip())
+            if "now runs the scheduler" in line or time.monotonic() > deadline:
+                break
+        time.sleep(2.5)  # five scheduling rounds
+    finally:
+        serving.send_signal(signal.SIGINT)
+        rest = serving.communicate(timeout=30)[1]
+    lines += rest.splitlines()
+    assert any(
+        line.endswith("scheduling.service: this process now runs the scheduler") for line in lines
+    )
+    assert not [line for line in lines if "apscheduler" in line or "alembic" in line], lines
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) [\w.]+: ")
+    assert all(stamped.match(line) for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("level", "ours", "chatty"),
+    [("INFO", logging.INFO, logging.WARNING), ("WARNING", logging.WARNING, logging.WARNING),
+     ("ERROR", logging.ERROR, logging.ERROR), ("DEBUG", logging.DEBUG, logging.DEBUG)],
+)  # fmt: skip
+def test_log_level_sets_our_lines_and_keeps_libraries_to_their_warnings(
+    level: str, ours: int, chatty: int
+) -> None:
+    root = logging.getLogger()
+    saved, handlers = root.level, list(root.handlers)
+    try:
+        configure_logging(level)
+        assert logging.getLogger().level == ours
+        for name in ("apscheduler.executors.default", "alembic.runtime.migration", "httpx"):
+            assert logging.getLogger(name).getEffectiveLevel() == chatty, name
+    finally:
+        for name in CHATTY:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        root.handlers[:] = handlers  # pytest's own capture comes back
+        root.setLevel(saved)

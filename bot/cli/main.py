@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from bot.cli.support import (
 from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
+from bot.logs import configure_logging
 from bot.runtime import StartupError, first_line
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
@@ -209,7 +209,7 @@ def serve(
 ) -> None:
     """Start the service: web chat at /chat and every channel configured in .env."""
     settings = settings_or_fail()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     runtime = runtime_or_fail(settings)
     try:
         asyncio.run(runtime.check_database())
@@ -226,6 +226,7 @@ def serve(
         host=listen_host,
         port=listen_port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines in the service's one format (bot.logs)
         # Open dashboards hold event streams: a stop waits for them a few seconds, not forever.
         timeout_graceful_shutdown=5,
     )
