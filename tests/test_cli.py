@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import CHATTY, configure_logging
-
 LOCALE = {"LC_ALL", "LC_MESSAGES", "LANG"}
+ENGLISH = {"LANG": "en_GB.UTF-8"}
 
 
 def concierge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -215,7 +214,7 @@ def test_operators_and_rota(tmp_path: Path) -> None:
     ]  # fmt: skip
     said = []
     for step in steps:
-        result = concierge(*step, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*step, cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
         assert result.returncode == 0, result.stderr
         said.append(result.stdout.strip())
     assert said == [
@@ -225,10 +224,14 @@ def test_operators_and_rota(tmp_path: Path) -> None:
         "Recorded: off on 2026-11-30 (whole day).",
         "Recorded: extra on 2026-12-08 (09:00-12:00).",
     ]
-    listing = concierge("operators", "list", cwd=tmp_path, DATABASE_URL=url).stdout.split()
+    listing = concierge(
+        "operators", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    ).stdout.split()
     assert listing[:6] == ["Anna", "Neri", "+393331234567", "capacity", "2", "centro"]
     assert listing[-1] == "parcel,shopping"
-    rota = concierge("rota", "list", "--days", "14", cwd=tmp_path, DATABASE_URL=url).stdout
+    rota = concierge(
+        "rota", "list", "--days", "14", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    ).stdout
     assert "  Anna Neri              08:00-12:00, 14:00-18:00" in rota
     wrong = [
         (["rota", "add", "3339999999", "mon", "8", "12"], "Error: no operator with phone"),
@@ -237,8 +240,61 @@ def test_operators_and_rota(tmp_path: Path) -> None:
         (["operators", "add", "A", "B", "3331234568", "--skills", "x"], "Error: no service"),
     ]
     for args, message in wrong:
-        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message)
+
+
+def test_every_command_speaks_one_language_and_a_day_off_can_be_taken_back(
+    tmp_path: Path,
+) -> None:
+    # Issue 18 item 14: `--lang`, else the locale, else DEFAULT_LANGUAGE; clean help; remove-off.
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    giulia = "3331000001"
+    off = concierge("rota", "off", giulia, "2026-12-02", cwd=tmp_path, DATABASE_URL=url)
+    assert off.stdout.strip() == "Registrato: assenza il 2026-12-02 (tutto il giorno)."
+    by_locale = concierge("rota", "list", cwd=tmp_path, DATABASE_URL=url, LANG="en_US.UTF-8")
+    by_option = concierge("--lang", "en", "rota", "list", cwd=tmp_path, DATABASE_URL=url)
+    assert by_locale.stdout == by_option.stdout
+    assert {line.split()[0] for line in by_option.stdout.splitlines() if line[0] != " "} <= {
+        "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    }  # fmt: skip
+    italian = concierge("rota", "list", "--lang", "it", cwd=tmp_path, DATABASE_URL=url)
+    assert italian.stdout.splitlines()[0].split()[0] in (
+        "lun",
+        "mar",
+        "mer",
+        "gio",
+        "ven",
+        "sab",
+        "dom",
+    )
+    timeline = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url, LANG="it_IT.UTF-8")
+    assert timeline.stderr.strip() == "Error: non c'è una richiesta numero 99"
+    wrong = concierge("--lang", "fr", "jobs", cwd=tmp_path, DATABASE_URL=url)
+    assert (wrong.returncode, wrong.stderr.strip()) == (
+        2,
+        "Error: --lang: expected it or en, got 'fr'",
+    )
+
+    removed = concierge(
+        "rota", "remove-off", giulia, "2026-12-02", "--lang", "en", cwd=tmp_path, DATABASE_URL=url
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.strip() == "Removed: off on 2026-12-02 (whole day)."
+    again = concierge("rota", "remove-off", giulia, "2026-12-02", cwd=tmp_path, DATABASE_URL=url)
+    assert (again.returncode, again.stderr.strip()) == (
+        2,
+        "Error: nessuna assenza registrata per 3331000001 il 2026-12-02",
+    )
+
+    for command in (["--help"], ["rota", "off", "--help"], ["checkins", "pause", "--help"]):
+        shown = concierge(*command, cwd=tmp_path, COLUMNS="100")
+        assert shown.returncode == 0
+        assert "<bool>" not in shown.stdout and "<str>" not in shown.stdout, command
+        assert "{" not in shown.stdout, command
+    assert "PHONE DATE" in concierge("rota", "off", "--help", cwd=tmp_path).stdout
 
 
 def test_checkins_from_the_command_line(tmp_path: Path) -> None:
@@ -358,6 +414,8 @@ def test_the_service_log_is_quiet_and_says_what_matters(tmp_path: Path) -> None:
 def test_log_level_sets_our_lines_and_keeps_libraries_to_their_warnings(
     level: str, ours: int, chatty: int
 ) -> None:
+    from bot.logs import CHATTY, configure_logging  # imported here: the module under test
+
     root = logging.getLogger()
     saved, handlers = root.level, list(root.handlers)
     try:

@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.cli.support import fail, run_unit, settings_or_fail
+from bot.cli.support import LANG_HELP, cli_language, fail, run_unit, settings_or_fail
 from bot.cli.team import DAY_NAMES, WEEKDAYS
 from concierge.checkins.board import history_marks, today_board
 from concierge.checkins.plans import (
@@ -22,6 +22,7 @@ from concierge.checkins.plans import (
     resume_plan,
 )
 from concierge.context import DomainContext
+from concierge.i18n import format_moment, t
 from concierge.messages import Channel, IdentityKind
 from concierge.people.person import Person, find_or_register, find_person, normalise_phone
 
@@ -169,21 +170,28 @@ def list_plans() -> None:
 
 
 @checkins_app.command("today")
-def today() -> None:
-    """Today's board: who answered, who is pending, who was escalated, who is still due."""
+def today(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
+    """Today's board: what happened today (and why not, when a check-in did not run), and
+    when each resident is asked next."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
 
     async def board(ctx: DomainContext) -> list[str]:
         lines = []
         for line in await today_board(ctx):
-            extra = f", {line.attempts} tries" if line.attempts else ""
+            said = [t(language, f"dash.checkins.state.{line.state}", time=line.plan.at_time)]
+            if line.attempts:
+                said.append(t(language, "dash.checkins.tries", count=line.attempts))
             if line.request_id is not None:
-                extra += f", request n. {line.request_id}"
+                said.append(t(language, "dash.request_number", id=line.request_id))
+            if line.next_run is not None:
+                moment = format_moment(line.next_run, language, ctx.zone)
+                said.append(t(language, "cli.checkins.next", moment=moment))
             person = line.plan.person.display_name
-            lines.append(f"{line.plan.at_time}  {person:<24} {line.state}{extra}")
+            lines.append(f"{line.plan.at_time}  {person:<24} {' · '.join(said)}")
         return lines
 
-    for line in run_unit(settings, board) or ["No check-ins today."]:
+    for line in run_unit(settings, board) or [t(language, "cli.checkins.none_today")]:
         typer.echo(line)
 
 

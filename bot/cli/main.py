@@ -12,7 +12,9 @@ import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.cli.checkins import checkins_app
+from bot.cli.help_text import PlainGroup
 from bot.cli.support import (
+    GIVEN_LANGUAGE,
     LANG_HELP,
     cli_language,
     fail,
@@ -44,6 +46,7 @@ app = typer.Typer(
     help="Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty.",
     no_args_is_help=True,
     add_completion=False,
+    cls=PlainGroup,
 )
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -55,12 +58,9 @@ app.add_typer(users_app, name="users")
 
 
 @app.callback()
-def main(
-    context: typer.Context,
-    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
-) -> None:
+def main(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty."""
-    context.obj = {"lang": lang}
+    GIVEN_LANGUAGE.set(lang)
 
 
 async def _upgrade(settings: Settings) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import NoReturn, TypeVar
 
-import click
 import typer
 
 from bot.runtime import Runtime, StartupError
@@ -41,18 +41,14 @@ def _locale_language() -> str | None:
     return None
 
 
-def _given_language() -> str | None:
-    """`--lang` given before the command (`concierge --lang en jobs`), if any."""
-    context = click.get_current_context(silent=True)
-    root = context.find_root() if context is not None else None
-    chosen = root.obj.get("lang") if root is not None and isinstance(root.obj, dict) else None
-    return chosen if isinstance(chosen, str) else None
+# `--lang` given before the command (`concierge --lang en jobs`), set by the root callback.
+GIVEN_LANGUAGE: ContextVar[str | None] = ContextVar("given_language", default=None)
 
 
 def cli_language(settings: Settings, lang: str | None = None) -> Language:
     """The one rule of every command: `--lang` (the command's, else the one before it), else
     the locale, else DEFAULT_LANGUAGE."""
-    chosen = lang or _given_language()
+    chosen = lang or GIVEN_LANGUAGE.get()
     if chosen is not None:
         if chosen not in LANGUAGES:
             fail(f"--lang: expected {' or '.join(LANGUAGES)}, got {chosen!r}")
