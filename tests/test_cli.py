@@ -301,15 +301,22 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/concierge.sqlite3"
     assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
     assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
-    listing = concierge("checkins", "list", cwd=tmp_path, DATABASE_URL=url).stdout.splitlines()
+    listing = concierge(
+        "checkins", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    ).stdout.splitlines()
     assert [line.split(":")[0] for line in listing] == [
         "Maria Rossi +393402000001",
         "Giuseppe Verdi +393402000002",
     ], "the demo data holds two plans"
+    italian = concierge("checkins", "list", "--lang", "it", cwd=tmp_path, DATABASE_URL=url)
+    assert "Maria Rossi +393402000001: lun,mar,mer,gio,ven,sab,dom alle 09:00 via voice" in (
+        italian.stdout
+    )
     added = concierge(
         "checkins", "add", "340 777 1234", "--at", "08:30", "--days", "lun,mer,ven",
         "--channel", "sms", "--contact", "Lucia:+393405550001", "--contact",
-        "Franco:3405550002:whatsapp", "--notes", "porta blindata", cwd=tmp_path, DATABASE_URL=url,
+        "Franco:3405550002:whatsapp", "--notes", "porta blindata", cwd=tmp_path,
+        DATABASE_URL=url, **ENGLISH,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == (
@@ -318,14 +325,18 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
     )
     paused = concierge(
         "checkins", "pause", "3407771234", "--from", "2026-12-01", "--until", "2026-12-10",
-        cwd=tmp_path, DATABASE_URL=url,
+        cwd=tmp_path, DATABASE_URL=url, **ENGLISH,
     )  # fmt: skip
     assert paused.stdout.rstrip().endswith("paused 2026-12-01…2026-12-10")
-    resumed = concierge("checkins", "resume", "3407771234", cwd=tmp_path, DATABASE_URL=url)
+    resumed = concierge(
+        "checkins", "resume", "3407771234", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    )
     assert "paused" not in resumed.stdout
-    board = concierge("checkins", "today", cwd=tmp_path, DATABASE_URL=url)
+    board = concierge("checkins", "today", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert board.returncode == 0 and "Maria Rossi" in board.stdout
-    history = concierge("checkins", "history", "3402000001", cwd=tmp_path, DATABASE_URL=url)
+    history = concierge(
+        "checkins", "history", "3402000001", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    )
     assert history.stdout.strip() == "Maria Rossi: " + "·" * 30
     wrong = [
         (["checkins", "add", "3401", "--at", "25:00"], "Error: invalid plan"),
@@ -337,7 +348,7 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
          "Error: a pause must end"),
     ]  # fmt: skip
     for args, message in wrong:
-        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message), result.stderr
 
 

@@ -34,7 +34,6 @@ WEEKDAYS = {
     )
     for name in names
 }  # fmt: skip
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _time(text: str, option: str) -> time:
@@ -55,7 +54,8 @@ def _day_name(day: date, lang: str) -> str:
     return str(format_date(day, "EEE", locale=lang))
 
 
-def _weekday_name(weekday: int, lang: str) -> str:
+def weekday_name(weekday: int, lang: str) -> str:
+    """A weekday's short name in `lang` (0 = Monday)."""
     return _day_name(date(2026, 11, 23) + timedelta(days=weekday), lang)  # from a Monday
 
 
@@ -141,7 +141,7 @@ def add_slot(
 
     async def adding(ctx: DomainContext) -> str:
         await add_shift(ctx, phone, weekday, starts, ends)
-        day_name = _weekday_name(weekday, language)
+        day_name = weekday_name(weekday, language)
         return t(
             language, "cli.rota.slot_added", day=day_name, span=_span((starts, ends), language)
         )
