@@ -8,6 +8,8 @@ replies to them) since the last one that was about a request.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import ColumnElement, and_, func, select, update
 
 from concierge.context import DomainContext
@@ -50,7 +52,9 @@ async def _tie_intake(
     ctx: DomainContext, person_id: int, inbound: Inbound, request_id: int
 ) -> None:
     """The intake before a new request: the person's untied messages on this channel since the
-    last of theirs that was about a request, and the replies to them."""
+    last of theirs that was about a request (within a draft's lifetime), and the replies to
+    them."""
+    expiry = timedelta(minutes=ctx.settings.conversation_expiry_minutes)
     last_tied = await ctx.session.scalar(
         select(func.max(InboundRecord.id)).where(
             InboundRecord.person_id == person_id,
@@ -65,6 +69,8 @@ async def _tie_intake(
                 InboundRecord.channel == inbound.channel,
                 InboundRecord.request_id.is_(None),
                 InboundRecord.id > (last_tied or 0),
+                # A draft older than this was dropped: its words are not this request's.
+                InboundRecord.received_at >= ctx.now() - expiry,
             )
         )
     ).all()
