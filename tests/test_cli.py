@@ -65,11 +65,13 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
 def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/var/concierge.sqlite3"
-    upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
+    upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert upgrade.returncode == 0, upgrade.stderr
     assert "13 default services added" in upgrade.stdout
-    first = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
-    again = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    first = concierge("demo", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
+    again = concierge("demo", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
+    italian = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    assert italian.stdout.startswith("Dati di prova pronti (0 operatori")
     assert "3 operators" in first.stdout
     assert "5 dashboard users added" in first.stdout
     assert "password 'portico-demo'" in first.stdout

@@ -74,29 +74,26 @@ async def _upgrade(settings: Settings) -> int:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """Apply every database migration and add the default service catalogue."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
     try:
         added = asyncio.run(_upgrade(settings))
     except Exception as exc:  # whatever the driver raised, name the setting to fix
         safe_url = settings.url.render_as_string(hide_password=True)
         fail(f"DATABASE_URL: cannot migrate {safe_url}: {first_line(exc)}")
-    typer.echo(f"Database up to date ({added} default services added).")
+    typer.echo(t(language, "cli.db.upgraded", added=added))
 
 
 @app.command()
-def demo() -> None:
+def demo(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
-    added = run_unit(settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now()))
-    typer.echo(
-        f"Demo data ready ({added['operators']} operators, {added['services']} services and"
-        f" {added['users']} dashboard users added)."
-    )
-    typer.echo(
-        f"Dashboard users: admin, paola (coordinator), giulia, marco, sara (operators);"
-        f" password {DEMO_PASSWORD!r}."
-    )
+    settings = settings_or_fail()
+    language = cli_language(settings, lang)
+    added = run_unit(settings, lambda ctx: load_demo(ctx.session, ctx.now()))
+    typer.echo(t(language, "cli.demo.ready", **added))
+    typer.echo(t(language, "cli.demo.users", password=repr(DEMO_PASSWORD)))
 
 
 @app.command()
