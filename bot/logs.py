@@ -2,8 +2,9 @@
 that talk on every tick kept to their warnings.
 
 What an operator of the service reads at INFO: start and stop, which process runs the
-scheduler, turns that had to start over; at WARNING: deliveries that failed (and will be
-retried), settings that weaken the service; at ERROR: messages given up, rounds that crashed.
+scheduler, each timer fired (an offer timing out, a check-in due), turns that had to start
+over; at WARNING: deliveries that failed (and will be retried), settings that weaken the
+service; at ERROR: messages given up, rounds that crashed.
 """
 
 from __future__ import annotations

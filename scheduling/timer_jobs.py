@@ -48,8 +48,7 @@ async def run_timer(timer_id: int) -> None:
         fired = await bound().unit(lambda ctx: fire_timer(ctx, timer_id))
     finally:
         _running.discard(timer_id)
-    # Every timer firing is routine (its effects are on the request's timeline): DEBUG.
-    log.debug("timer %s %s", timer_id, "fired" if fired else "skipped")
+    log.info("timer %s %s", timer_id, "fired" if fired else "skipped")
 
 
 async def _plan_service_timers(ctx: DomainContext) -> None:
