@@ -17,7 +17,15 @@ from typing import Protocol
 from bot.runtime import Runtime
 from concierge.database import transaction
 from concierge.messages import Channel, OutboundMessage
-from concierge.outbox import RetryAfter, Undeliverable, claim, due, mark_failed, mark_sent
+from concierge.outbox import (
+    OutboxStatus,
+    RetryAfter,
+    Undeliverable,
+    claim,
+    due,
+    mark_failed,
+    mark_sent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +110,11 @@ class Lane:
                     permanent=isinstance(exc, Undeliverable), token=token,
                 )  # fmt: skip
             kept = failed is not None
+            if failed == OutboxStatus.DEAD:  # nobody will get it unless someone acts
+                log.error(
+                    "outbox row %s on %s given up: %s (see the dashboard's undelivered"
+                    " messages)", message.id, message.channel, exc,
+                )  # fmt: skip
         else:
             async with transaction(runtime.sessions) as session:
                 kept = await mark_sent(

@@ -33,6 +33,7 @@ from concierge.people.person import (
     normalise_address,
 )
 from concierge.requests.notifications import language_of
+from concierge.requests.threads import tie_turn
 from concierge.settings import Settings
 from concierge.team.coordinators import coordinator_for_person
 from concierge.team.operators import operator_for_person
@@ -202,6 +203,7 @@ async def _dialogue(ctx: DomainContext, person: Person, inbound: Inbound, addres
     save_state(conversation, state, ctx.now())
     replies += [n for n in (help_notice(turn),) if n is not None]
     handled = await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
+    await tie_turn(ctx, person.id, inbound)  # the message and its replies, to their request
     return replace(handled, replies=len(replies))
 
 

@@ -278,3 +278,54 @@ async def test_a_plan_belongs_to_the_cooperative_that_serves_check_ins(
         await ctx.session.flush()
         assert plan_id in [line.plan.id for line in await today_board(ctx, portico)]
         assert await today_board(ctx, other.id) == []
+
+
+async def _board_states(domain: Domain) -> dict[int, tuple[str, datetime | None]]:
+    """Each plan on today's board: today's state and the next run, to the minute (plans sharing
+    a minute are staggered by seconds)."""
+    async with domain.unit() as ctx:
+        return {
+            line.plan.id: (
+                line.state,
+                line.next_run.astimezone(ROME).replace(second=0) if line.next_run else None,
+            )
+            for line in await today_board(ctx)
+        }
+
+
+async def test_the_board_tells_what_really_happened_today_and_the_next_run(
+    demo_domain: Domain,
+) -> None:
+    # Issue 18 item 9: at 10:37 plans of 09:00 and 10:00 are not "later today".
+    demo_domain.clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=ROME))
+    early = await _enrol(demo_domain, at_time="08:30")  # enrolled before its time: runs today
+    noon = await _enrol(demo_domain, "+393402000002", at_time="12:00")
+    demo_domain.clock.set(datetime(2026, 11, 23, 10, 37, tzinfo=ROME))
+    late = await _enrol(demo_domain, "+393402000003", at_time="09:15")  # after its time
+    tuesdays = await _enrol(demo_domain, "+393402000004", at_time="10:15", weekdays=(1,))
+    states = await _board_states(demo_domain)
+    assert states[late] == ("enrolled_after", datetime(2026, 11, 24, 9, 15, tzinfo=ROME))
+    assert states[tuesdays] == ("off", datetime(2026, 11, 24, 10, 15, tzinfo=ROME))
+    assert states[noon] == ("due", datetime(2026, 11, 23, 12, 0, tzinfo=ROME))
+    # 08:30's timer fell due while the scheduler was not running: the board says it is late.
+    assert states[early][0] == "late"
+
+    await _run_until(demo_domain, datetime(2026, 11, 23, 12, 30, tzinfo=ROME))
+    states = await _board_states(demo_domain)
+    assert states[early] == ("escalated", datetime(2026, 11, 24, 8, 30, tzinfo=ROME))
+    assert states[noon][0] == "escalated"  # asked three times since noon, no answer
+
+    # A plan whose round is gone (as if it had been paused and resumed after its time).
+    async with demo_domain.unit() as ctx:
+        plan = await ctx.session.get(CheckinPlan, early)
+        assert plan is not None
+        for found in await ctx.session.scalars(
+            select(CheckinRound).where(CheckinRound.plan_id == early)
+        ):
+            for attempt in await ctx.session.scalars(
+                select(CheckinAttempt).where(CheckinAttempt.round_id == found.id)
+            ):
+                await ctx.session.delete(attempt)
+            found.plan_id = plan.id
+            found.day = date(2026, 11, 1)
+    assert (await _board_states(demo_domain))[early][0] == "missed"

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+LOCALE = {"LC_ALL", "LC_MESSAGES", "LANG"}
+ENGLISH = {"LANG": "en_GB.UTF-8"}
+
 
 def concierge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the command line in `cwd` (no .env there) with extra environment variables."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TIME_ZONE"}}
+    """Run the command line in `cwd` (no .env there, no locale unless given) with extra
+    environment variables."""
+    unset = {"DATABASE_URL", "TIME_ZONE", *LOCALE}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=120,
@@ -55,11 +65,13 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
 def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/var/concierge.sqlite3"
-    upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
+    upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert upgrade.returncode == 0, upgrade.stderr
     assert "13 default services added" in upgrade.stdout
-    first = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
-    again = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    first = concierge("demo", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
+    again = concierge("demo", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
+    italian = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
+    assert italian.stdout.startswith("Dati di prova pronti (0 operatori")
     assert "3 operators" in first.stdout
     assert "5 dashboard users added" in first.stdout
     assert "password 'portico-demo'" in first.stdout
@@ -80,7 +92,7 @@ def test_a_wrong_setting_in_dot_env_is_named(tmp_path: Path) -> None:
 def test_jobs_and_a_request_timeline(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/concierge.sqlite3"
     assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
-    empty = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    empty = concierge("jobs", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
     assert empty.returncode == 0 and empty.stdout.strip() == "No pending jobs."
     concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     script = f"""
@@ -109,10 +121,10 @@ asyncio.run(main())
 """
     made = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
-    listing = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    listing = concierge("jobs", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
     lines = listing.stdout.strip().splitlines()
     assert lines[0].split() == ["when", "(Europe/Rome)", "what", "request", "for"]
-    assert lines[1].split()[2:] == ["offer_timeout", "#1", "parcel", "Giulia", "Bianchi"]
+    assert lines[1].split()[2:] == ["offer", "time-out", "#1", "parcel", "Giulia", "Bianchi"]
 
     timeline = concierge("request", "1", "--lang", "en", cwd=tmp_path, DATABASE_URL=url)
     assert timeline.returncode == 0, timeline.stderr
@@ -123,11 +135,31 @@ asyncio.run(main())
         "waiting for an operator — Maria Rossi",
         "offered to Giulia Bianchi",
     ]
-    missing = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url)
+    missing = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url, LANG="en_GB.UTF-8")
     assert (missing.returncode, missing.stderr.strip()) == (
         2,
         "Error: there is no request number 99",
     )
+
+
+def test_jobs_name_the_resident_of_a_check_in_and_warn_of_nothing(tmp_path: Path) -> None:
+    # Issue 18 item 13: a check-in timer's subject is a plan, not an operator.
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    for phone in ("3402000001", "3402000002", "3402000003"):  # plan ids 3 and 4 and 5
+        added = concierge("checkins", "add", phone, "--at", "08:30", cwd=tmp_path, DATABASE_URL=url)
+        assert added.returncode == 0, added.stderr
+    listing = concierge("jobs", cwd=tmp_path, DATABASE_URL=url)
+    assert listing.returncode == 0
+    assert listing.stderr == "", "no SQLAlchemy warning"
+    rows = listing.stdout.strip().splitlines()
+    assert rows[0].split()[:3] == ["quando", "(Europe/Rome)", "cosa"]
+    whom = sorted(" ".join(row.split()[-2:]) for row in rows[1:])
+    assert whom == ["Giuseppe Verdi", "Luca Ferrari", "Maria Rossi"]
+    assert all("controllo quotidiano" in row for row in rows[1:])
+    for operator in ("Giulia Bianchi", "Marco", "Sara"):
+        assert operator not in listing.stdout
 
 
 def test_parse_one_text_and_a_batch(tmp_path: Path) -> None:
@@ -184,7 +216,7 @@ def test_operators_and_rota(tmp_path: Path) -> None:
     ]  # fmt: skip
     said = []
     for step in steps:
-        result = concierge(*step, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*step, cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
         assert result.returncode == 0, result.stderr
         said.append(result.stdout.strip())
     assert said == [
@@ -194,10 +226,14 @@ def test_operators_and_rota(tmp_path: Path) -> None:
         "Recorded: off on 2026-11-30 (whole day).",
         "Recorded: extra on 2026-12-08 (09:00-12:00).",
     ]
-    listing = concierge("operators", "list", cwd=tmp_path, DATABASE_URL=url).stdout.split()
+    listing = concierge(
+        "operators", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    ).stdout.split()
     assert listing[:6] == ["Anna", "Neri", "+393331234567", "capacity", "2", "centro"]
     assert listing[-1] == "parcel,shopping"
-    rota = concierge("rota", "list", "--days", "14", cwd=tmp_path, DATABASE_URL=url).stdout
+    rota = concierge(
+        "rota", "list", "--days", "14", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    ).stdout
     assert "  Anna Neri              08:00-12:00, 14:00-18:00" in rota
     wrong = [
         (["rota", "add", "3339999999", "mon", "8", "12"], "Error: no operator with phone"),
@@ -206,23 +242,83 @@ def test_operators_and_rota(tmp_path: Path) -> None:
         (["operators", "add", "A", "B", "3331234568", "--skills", "x"], "Error: no service"),
     ]
     for args, message in wrong:
-        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message)
+
+
+def test_every_command_speaks_one_language_and_a_day_off_can_be_taken_back(
+    tmp_path: Path,
+) -> None:
+    # Issue 18 item 14: `--lang`, else the locale, else DEFAULT_LANGUAGE; clean help; remove-off.
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    giulia = "3331000001"
+    off = concierge("rota", "off", giulia, "2026-12-02", cwd=tmp_path, DATABASE_URL=url)
+    assert off.stdout.strip() == "Registrato: assenza il 2026-12-02 (tutto il giorno)."
+    by_locale = concierge("rota", "list", cwd=tmp_path, DATABASE_URL=url, LANG="en_US.UTF-8")
+    by_option = concierge("--lang", "en", "rota", "list", cwd=tmp_path, DATABASE_URL=url)
+    assert by_locale.stdout == by_option.stdout
+    assert {line.split()[0] for line in by_option.stdout.splitlines() if line[0] != " "} <= {
+        "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    }  # fmt: skip
+    italian = concierge("rota", "list", "--lang", "it", cwd=tmp_path, DATABASE_URL=url)
+    assert italian.stdout.splitlines()[0].split()[0] in (
+        "lun",
+        "mar",
+        "mer",
+        "gio",
+        "ven",
+        "sab",
+        "dom",
+    )
+    timeline = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url, LANG="it_IT.UTF-8")
+    assert timeline.stderr.strip() == "Error: non c'è una richiesta numero 99"
+    wrong = concierge("--lang", "fr", "jobs", cwd=tmp_path, DATABASE_URL=url)
+    assert (wrong.returncode, wrong.stderr.strip()) == (
+        2,
+        "Error: --lang: expected it or en, got 'fr'",
+    )
+
+    removed = concierge(
+        "rota", "remove-off", giulia, "2026-12-02", "--lang", "en", cwd=tmp_path, DATABASE_URL=url
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.strip() == "Removed: off on 2026-12-02 (whole day)."
+    again = concierge("rota", "remove-off", giulia, "2026-12-02", cwd=tmp_path, DATABASE_URL=url)
+    assert (again.returncode, again.stderr.strip()) == (
+        2,
+        "Error: nessuna assenza registrata per 3331000001 il 2026-12-02",
+    )
+
+    for command in (["--help"], ["rota", "off", "--help"], ["checkins", "pause", "--help"]):
+        shown = concierge(*command, cwd=tmp_path, COLUMNS="100")
+        assert shown.returncode == 0
+        assert "<bool>" not in shown.stdout and "<str>" not in shown.stdout, command
+        assert "{" not in shown.stdout, command
+    assert "PHONE DATE" in concierge("rota", "off", "--help", cwd=tmp_path).stdout
 
 
 def test_checkins_from_the_command_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/concierge.sqlite3"
     assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
     assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
-    listing = concierge("checkins", "list", cwd=tmp_path, DATABASE_URL=url).stdout.splitlines()
+    listing = concierge(
+        "checkins", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    ).stdout.splitlines()
     assert [line.split(":")[0] for line in listing] == [
         "Maria Rossi +393402000001",
         "Giuseppe Verdi +393402000002",
     ], "the demo data holds two plans"
+    italian = concierge("checkins", "list", "--lang", "it", cwd=tmp_path, DATABASE_URL=url)
+    assert "Maria Rossi +393402000001: lun,mar,mer,gio,ven,sab,dom alle 09:00 via voice" in (
+        italian.stdout
+    )
     added = concierge(
         "checkins", "add", "340 777 1234", "--at", "08:30", "--days", "lun,mer,ven",
         "--channel", "sms", "--contact", "Lucia:+393405550001", "--contact",
-        "Franco:3405550002:whatsapp", "--notes", "porta blindata", cwd=tmp_path, DATABASE_URL=url,
+        "Franco:3405550002:whatsapp", "--notes", "porta blindata", cwd=tmp_path,
+        DATABASE_URL=url, **ENGLISH,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == (
@@ -231,14 +327,18 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
     )
     paused = concierge(
         "checkins", "pause", "3407771234", "--from", "2026-12-01", "--until", "2026-12-10",
-        cwd=tmp_path, DATABASE_URL=url,
+        cwd=tmp_path, DATABASE_URL=url, **ENGLISH,
     )  # fmt: skip
     assert paused.stdout.rstrip().endswith("paused 2026-12-01…2026-12-10")
-    resumed = concierge("checkins", "resume", "3407771234", cwd=tmp_path, DATABASE_URL=url)
+    resumed = concierge(
+        "checkins", "resume", "3407771234", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    )
     assert "paused" not in resumed.stdout
-    board = concierge("checkins", "today", cwd=tmp_path, DATABASE_URL=url)
+    board = concierge("checkins", "today", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert board.returncode == 0 and "Maria Rossi" in board.stdout
-    history = concierge("checkins", "history", "3402000001", cwd=tmp_path, DATABASE_URL=url)
+    history = concierge(
+        "checkins", "history", "3402000001", cwd=tmp_path, DATABASE_URL=url, **ENGLISH
+    )
     assert history.stdout.strip() == "Maria Rossi: " + "·" * 30
     wrong = [
         (["checkins", "add", "3401", "--at", "25:00"], "Error: invalid plan"),
@@ -250,7 +350,7 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
          "Error: a pause must end"),
     ]  # fmt: skip
     for args, message in wrong:
-        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message), result.stderr
 
 
@@ -280,3 +380,64 @@ def test_users_add_makes_the_first_admin_and_explains_refusals(tmp_path: Path) -
     listed = concierge("users", "list", cwd=tmp_path, DATABASE_URL=url)
     assert listed.returncode == 0
     assert [line.split()[:2] for line in listed.stdout.splitlines()] == [["anna.rossi", "admin"]]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_service_log_is_quiet_and_says_what_matters(tmp_path: Path) -> None:
+    # Issue 18 item 15: two APScheduler INFO lines every round buried what matters.
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", *LOCALE}}
+    env = {**clean, "DATABASE_URL": url, "SCHEDULER_SYNC_SECONDS": "0.5", "LOG_LEVEL": "INFO"}
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(_free_port())],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        assert serving.stderr is not None
+        deadline = time.monotonic() + 60
+        for line in serving.stderr:
+            lines.append(line.rstrip())
+            if "now runs the scheduler" in line or time.monotonic() > deadline:
+                break
+        time.sleep(2.5)  # five scheduling rounds
+    finally:
+        serving.send_signal(signal.SIGINT)
+        rest = serving.communicate(timeout=30)[1]
+    lines += rest.splitlines()
+    assert any(
+        line.endswith("scheduling.service: this process now runs the scheduler") for line in lines
+    )
+    assert not [line for line in lines if "apscheduler" in line or "alembic" in line], lines
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) [\w.]+: ")
+    assert all(stamped.match(line) for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("level", "ours", "chatty"),
+    [("INFO", logging.INFO, logging.WARNING), ("WARNING", logging.WARNING, logging.WARNING),
+     ("ERROR", logging.ERROR, logging.ERROR), ("DEBUG", logging.DEBUG, logging.DEBUG)],
+)  # fmt: skip
+def test_log_level_sets_our_lines_and_keeps_libraries_to_their_warnings(
+    level: str, ours: int, chatty: int
+) -> None:
+    from bot.logs import CHATTY, configure_logging  # imported here: the module under test
+
+    root = logging.getLogger()
+    saved, handlers = root.level, list(root.handlers)
+    try:
+        configure_logging(level)
+        assert logging.getLogger().level == ours
+        for name in ("apscheduler.executors.default", "alembic.runtime.migration", "httpx"):
+            assert logging.getLogger(name).getEffectiveLevel() == chatty, name
+    finally:
+        for name in CHATTY:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        root.handlers[:] = handlers  # pytest's own capture comes back
+        root.setLevel(saved)

@@ -7,15 +7,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from concierge.clock import ManualClock
+from concierge.context import DomainContext
 from concierge.demo import DEMO_PASSWORD
+from concierge.messages import Channel, IdentityKind
+from concierge.people.person import find_person
+from concierge.requests.request import create_request
 from tests.browser import ARTIFACTS, TIMEOUT_MS, choose, expect, new_page, open_chat_as, send_text
 from tests.conftest import LiveServer, serving
-from tests.dashboard_client import offered_request, other_cooperative_request
+from tests.dashboard_client import in_unit, offered_request, other_cooperative_request
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -186,3 +191,99 @@ def test_on_a_phone_in_english_with_the_keyboard(
     expect(card).to_contain_text("Emma Clark")
     expect(card).to_contain_text("offered to an operator")
     phone.screenshot(path=str(ARTIFACTS / "dashboard-queue-phone.png"), full_page=True)
+
+
+def _queued(url: str, clock: ManualClock, phone: str, service: str, urgent: bool) -> int:
+    """A confirmed request nobody has been offered yet (its number)."""
+
+    async def work(ctx: DomainContext) -> int:
+        person = await find_person(ctx.session, IdentityKind.PHONE, phone)
+        assert person is not None
+        request = await create_request(ctx, person, service, "", Channel.WEBCHAT, urgent=urgent)
+        return request.id
+
+    return in_unit(url, clock, work)
+
+
+def test_the_queue_puts_urgency_first_says_ages_one_way_and_fits_a_phone(
+    server: LiveServer, browser: Browser, sqlite_url: str, clock: ManualClock
+) -> None:
+    # Issue 18 item 11.
+    ARTIFACTS.mkdir(exist_ok=True)
+    start = clock.now()
+    waiting = _queued(sqlite_url, clock, "+393402000002", "accompaniment", urgent=False)
+    clock.set(start + timedelta(seconds=158))
+    urgent = _queued(sqlite_url, clock, "+393402000001", "home_watch", urgent=True)
+    clock.set(start + timedelta(seconds=240))
+    page = new_page(browser)
+    log_in(page, server.base_url, "paola")
+    urgent_row, waiting_row = (
+        page.locator(f"#request-{urgent}"),
+        page.locator(f"#request-{waiting}"),
+    )
+    expect(urgent_row).to_contain_text("URGENTE")
+    expect(waiting_row).not_to_contain_text("URGENTE")
+    # Urgency is the strongest colour on the board: the alert colour, over the waiting one.
+    urgent_look = urgent_row.evaluate("r => getComputedStyle(r).backgroundColor")
+    waiting_look = waiting_row.evaluate("r => getComputedStyle(r).backgroundColor")
+    assert urgent_look == "rgb(253, 232, 232)" and waiting_look != urgent_look
+    # One way of saying ages: whole minutes.
+    ages = page.locator("#queue-body td.age")
+    expect(ages).to_have_text(["1 min", "4 min"])
+    page.screenshot(path=str(ARTIFACTS / "dashboard-queue-urgent.png"), full_page=True)
+
+    phone = new_page(browser, width=360, height=780)
+    log_in(phone, server.base_url, "paola")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    # Each service name is whole on its card: no word is split across lines.
+    for name in ("Casa, piante e animali", "Accompagnamento"):
+        service = phone.locator("#queue-body .service", has_text=name)
+        words_split = service.evaluate(
+            """el => {
+                const range = document.createRange();
+                const text = el.firstChild;
+                let at = 0, split = 0;
+                for (const word of text.textContent.split(' ')) {
+                    range.setStart(text, at); range.setEnd(text, at + word.length);
+                    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (tops.size > 1) split++;
+                    at += word.length + 1;
+                }
+                return split;
+            }"""
+        )
+        assert words_split == 0, name
+    phone.screenshot(path=str(ARTIFACTS / "dashboard-queue-phone-urgent.png"), full_page=True)
+
+
+def test_the_check_in_board_and_a_request_page_as_an_operator_reads_them(
+    server: LiveServer, browser: Browser, sqlite_url: str, clock: ManualClock
+) -> None:
+    # Issue 18 items 9, 10 and 12, seen in the browser (screenshots in tests/artifacts/).
+    ARTIFACTS.mkdir(exist_ok=True)
+    clock.set(clock.now() + timedelta(minutes=37))
+    page = new_page(browser)
+    log_in(page, server.base_url, "paola")
+    page.get_by_role("link", name="Controlli quotidiani").click()
+    maria = page.locator("#checkins tr", has_text="Maria Rossi")
+    expect(maria.locator(".today-state")).to_have_text("non fatto oggi: iscritto dopo le 09:00")
+    expect(maria.locator(".next-run")).to_have_text("martedì 24 novembre, 09:00")
+    expect(maria.locator(".days li")).to_have_count(30)
+    expect(maria.locator(".days li").last).to_have_attribute(
+        "title", "lun 23 nov: nessun controllo (giorno non previsto o in pausa)"
+    )
+    expect(page.locator("#checkins-legend li")).to_have_count(5)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-checkins.png"), full_page=True)
+
+    request_id = offered_request(sqlite_url, clock, "+393402000001", "shopping", "latte e pane")
+    giulia = new_page(browser, width=390, height=844)
+    log_in(giulia, server.base_url, "giulia")
+    giulia.goto(f"{server.base_url}/dashboard/requests/{request_id}")
+    expect(giulia.locator("#request-phone")).to_have_text("+393402000001")
+    giulia.get_by_role("button", name="Accetto").click()
+    giulia.get_by_label("Cosa è successo?").fill("Il negozio è chiuso per lutto")
+    giulia.get_by_role("button", name="Segnala il problema").click()
+    expect(giulia.get_by_role("status")).to_contain_text("Problema segnalato")
+    expect(giulia.locator("#request-status")).to_have_text("non completata")
+    expect(giulia.locator("#history")).to_contain_text("Il negozio è chiuso per lutto")
+    giulia.screenshot(path=str(ARTIFACTS / "dashboard-request-problem.png"), full_page=True)

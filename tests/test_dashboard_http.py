@@ -23,6 +23,7 @@ from tests.dashboard_client import (
     other_cooperative_request,
     staff,
 )
+from tests.webchat_client import ChatPerson
 
 MARIA, EMMA = "+393402000001", "+393402000004"
 METRICS_TOKEN = "scrape-me-please-0123456789"
@@ -452,6 +453,30 @@ def test_checkins_board_lists_the_demo_plans(server: LiveServer) -> None:
     assert "09:00" in page and "10:00" in page
 
 
+def test_checkins_board_says_what_happened_today_and_when_next(
+    server: LiveServer, clock: ManualClock
+) -> None:
+    # Issue 18 items 9 and 12: at 10:37 the 09:00 and 10:00 plans (enrolled at 10:00) did not
+    # run today; the board says so, why, and when each runs next; the history has its dates.
+    clock.set(clock.now().replace(minute=37))
+    paola = logged_in(server, "paola")
+    page = paola.client.get("/dashboard/checkins").text
+    assert "più tardi oggi" not in page and "da fare oggi" not in page
+    assert page.count("non fatto oggi: iscritto dopo le") == 2
+    assert "martedì 24 novembre, 09:00" in page  # Maria: every day
+    assert "mercoledì 25 novembre, 10:00" in page  # Giuseppe: Mondays, Wednesdays, Fridays
+    assert "Prossimo controllo" in page
+    # Thirty dated days, the last today; a legend of one item per mark, no "· ·" run-on.
+    assert 'aria-label="Ultimi 30 giorni, dal dom 25 ott al lun 23 nov"' in page
+    assert 'title="lun 23 nov: nessun controllo (giorno non previsto o in pausa)"' in page
+    assert "· ·" not in page
+    assert '<span class="mark m-well" aria-hidden="true">✓</span> sta bene</li>' in page
+    paola.submit("/dashboard/language", {"lang": "en", "back": "/dashboard/checkins"})
+    english = paola.client.get("/dashboard/checkins").text
+    assert english.count("not done today: enrolled after") == 2
+    assert "Tuesday 24 November, 09:00" in english
+
+
 def test_the_event_stream_tells_of_a_change(
     server: LiveServer, sqlite_url: str, clock: ManualClock
 ) -> None:
@@ -470,3 +495,66 @@ def test_the_event_stream_tells_of_a_change(
             if line == "event: queue" or time.monotonic() > deadline:
                 break
         assert "event: queue" in seen
+
+
+def test_a_request_history_holds_its_own_messages_and_the_buttons_seen(
+    server: LiveServer,
+) -> None:
+    # Issue 18 item 10: request 2's history showed request 1's messages (a time window), and
+    # a button press showed as its payload ("confirm").
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+        maria = ChatPerson(http, MARIA)
+        maria.say("pacco oggi")
+        maria.expect("Confermi?")
+        maria.tap("Confermo")
+        maria.expect("Richiesta registrata: n. 1")
+        maria.say("mi serve la spesa domani")
+        maria.expect("Confermi?")
+        maria.tap("Confermo")
+        maria.expect("Richiesta registrata: n. 2")
+    paola = logged_in(server, "paola")
+    first = paola.client.get("/dashboard/requests/1").text
+    second = paola.client.get("/dashboard/requests/2").text
+    history = [page.split('id="history"')[1] for page in (first, second)]
+    assert "pacco oggi" in history[0] and "mi serve la spesa domani" not in history[0]
+    assert "mi serve la spesa domani" in history[1] and "pacco oggi" not in history[1]
+    assert "Richiesta registrata: n. 1" in history[0] and "n. 2" not in history[0]
+    assert (
+        "Richiesta registrata: n. 2" in history[1]
+        and "Richiesta registrata: n. 1" not in history[1]
+    )
+    for shown in history:
+        assert "ha premuto «Confermo»" in shown
+        assert ">confirm<" not in shown
+
+
+def test_the_request_page_shows_the_phone_and_has_the_chats_problem_action(
+    server: LiveServer, sqlite_url: str, clock: ManualClock
+) -> None:
+    # Issue 18 item 12: the requester's phone number, and *Problema* as in the chat.
+    request_id = offered_request(sqlite_url, clock, MARIA, "shopping", "latte e pane")
+    giulia, paola = logged_in(server, "giulia"), logged_in(server, "paola")
+    page = f"/dashboard/requests/{request_id}"
+    for member in (giulia, paola):
+        shown = member.client.get(page).text
+        assert '<dd id="request-phone"><a href="tel:+393402000001">+393402000001</a></dd>' in shown
+    assert 'id="problem-form"' not in giulia.client.get(page).text  # only offered so far
+    giulia.submit(f"{page}/task/accept", {}, page)
+    assert 'id="problem-form"' in giulia.client.get(page).text
+    assert 'id="problem-form"' not in paola.client.get(page).text  # not her task
+
+    empty = giulia.submit(f"{page}/problem", {"note": "  "}, page)
+    assert empty.status_code == 303 and "Scrivi cosa è successo." in giulia.client.get(page).text
+    assert request_row(sqlite_url, clock, request_id).status == "accepted"
+    reported = giulia.submit(f"{page}/problem", {"note": "Il negozio è chiuso"}, page)
+    assert reported.status_code == 303
+    after = giulia.client.get(page).text
+    assert "Problema segnalato: la richiesta n. 1 è chiusa come non riuscita" in after
+    assert request_row(sqlite_url, clock, request_id).status == "failed"
+    assert (
+        "problema segnalato da Giulia Bianchi: «Il negozio è chiuso»" in paola.client.get(page).text
+    )
+    # Marco cannot report a problem on a task that is not his.
+    marco = logged_in(server, "marco")
+    refused = marco.client.post(f"{page}/problem", data={"note": "x", "csrf_token": marco.token()})
+    assert refused.status_code in (303, 403)

@@ -49,7 +49,11 @@ def test_every_text_of_the_dashboard_pages_is_in_the_catalogue() -> None:
         "dash.channel.": ("webchat", "telegram", "sms", "whatsapp", "voice"),
         "dash.history_kind.": ("event", "message_in", "message_out", "note"),
         "dash.rota.kind.": ("off", "extra"),
-        "dash.checkins.state.": ("pending", "well", "help", "escalated", "due", "paused", "off"),
+        "dash.checkins.state.": (
+            *("pending", "well", "help", "escalated", "due", "paused", "off"),
+            *("late", "enrolled_after", "missed"),
+        ),
+        "dash.checkins.mark.": ("well", "help", "escalated", "pending", "none"),
         "dash.done.": ("accept", "decline", "start", "finish"),
     }.items():
         for value in values:

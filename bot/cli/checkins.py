@@ -10,8 +10,8 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.cli.support import fail, run_unit, settings_or_fail
-from bot.cli.team import DAY_NAMES, WEEKDAYS
+from bot.cli.support import LANG_HELP, cli_language, fail, run_unit, settings_or_fail
+from bot.cli.team import WEEKDAYS, weekday_name
 from concierge.checkins.board import history_marks, today_board
 from concierge.checkins.plans import (
     CheckinPlan,
@@ -22,6 +22,7 @@ from concierge.checkins.plans import (
     resume_plan,
 )
 from concierge.context import DomainContext
+from concierge.i18n import format_moment, t
 from concierge.messages import Channel, IdentityKind
 from concierge.people.person import Person, find_or_register, find_person, normalise_phone
 
@@ -77,19 +78,20 @@ async def _plan_of(ctx: DomainContext, phone: str) -> CheckinPlan:
     return plan
 
 
-def _describe(plan: CheckinPlan) -> str:
-    days = ",".join(DAY_NAMES[d] for d in plan.weekdays)
+def _describe(plan: CheckinPlan, lang: str) -> str:
+    days = ",".join(weekday_name(d, lang) for d in plan.weekdays)
     contacts = "; ".join(f"{c.name} {c.phone} ({c.channel})" for c in plan.contact_list) or "-"
     paused = ""
     if plan.paused_from is not None:
-        paused = f"  paused {plan.paused_from}…{plan.paused_until or ''}"
+        until = plan.paused_until or ""
+        paused = f"  {t(lang, 'cli.checkins.paused', first=plan.paused_from, last=until)}"
     who = plan.person.display_name
     phone = plan.person.address_for(IdentityKind.PHONE) or ""
-    return (
-        f"{who if who == phone else f'{who} {phone}'}: "
-        f"{days} at {plan.at_time} by {plan.channel}, {plan.retries} retries every "
-        f"{plan.retry_minutes} min; contacts: {contacts}{paused}"
-    )
+    plan_text = t(
+        lang, "cli.checkins.plan", days=days, time=plan.at_time, channel=plan.channel,
+        retries=plan.retries, minutes=plan.retry_minutes, contacts=contacts,
+    )  # fmt: skip
+    return f"{who if who == phone else f'{who} {phone}'}: {plan_text}{paused}"
 
 
 @checkins_app.command("add")
@@ -105,9 +107,11 @@ def add(
         typer.Option(help="NAME:PHONE[:CHANNEL], alerted in the order given; repeatable."),
     ] = None,
     notes: Annotated[str, typer.Option(help="For the operator: health, door code…")] = "",
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Enrol a resident in daily check-ins."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
     try:
         plan = PlanInput(
             weekdays=_weekdays(days), at_time=at, channel=Channel(channel), retries=retries,
@@ -119,7 +123,11 @@ def add(
     async def adding(ctx: DomainContext) -> str:
         number = normalise_phone(phone, ctx.settings.default_region)
         person, _ = await find_or_register(ctx.session, IdentityKind.PHONE, number, ctx.now())
-        return "Added: " + _describe(await add_plan(ctx, person, plan))
+        return t(
+            language,
+            "cli.checkins.added",
+            plan=_describe(await add_plan(ctx, person, plan), language),
+        )
 
     typer.echo(run_unit(settings, adding))
 
@@ -129,61 +137,75 @@ def pause(
     phone: Annotated[str, typer.Argument(help="The resident's number.")],
     start: Annotated[str, typer.Option("--from", help="First day off, e.g. 2026-12-24.")],
     until: Annotated[str | None, typer.Option(help="Last day off (none: until resumed).")] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """No check-ins for a while (a holiday, a hospital stay)."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
     first, last = _day(start, "--from"), _day(until, "--until") if until else None
 
     async def pausing(ctx: DomainContext) -> str:
         plan = await _plan_of(ctx, phone)
         await pause_plan(ctx, plan, first, last)
-        return "Paused: " + _describe(plan)
+        return t(language, "cli.checkins.paused_plan", plan=_describe(plan, language))
 
     typer.echo(run_unit(settings, pausing))
 
 
 @checkins_app.command("resume")
-def resume(phone: Annotated[str, typer.Argument(help="The resident's number.")]) -> None:
+def resume(
+    phone: Annotated[str, typer.Argument(help="The resident's number.")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
+) -> None:
     """Check-ins again from the next planned time."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
 
     async def resuming(ctx: DomainContext) -> str:
         plan = await _plan_of(ctx, phone)
         await resume_plan(ctx, plan)
-        return "Resumed: " + _describe(plan)
+        return t(language, "cli.checkins.resumed", plan=_describe(plan, language))
 
     typer.echo(run_unit(settings, resuming))
 
 
 @checkins_app.command("list")
-def list_plans() -> None:
+def list_plans(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """Every plan, with its days, time, channel and contacts."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
 
     async def listing(ctx: DomainContext) -> list[str]:
         plans = (await ctx.session.scalars(select(CheckinPlan).order_by(CheckinPlan.id))).unique()
-        return [_describe(plan) for plan in plans]
+        return [_describe(plan, language) for plan in plans]
 
-    for line in run_unit(settings, listing) or ["No check-in plans yet."]:
+    for line in run_unit(settings, listing) or [t(language, "cli.checkins.no_plans")]:
         typer.echo(line)
 
 
 @checkins_app.command("today")
-def today() -> None:
-    """Today's board: who answered, who is pending, who was escalated, who is still due."""
+def today(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
+    """Today's board: what happened today (and why not, when a check-in did not run), and
+    when each resident is asked next."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
 
     async def board(ctx: DomainContext) -> list[str]:
         lines = []
         for line in await today_board(ctx):
-            extra = f", {line.attempts} tries" if line.attempts else ""
+            said = [t(language, f"dash.checkins.state.{line.state}", time=line.plan.at_time)]
+            if line.attempts:
+                said.append(t(language, "dash.checkins.tries", count=line.attempts))
             if line.request_id is not None:
-                extra += f", request n. {line.request_id}"
+                said.append(t(language, "dash.request_number", id=line.request_id))
+            if line.next_run is not None:
+                moment = format_moment(line.next_run, language, ctx.zone)
+                said.append(t(language, "cli.checkins.next", moment=moment))
             person = line.plan.person.display_name
-            lines.append(f"{line.plan.at_time}  {person:<24} {line.state}{extra}")
+            lines.append(f"{line.plan.at_time}  {person:<24} {' · '.join(said)}")
         return lines
 
-    for line in run_unit(settings, board) or ["No check-ins today."]:
+    for line in run_unit(settings, board) or [t(language, "cli.checkins.none_today")]:
         typer.echo(line)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -13,19 +12,29 @@ import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.cli.checkins import checkins_app
+from bot.cli.help_text import PlainGroup
 from bot.cli.posture import demo_refusal, demo_users, doctor
-from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
+from bot.cli.support import (
+    GIVEN_LANGUAGE,
+    LANG_HELP,
+    cli_language,
+    fail,
+    run_unit,
+    runtime_or_fail,
+    settings_or_fail,
+)
 from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
 from bot.cli.welfare import welfare_app
+from bot.logs import configure_logging
 from bot.runtime import StartupError, first_line, hold_sqlite_file
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
 from concierge.database import transaction
 from concierge.demo import DEMO_PASSWORD, load_demo
 from concierge.errors import NotFound
-from concierge.i18n import format_moment, language_or_default
+from concierge.i18n import format_moment, t
 from concierge.intake.catalogue import ensure_default_services
 from concierge.intake.understanding import understand
 from concierge.jobs.listing import describe_pending
@@ -39,6 +48,7 @@ app = typer.Typer(
     help="Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty.",
     no_args_is_help=True,
     add_completion=False,
+    cls=PlainGroup,
 )
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -49,6 +59,12 @@ app.add_typer(checkins_app, name="checkins")
 app.add_typer(users_app, name="users")
 app.add_typer(welfare_app)
 app.command()(doctor)
+
+
+@app.callback()
+def main(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
+    """Neighbourhood concierge bot: requests by chat and phone, routed to operators on duty."""
+    GIVEN_LANGUAGE.set(lang)
 
 
 async def _upgrade(settings: Settings) -> int:
@@ -62,54 +78,52 @@ async def _upgrade(settings: Settings) -> int:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """Apply every database migration and add the default service catalogue."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
     try:
         added = asyncio.run(_upgrade(settings))
     except Exception as exc:  # whatever the driver raised, name the setting to fix
         safe_url = settings.url.render_as_string(hide_password=True)
         fail(f"DATABASE_URL: cannot migrate {safe_url}: {first_line(exc)}")
-    typer.echo(f"Database up to date ({added} default services added).")
+    typer.echo(t(language, "cli.db.upgraded", added=added))
 
 
 @app.command()
-def demo() -> None:
+def demo(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
-    added = run_unit(settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now()))
-    typer.echo(
-        f"Demo data ready ({added['operators']} operators, {added['services']} services and"
-        f" {added['users']} dashboard users added)."
-    )
-    typer.echo(
-        f"Dashboard users: admin, paola (coordinator), giulia, marco, sara (operators);"
-        f" password {DEMO_PASSWORD!r}."
-    )
+    settings = settings_or_fail()
+    language = cli_language(settings, lang)
+    added = run_unit(settings, lambda ctx: load_demo(ctx.session, ctx.now()))
+    typer.echo(t(language, "cli.demo.ready", **added))
+    typer.echo(t(language, "cli.demo.users", password=repr(DEMO_PASSWORD)))
 
 
 @app.command()
-def jobs() -> None:
+def jobs(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> None:
     """List the pending scheduled jobs: when (local time), what, which request, for whom."""
     settings = settings_or_fail()
-    rows = run_unit(settings, describe_pending)
+    language = cli_language(settings, lang)
+    rows = run_unit(settings, lambda ctx: describe_pending(ctx, language))
     if not rows:
-        typer.echo("No pending jobs.")
+        typer.echo(t(language, "cli.jobs.none"))
         return
-    typer.echo(f"{'when (' + settings.time_zone + ')':<22} {'what':<14} {'request':<18} for")
+    when = t(language, "cli.jobs.when", zone=settings.time_zone)
+    what, request, whom = (t(language, f"cli.jobs.{key}") for key in ("what", "request", "for"))
+    typer.echo(f"{when:<22} {what:<20} {request:<18} {whom}")
     for row in rows:
-        typer.echo(f"{row['when']:<22} {row['what']:<14} {row['request']:<18} {row['for']}")
+        typer.echo(f"{row['when']:<22} {row['what']:<20} {row['request']:<18} {row['for']}")
 
 
 @app.command()
 def request(
     number: Annotated[int, typer.Argument(help="The request's number, as people see it.")],
-    lang: Annotated[
-        str | None, typer.Option(help="Language of the timeline: it or en (DEFAULT_LANGUAGE).")
-    ] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Show one request and its timeline: every change, who made it, the requester's mark."""
     settings = settings_or_fail()
-    language = language_or_default(lang, settings.default_language)
+    language = cli_language(settings, lang)
 
     async def timeline(ctx: DomainContext) -> list[str] | None:
         try:
@@ -123,7 +137,7 @@ def request(
 
     lines = run_unit(settings, timeline)
     if lines is None:
-        fail(f"there is no request number {number}")
+        fail(t(language, "cli.request.missing", number=number))
     for line in lines:
         typer.echo(line)
 
@@ -196,7 +210,7 @@ def serve(
 ) -> None:
     """Start the service: the dashboard, and every channel configured in .env."""
     settings = settings_or_fail()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     runtime = runtime_or_fail(settings)
     try:
         asyncio.run(runtime.check_database())
@@ -224,6 +238,7 @@ def serve(
         # when the peer is one of these proxies.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=None,  # uvicorn's lines in the service's one format (bot.logs)
         # Open dashboards hold event streams: a stop waits for them a few seconds, not forever.
         timeout_graceful_shutdown=5,
     )

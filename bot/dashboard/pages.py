@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -57,6 +57,21 @@ def flash_refusal(request: Request, runtime: Runtime, user: User, exc: DomainErr
     flash(request, exc.key, "error", **params)
 
 
+def humane_age(value: timedelta, lang: str) -> str:
+    """How long something has waited, one way throughout: whole minutes, then hours and
+    minutes, then days and hours ('under a minute', '4 min', '2 h 05 min', '3 d 4 h')."""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    if minutes < 1:
+        return t(lang, "dash.age.under_minute")
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return t(lang, "dash.age.days", days=days, hours=hours)
+    if hours:
+        return t(lang, "dash.age.hours", hours=hours, minutes=f"{minutes:02d}")
+    return t(lang, "dash.age.minutes", minutes=minutes)
+
+
 def render(
     request: Request,
     runtime: Runtime,
@@ -81,7 +96,7 @@ def render(
         return str(format_datetime(value, "d MMM HH:mm", tzinfo=zone, locale=lang)) if value else ""
 
     def age(value: timedelta) -> str:
-        return str(format_timedelta(value, threshold=1.5, format="narrow", locale=lang))
+        return humane_age(value, lang)
 
     def short_day(value: date) -> str:
         return str(format_date(value, "EEE d MMM", locale=lang))

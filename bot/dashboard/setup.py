@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
+from bot.dashboard import request_page, rota_page
 from bot.dashboard.admin_page import admin_router
 from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router, signed_in
 from bot.dashboard.dead_letters_page import dead_letters_router
@@ -18,8 +19,7 @@ from bot.dashboard.live import QueueWatch
 from bot.dashboard.numbers_page import numbers_router
 from bot.dashboard.pages import render
 from bot.dashboard.queue import queue_router
-from bot.dashboard.request_page import request_router
-from bot.dashboard.rota_page import rota_router
+from bot.dashboard.served import when_committed
 from bot.dashboard.watch_pages import watch_router
 from bot.metrics import metrics_router
 from bot.runtime import Runtime
@@ -59,8 +59,9 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     )
     app.include_router(auth_router(runtime))
     app.include_router(queue_router(runtime, watch))
-    app.include_router(request_router(runtime, committed))
-    app.include_router(rota_router(runtime, committed))
+    when_committed(app, committed)
+    app.include_router(request_page.router)
+    app.include_router(rota_page.router)
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
     app.include_router(admin_router(runtime))

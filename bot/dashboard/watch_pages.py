@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from bot.dashboard.auth import Checked, Forbidden, Lead
 from bot.dashboard.pages import flash, flash_refusal, render
 from bot.runtime import Runtime
-from concierge.checkins.board import history_marks, today_board
+from concierge.checkins.board import MARK_STATES, history_days, today_board
 from concierge.errors import DomainError
 from concierge.outbox import OutboxMessage
 from concierge.requests.undelivered import send_again, undelivered
@@ -26,8 +26,10 @@ def watch_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
         scope = None if user.role == Role.ADMIN else user.cooperative_id
         async with runtime.unit() as ctx:
             board = await today_board(ctx, scope)
-            marks = {line.plan.id: await history_marks(ctx, line.plan, ctx.now()) for line in board}
-        return render(request, runtime, "checkins.html", user, board=board, marks=marks)
+            days = {line.plan.id: await history_days(ctx, line.plan, ctx.now()) for line in board}
+        return render(
+            request, runtime, "checkins.html", user, board=board, days=days, legend=MARK_STATES
+        )
 
     @router.get("/deliveries", response_class=HTMLResponse)
     async def deliveries(request: Request, user: Lead) -> HTMLResponse:

@@ -2,32 +2,58 @@
 
 from __future__ import annotations
 
+from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.context import DomainContext
+from concierge.i18n import t
 from concierge.requests.request import ServiceRequest
 from concierge.team.operators import Operator
-from concierge.timers import TimerKind, pending_timers
+from concierge.timers import Timer, TimerKind, pending_timers
+
+# Whom a timer without a person of its own is for.
+GROUPS = {
+    TimerKind.OVERDUE: "coordinators",
+    TimerKind.DAILY_DIGEST: "coordinators",
+    TimerKind.SHIFT_START: "operators_starting",
+}
 
 
-async def describe_pending(ctx: DomainContext) -> list[dict[str, str]]:
-    """Pending timers, soonest first: when (local time), what, which request, for whom."""
+async def _subject(ctx: DomainContext, timer: Timer, request: ServiceRequest | None) -> str | None:
+    """The person a timer is about, by what its subject is for its kind: an offer's operator,
+    a check-in plan's or round's resident, a follow-up's requester."""
+    if timer.kind == TimerKind.OFFER_TIMEOUT and timer.subject_id is not None:
+        operator = await ctx.session.get(Operator, timer.subject_id)
+        return operator.person.display_name if operator else None
+    if timer.kind == TimerKind.CHECKIN and timer.subject_id is not None:
+        plan = await ctx.session.get(CheckinPlan, timer.subject_id)
+        return plan.person.display_name if plan else None
+    if timer.kind == TimerKind.CHECKIN_RETRY and timer.subject_id is not None:
+        round_ = await ctx.session.get(CheckinRound, timer.subject_id)
+        return round_.plan.person.display_name if round_ else None
+    if request is not None and timer.kind in (TimerKind.FOLLOW_UP, TimerKind.FOLLOW_UP_CLOSE):
+        return request.requester.display_name
+    if request is not None and request.operator is not None:  # a reminder: the task's operator
+        return request.operator.person.display_name
+    return None
+
+
+async def describe_pending(ctx: DomainContext, lang: str) -> list[dict[str, str]]:
+    """Pending timers, soonest first: when (local time), what, which request, for whom (in
+    `lang`)."""
     rows = []
     for timer in await pending_timers(ctx):
-        request = await ctx.session.get(ServiceRequest, timer.request_id)
-        operator = await ctx.session.get(Operator, timer.subject_id) if timer.subject_id else None
-        if operator is not None:
-            whom = operator.person.display_name
-        elif timer.kind in (TimerKind.OVERDUE, TimerKind.DAILY_DIGEST):
-            whom = "coordinators"
-        elif timer.kind == TimerKind.SHIFT_START:
-            whom = "operators starting"
-        elif timer.kind == TimerKind.FOLLOW_UP and request is not None:
-            whom = request.requester.display_name
-        else:
-            whom = "-"
+        request = (
+            await ctx.session.get(ServiceRequest, timer.request_id)
+            if timer.request_id is not None
+            else None
+        )
+        whom = await _subject(ctx, timer, request)
+        if whom is None:
+            group = GROUPS.get(timer.kind)
+            whom = t(lang, f"jobs.for.{group}") if group else "-"
         rows.append(
             {
                 "when": timer.due_at.astimezone(ctx.zone).strftime("%Y-%m-%d %H:%M"),
-                "what": str(timer.kind),
+                "what": t(lang, f"jobs.kind.{timer.kind}"),
                 "request": f"#{request.id} {request.service_code}" if request else "-",
                 "for": whom,
             }

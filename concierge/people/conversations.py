@@ -48,6 +48,10 @@ class InboundRecord(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     choice: Mapped[str] = mapped_column(String(200), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The request the message was about (its intake, a button on it), once the turn knows it.
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id"), nullable=True, index=True
+    )
 
 
 async def already_received(session: AsyncSession, inbound: Inbound) -> bool:

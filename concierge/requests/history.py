@@ -4,7 +4,7 @@ requester, and what staff noted or changed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -13,14 +13,10 @@ from concierge.context import DomainContext
 from concierge.i18n import catalogue, format_moment, t
 from concierge.outbox import OutboxMessage
 from concierge.people.conversations import InboundRecord
-from concierge.requests.lifecycle import OPEN_STATUSES
 from concierge.requests.notes import NoteKind, notes_on
 from concierge.requests.request import ServiceRequest
 from concierge.requests.timeline import request_timeline
 from concierge.team.users import User
-
-# The requester's words that led to the request came in the minutes before it was confirmed.
-INTAKE_LEAD = timedelta(minutes=30)
 
 
 class HistoryKind(StrEnum):
@@ -42,50 +38,60 @@ class HistoryLine:
     detail: str = ""  # who wrote it, or how the message went
 
 
-def _closed_at(request: ServiceRequest) -> datetime | None:
-    if request.status in OPEN_STATUSES or not request.events:
-        return None
-    return request.events[-1].at
+def _label_seen(payload: str, before: datetime, sent: list[OutboxMessage]) -> str | None:
+    """The label of the button (or numbered option) the person pressed: the choice of that
+    payload in the latest message offered to them before they answered."""
+    for row in reversed(sent):
+        if row.created_at > before:
+            continue
+        for choice in row.choices:
+            if choice.get("payload") == payload:
+                return choice.get("label")
+    return None
+
+
+def _received_line(row: InboundRecord, sent: list[OutboxMessage], lang: str) -> HistoryLine:
+    channel = t(lang, f"dash.channel.{row.channel}")
+    if row.text or not row.choice:
+        return HistoryLine(row.received_at, HistoryKind.MESSAGE_IN, row.text, channel)
+    label = _label_seen(row.choice, row.received_at, sent)
+    text = t(lang, "dash.pressed", label=label) if label else row.choice
+    return HistoryLine(row.received_at, HistoryKind.MESSAGE_IN, text, channel)
+
+
+def _sent_line(row: OutboxMessage, lang: str) -> HistoryLine:
+    state = row.delivery_status or row.status
+    key = f"dash.delivery.{state}"  # providers report more states than we name
+    shown = t(lang, key) if key in catalogue(lang) else state
+    channel = t(lang, f"dash.channel.{row.channel}")
+    detail = t(lang, "dash.sent_via", channel=channel, state=shown)
+    if row.last_error and row.status == "dead":
+        detail = f"{detail} · {row.last_error}"
+    return HistoryLine(row.created_at, HistoryKind.MESSAGE_OUT, row.text, detail)
 
 
 async def _messages(ctx: DomainContext, request: ServiceRequest, lang: str) -> list[HistoryLine]:
+    """The messages both ways with the requester that were about this request."""
     requester = request.requester
-    # Inbound messages carry no request number: the requester's messages while it lived.
-    since = request.created_at - INTAKE_LEAD
-    until = _closed_at(request) or ctx.now()
+    sent = list(
+        (
+            await ctx.session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.request_id == request.id,
+                    OutboxMessage.person_id == requester.id,
+                )
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            )
+        ).all()
+    )
     received = await ctx.session.scalars(
         select(InboundRecord)
-        .where(
-            InboundRecord.person_id == requester.id,
-            InboundRecord.received_at >= since,
-            InboundRecord.received_at <= until,
-        )
+        .where(InboundRecord.request_id == request.id, InboundRecord.person_id == requester.id)
         .order_by(InboundRecord.id)
     )
-    lines = [
-        HistoryLine(
-            row.received_at,
-            HistoryKind.MESSAGE_IN,
-            row.text or row.choice,
-            t(lang, f"dash.channel.{row.channel}"),
-        )
-        for row in received.all()
-    ]
-    sent = await ctx.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.request_id == request.id, OutboxMessage.person_id == requester.id)
-        .order_by(OutboxMessage.id)
-    )
-    for row in sent.all():
-        state = row.delivery_status or row.status
-        key = f"dash.delivery.{state}"  # providers report more states than we name
-        shown = t(lang, key) if key in catalogue(lang) else state
-        channel = t(lang, f"dash.channel.{row.channel}")
-        detail = t(lang, "dash.sent_via", channel=channel, state=shown)
-        if row.last_error and row.status == "dead":
-            detail = f"{detail} · {row.last_error}"
-        lines.append(HistoryLine(row.created_at, HistoryKind.MESSAGE_OUT, row.text, detail))
-    return lines
+    lines = [_received_line(row, sent, lang) for row in received.all()]
+    return lines + [_sent_line(row, lang) for row in sent]
 
 
 async def request_history(

@@ -18,6 +18,7 @@ from concierge.requests.lifecycle import RequestStatus as S
 from concierge.requests.notifications import notify_transition
 from concierge.requests.offers import withdraw_pending_offers
 from concierge.requests.promises import plan_timers
+from concierge.requests.threads import mark_request
 from concierge.team.operators import Operator, serving_cooperative
 
 
@@ -100,6 +101,7 @@ async def transition(
     now = ctx.now()
     request.status = target
     request.updated_at = now
+    mark_request(ctx, request.id)
     event = RequestEvent(
         request_id=request.id,
         at=now,
@@ -166,6 +168,7 @@ async def create_request(
             reason="created",
         )
     )
+    mark_request(ctx, request.id, created=True)
     await transition(ctx, request, S.QUEUED, actor, "confirmed")
     return request
 

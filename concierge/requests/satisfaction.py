@@ -21,6 +21,7 @@ from concierge.requests.notifications import (
     tell_person,
 )
 from concierge.requests.request import ServiceRequest, get_request
+from concierge.requests.threads import mark_request
 from concierge.timers import Timer, TimerKind, set_timer
 
 RATINGS = range(1, 6)
@@ -135,6 +136,7 @@ async def rate_request(
     if rating not in RATINGS:
         raise ValueError(f"a rating is 1 to 5, not {rating}")
     survey = await _open_survey(ctx, person_id, request_id)
+    mark_request(ctx, request_id)
     first_low = rating <= LOW_RATING and (survey.rating is None or survey.rating > LOW_RATING)
     survey.rating = rating
     survey.status = SurveyStatus.ANSWERED
@@ -150,6 +152,7 @@ async def comment_request(
 ) -> Satisfaction:
     """Store the requester's comment, added to any earlier one."""
     survey = await _open_survey(ctx, person_id, request_id)
+    mark_request(ctx, request_id)
     text = comment.strip()
     survey.comment = f"{survey.comment}\n{text}".strip() if survey.comment else text
     survey.commented_at = ctx.now()

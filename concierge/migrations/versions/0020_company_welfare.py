@@ -3,7 +3,7 @@ each service, vouchers, social-services referrals, and the append-only ledger (m
 their entries, money in integer cents)
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-11-30 11:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
