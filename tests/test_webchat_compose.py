@@ -58,7 +58,7 @@ def test_the_message_box_explains_and_keeps_the_text(live_server: LiveServer, pa
     too_long = "spesa " + "a" * TEXT_LIMIT
     send_text(resident, too_long)
     expect(error).to_have_text(
-        "Il messaggio è troppo lungo: 4.006 caratteri, il massimo è 4.000 (6 di troppo). "
+        "Il messaggio è troppo lungo: 4.102 caratteri, il massimo è 4.096 (6 di troppo). "
         "Accorcialo e invialo di nuovo.",
         timeout=TIMEOUT_MS,
     )
