@@ -5,15 +5,24 @@ with its approved template. Monday 23 November 2026, 10:00 in Rome, on a manual 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel
 from concierge.noticeboard.bulletin import next_bulletin_at
-from concierge.noticeboard.notices import NoticeInput, NoticeKind, post_notice, retire_notice
+from concierge.noticeboard.notices import (
+    Notice,
+    NoticeInput,
+    NoticeKind,
+    post_notice,
+    retire_notice,
+)
+from concierge.noticeboard.questions import asks_the_board
 from concierge.outbox import OutboxMessage
 from concierge.requests.request import ServiceRequest
 from concierge.team.operators import Cooperative
@@ -194,3 +203,20 @@ async def test_the_bulletin_waits_for_the_end_of_the_quiet_hours(demo_domain: Do
         assert due == datetime(2026, 11, 30, 10, 30, tzinfo=ROME)
         assert next_bulletin_at(late_mornings, due) == datetime(2026, 12, 7, 10, 30, tzinfo=ROME)
         assert next_bulletin_at(ctx, ctx.now()) == datetime(2026, 11, 30, 9, 0, tzinfo=ROME)
+
+
+def test_no_errand_of_the_labelled_set_is_taken_for_a_question_to_the_board() -> None:
+    board = [
+        Notice(kind="market", text_it="Mercato contadino in piazza Dante", text_en="Market"),
+        Notice(kind="pharmacy", text_it="Farmacia Centrale, via Roma 3", text_en=""),
+        Notice(kind="office", text_it="Anagrafe aperta per le carte d'identità", text_en=""),
+        Notice(kind="offer", text_it="Lavanderia Bolle: stiratura camicie -20%", text_en=""),
+    ]
+    lines = (Path(__file__).parent / "data" / "intake_eval.jsonl").read_text().splitlines()
+    errands = [json.loads(line)["text"] for line in lines if line.strip()]
+    assert len(errands) >= 100
+    assert [text for text in errands if asks_the_board(text, board)] == []
+    for question in ("c'è il mercato sabato?", "Quale farmacia è di turno?", "any discounts?"):
+        assert asks_the_board(question, board) is not None, question
+    for other in ("c'è qualcuno?", "quando arriva Giulia?", "Can you buy bread at the market?"):
+        assert asks_the_board(other, board) is None, other
