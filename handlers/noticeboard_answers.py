@@ -48,26 +48,30 @@ def bulletin_wish(text: str) -> bool | None:
     return True if rest <= _SUBSCRIBE else None
 
 
-async def _bulletin(turn: Turn, wanted: bool) -> Outcome:
+async def _bulletin(turn: Turn, state: State, wanted: bool) -> Outcome:
     if not wanted:
         stopped = await unsubscribe(turn.ctx, turn.person)
-        return {}, [turn.reply("bulletin.unsubscribed" if stopped else "bulletin.not_subscribed")]
+        key = "bulletin.unsubscribed" if stopped else "bulletin.not_subscribed"
+        return state, [turn.reply(key)]
     due = await subscribe(turn.ctx, turn.person, turn.inbound.channel)
     when = format_moment(due, turn.language, turn.ctx.zone)
-    return {}, [turn.reply("bulletin.subscribed", when=when)]
+    return state, [turn.reply("bulletin.subscribed", when=when)]
 
 
-async def _hand_over(turn: Turn, text: str) -> Outcome:
-    """Nothing on the board fits: the question becomes a short task for an operator."""
+async def _hand_over(turn: Turn, state: State, text: str) -> Outcome | None:
+    """Nothing on the board fits: the question becomes a short task for an operator (None when
+    the catalogue has no service for it: the intake then reads the text as any other)."""
     session = turn.ctx.session
     services = [await session.get(Service, code) for code in QUESTION_SERVICES]
-    code = next(s.code for s in services if s is not None and s.active)
+    code = next((s.code for s in services if s is not None and s.active), None)
+    if code is None:
+        return None
     # The service opens the task for them (their own reply below says so, not "registered").
     request = await create_request(
         turn.ctx, turn.person, code, text, turn.inbound.channel, by_service=True
     )
     await offer_next(turn.ctx, request)
-    return {}, [turn.reply("noticeboard.handed", id=request.id)]
+    return state, [turn.reply("noticeboard.handed", id=request.id)]
 
 
 def _asked_day(turn: Turn, text: str, today: date) -> date:
@@ -83,7 +87,7 @@ async def answer_noticeboard(turn: Turn, state: State) -> Outcome | None:
         return None
     wish = bulletin_wish(text)
     if wish is not None:
-        return await _bulletin(turn, wish)
+        return await _bulletin(turn, state, wish)
     if not is_question(text):  # the board is read only for what may be a question to it
         return None
     cooperative_id = await board_for(turn.ctx, turn.person)
@@ -97,7 +101,7 @@ async def answer_noticeboard(turn: Turn, state: State) -> Outcome | None:
     day = _asked_day(turn, text, today)
     fitting = [notice for notice in board if notice.valid_on(day) and fits(notice, topic)]
     if not fitting:
-        return await _hand_over(turn, text)
+        return await _hand_over(turn, state, text)
     lines = "\n".join(notice_line(notice, turn.language) for notice in fitting)
     day_named = format_day(day, turn.language)
     return state, [turn.reply("noticeboard.answer", day=day_named, lines=lines)]

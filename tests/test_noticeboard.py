@@ -153,6 +153,15 @@ async def test_the_weekly_bulletin_on_whatsapp_with_its_template(demo_domain: Do
     maria = Speaker(demo_domain, MARIA, Channel.SMS)
     assert (await maria.say("Bollettino"))[0].startswith("Fatto: ogni settimana")
 
+    giuseppe = Speaker(demo_domain, "+393402000002")
+    await giuseppe.say("iscrivimi al bollettino")
+    assert await giuseppe.say("stop bollettino") == [
+        "Fatto: non ti mando più il bollettino. Per riceverlo di nuovo scrivi «bollettino»."
+    ]
+    assert await giuseppe.say("Basta bollettino") == [
+        "Non ricevi il bollettino. Per riceverlo ogni settimana scrivi «bollettino»."
+    ]
+
     first = await _fire_bulletin(demo_domain)
     assert first.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=ROME)
     assert await emma.inbox() == [
@@ -189,6 +198,7 @@ async def test_the_weekly_bulletin_on_whatsapp_with_its_template(demo_domain: Do
     second = await _fire_bulletin(demo_domain)
     assert second.due_at == datetime(2026, 12, 7, 9, 0, tzinfo=ROME)
     assert await emma.inbox() == [] and await maria.inbox() == []
+    assert await giuseppe.inbox() == []
     # Fired twice by a scheduler that saw it late: nothing goes twice.
     async with demo_domain.unit() as ctx:
         assert not await fire_timer(ctx, second.id)
