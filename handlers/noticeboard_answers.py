@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from concierge.i18n import format_day, format_moment
 from concierge.intake.catalogue import Service
 from concierge.intake.due_dates import extract_when
+from concierge.intake.understanding import understand
 from concierge.intake.words import words
 from concierge.noticeboard.bulletin import board_for, subscribe, unsubscribe
 from concierge.noticeboard.lines import notice_line
@@ -74,6 +75,13 @@ async def _hand_over(turn: Turn, state: State, text: str) -> Outcome | None:
     return state, [turn.reply("noticeboard.handed", id=request.id)]
 
 
+def _an_errand(turn: Turn, text: str) -> bool:
+    """Whether the intake reads the text as an errand it is sure of: a question that shares only
+    a word with a notice ("c'è qualcuno per la spesa?", an offer on groceries posted) is one."""
+    reading = understand(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
+    return reading.sure and reading.category not in QUESTION_SERVICES
+
+
 def _asked_day(turn: Turn, text: str, today: date) -> date:
     found = extract_when(text, turn.ctx.now(), turn.ctx.zone, turn.language)
     return found.when.day if found is not None and found.when.day >= today else today
@@ -96,7 +104,7 @@ async def answer_noticeboard(turn: Turn, state: State) -> Outcome | None:
         turn.ctx, cooperative_id, today, today + timedelta(days=LOOK_AHEAD_DAYS)
     )
     topic = asks_the_board(text, board)
-    if topic is None:
+    if topic is None or (not topic.kinds and _an_errand(turn, text)):
         return None
     day = _asked_day(turn, text, today)
     fitting = [notice for notice in board if notice.valid_on(day) and fits(notice, topic)]

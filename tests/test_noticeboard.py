@@ -127,6 +127,11 @@ async def test_errands_are_still_errands(demo_domain: Domain) -> None:
     emma = Speaker(demo_domain, EMMA)
     errand = await emma.say("Could you buy groceries at the market on Saturday?")
     assert "noticeboard" not in errand[-1]
+    # A word shared with a notice does not make an errand a question to the board.
+    await _post(demo_domain, NoticeKind.OFFER, SATURDAY, SATURDAY, "Spesa scontata da Gino")
+    giuseppe = Speaker(demo_domain, "+393402000002")
+    errand = await giuseppe.say("c'è qualcuno per la spesa sabato?")
+    assert errand[-1].startswith("Ho capito: Spesa"), errand
     assert await _requests(demo_domain) == [], "only confirmations asked, nothing created"
 
 
