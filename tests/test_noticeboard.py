@@ -23,11 +23,13 @@ from concierge.noticeboard.notices import (
     retire_notice,
 )
 from concierge.noticeboard.questions import asks_the_board
-from concierge.outbox import OutboxMessage
+from concierge.outbox import OutboxMessage, OutboxStatus
 from concierge.requests.request import ServiceRequest
 from concierge.team.operators import Cooperative
 from concierge.timers import Timer, TimerKind, pending_timer
 from tests.conftest import ROME, Domain
+from tests.fake_twilio import FakeTwilio
+from tests.test_twilio_messaging import _deliver_whatsapp
 from tests.transcript import Speaker
 
 MARIA, EMMA = "+393402000001", "+393402000004"
@@ -235,3 +237,24 @@ def test_no_errand_of_the_labelled_set_is_taken_for_a_question_to_the_board() ->
         assert asks_the_board(question, board) is not None, question
     for other in ("c'è qualcuno?", "quando arriva Giulia?", "Can you buy bread at the market?"):
         assert asks_the_board(other, board) is None, other
+
+
+async def test_the_bulletin_reaches_whatsapp_through_its_approved_template(
+    demo_domain: Domain, fake_twilio: FakeTwilio
+) -> None:
+    maria = Speaker(demo_domain, MARIA, Channel.WHATSAPP)
+    await maria.say("bollettino")
+    await _deliver_whatsapp(demo_domain, fake_twilio)  # the answer, inside the 24-hour window
+    assert fake_twilio.messages[-1]["Body"].startswith("Fatto: ogni settimana")
+    next_saturday = date(2026, 12, 5)
+    await _post(demo_domain, NoticeKind.MARKET, next_saturday, next_saturday, "Mercato in piazza")
+    await _fire_bulletin(demo_domain)  # a week after Maria last wrote: outside the window
+    template = '{"bulletin": "HX' + "b" * 32 + '"}'
+    row = await _deliver_whatsapp(demo_domain, fake_twilio, TWILIO_WHATSAPP_TEMPLATES=template)
+    assert row.status == OutboxStatus.SENT and row.dedupe_key.startswith("bulletin:2026-11-30")
+    sent = fake_twilio.messages[-1]
+    assert "Body" not in sent and sent["ContentSid"] == "HX" + "b" * 32
+    assert json.loads(sent["ContentVariables"]) == {
+        "1": "lunedì 30 novembre",
+        "2": "Mercato in piazza",
+    }
