@@ -64,7 +64,7 @@ async def add_walk_in(
         raise InvalidValue(f"{number} is someone's already", number=number)
     person = Person(
         first_name=first_name.strip(), last_name=last_name.strip(), kind=PersonKind.RESIDENT,
-        language=language, created_at=now,
+        language=language, created_at=now, identities=[],
     )  # fmt: skip
     if number is not None:
         person.identities.append(ChannelIdentity(kind=IdentityKind.PHONE, address=number))
