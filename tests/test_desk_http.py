@@ -99,7 +99,7 @@ def test_an_operator_enters_a_request_for_a_caller_who_is_told_by_sms(
     number = int(receipt_path.rsplit("/", 1)[1])
     receipt = giulia.client.get(receipt_path)
     assert f"Ricevuta della richiesta n. {number}" in receipt.text
-    assert "martedì 24 novembre, 18:00" in receipt.text and "pacco al bar" in receipt.text
+    assert "martedì 24 novembre, pomeriggio" in receipt.text and "pacco al bar" in receipt.text
     assert "La persona riceve la conferma anche su SMS." in receipt.text
     assert '<script src="/static/desk.js"' in receipt.text and "onclick" not in receipt.text
     assert texts_to(sqlite_url, clock, MARIA) == [

@@ -20,6 +20,7 @@ from bot.dashboard.pages import flash, flash_refusal, reader_language, render
 from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError, InvalidPhoneNumber, InvalidValue
+from concierge.i18n import format_due
 from concierge.intake.catalogue import active_services
 from concierge.parcels.shelf import ParcelInput, hand_over, on_the_shelf, receive_parcel
 from concierge.people.lookup import add_walk_in, own_channel, search_people
@@ -139,7 +140,12 @@ def desk_router(runtime: Runtime) -> APIRouter:
             if not entered_here and scope is not None and made.cooperative_id != scope:
                 raise Forbidden
             channel = await own_channel(ctx.session, made.requester)
-        return render(request, runtime, "desk_receipt.html", user, made=made, channel=channel)
+        lang = reader_language(request, user, runtime)
+        # As the chat reads it back ("tomorrow afternoon", not the hour it becomes late).
+        due = format_due(made.due_at, made.due_kind, lang, ctx.zone) if made.due_at else ""
+        return render(
+            request, runtime, "desk_receipt.html", user, made=made, channel=channel, due=due
+        )
 
     return router
 
