@@ -102,6 +102,9 @@ def test_an_operator_enters_a_request_for_a_caller_who_is_told_by_sms(
     assert "martedì 24 novembre, pomeriggio" in receipt.text and "pacco al bar" in receipt.text
     assert "La persona riceve la conferma anche su SMS." in receipt.text
     assert '<script src="/static/desk.js"' in receipt.text and "onclick" not in receipt.text
+    history = logged_in(server, "paola").client.get(f"/dashboard/requests/{number}").text
+    note = next(li for li in history.split("<li") if "Inserita allo sportello" in li)
+    assert "Giulia Bianchi" in note  # who entered it, in the request's history
     assert texts_to(sqlite_url, clock, MARIA) == [
         f"Richiesta registrata: n. {number} · Ritiro pacchi · martedì 24 novembre, pomeriggio ·"
         " «pacco al bar». Ti scrivo appena un operatore la prende in carico."

@@ -115,7 +115,7 @@ def desk_router(runtime: Runtime) -> APIRouter:
                 person_id=_number(person_id) or 0, service_code=service, when=when, details=details
             )
             async with runtime.unit() as ctx:
-                made = await desk_request(ctx, entry)
+                made = await desk_request(ctx, entry, user.id)
                 made_id = made.id
         except ValidationError:
             flash(request, "dash.desk.incomplete", "error")

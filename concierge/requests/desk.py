@@ -7,11 +7,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue, NotFound
+from concierge.i18n import t
 from concierge.intake.catalogue import active_services
 from concierge.intake.due_dates import extract_when
 from concierge.messages import Channel
 from concierge.people.lookup import own_channel
 from concierge.people.person import Person
+from concierge.requests.notes import NoteKind, add_note
 from concierge.requests.notifications import language_of
 from concierge.requests.request import ServiceRequest, create_request
 
@@ -33,9 +35,13 @@ class UnreadableWhen(InvalidValue):
     key = "dash.desk.when_unreadable"
 
 
-async def desk_request(ctx: DomainContext, entry: DeskRequestInput) -> ServiceRequest:
+async def desk_request(
+    ctx: DomainContext, entry: DeskRequestInput, staff_id: int | None = None
+) -> ServiceRequest:
     """Create the person's request from the desk, through the same domain function the chat
-    uses: it is routed as usual and the person is told on their own channel (if they have one)."""
+    uses: it is routed as usual and the person is told on their own channel (if they have one).
+    A note in its history says which member of staff entered it: the person asked, the desk
+    wrote it down, and nobody is taken for somebody else."""
     person = await ctx.session.get(Person, entry.person_id)
     if person is None:
         raise NotFound(f"no person {entry.person_id}", what=entry.person_id)
@@ -48,7 +54,11 @@ async def desk_request(ctx: DomainContext, entry: DeskRequestInput) -> ServiceRe
             raise UnreadableWhen(f"cannot read {entry.when!r}", when=entry.when)
     when = found.when if found else None
     channel = await own_channel(ctx.session, person)
-    return await create_request(
+    request = await create_request(
         ctx, person, entry.service_code, entry.details, channel or Channel.SMS,
         due_at=when.due(ctx.zone) if when else None, due_kind=when.kind if when else "time",
     )  # fmt: skip
+    await add_note(
+        ctx, request.id, staff_id, NoteKind.NOTE, t(ctx.default_language, "request.desk_note")
+    )
+    return request
