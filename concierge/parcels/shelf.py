@@ -50,7 +50,7 @@ class ParcelInput(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    person_id: int
+    person_id: int = Field(gt=0)
     carrier: str = Field(min_length=1, max_length=60)
     sender: str = Field(default="", max_length=120)
     shelf: str = Field(min_length=1, max_length=40)

@@ -23,7 +23,7 @@ class DeskRequestInput(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    person_id: int
+    person_id: int = Field(gt=0)
     service_code: str = Field(min_length=1, max_length=40)
     when: str = Field(default="", max_length=200)
     details: str = Field(default="", max_length=1000)
