@@ -213,3 +213,12 @@ def test_a_parcel_is_recorded_shown_on_its_desks_shelf_only_and_handed_to_a_dele
         "Parcel no. 1 (GLS, from Zalando) was handed to John Clark on your behalf. If you do not"
         " know them, call us."
     )
+
+
+def test_the_desk_and_the_shelf_read_in_english(server: LiveServer) -> None:
+    marco = logged_in(server, "marco")
+    marco.submit("/dashboard/language", {"lang": "en", "back": "/dashboard/desk"})
+    desk = marco.client.get("/dashboard/desk", params={"q": "clark"}).text
+    assert "Front desk: a request for a walk-in or a caller" in desk and "Emma Clark" in desk
+    shelf = marco.client.get("/dashboard/parcels").text
+    assert "Parcels held" in shelf and "No parcels on the shelf." in shelf
