@@ -9,6 +9,8 @@ from concierge import dead_letters, outbox, timers  # noqa: F401
 from concierge.checkins import plans  # noqa: F401
 from concierge.database import Base
 from concierge.intake import catalogue  # noqa: F401
+from concierge.noticeboard import bulletin, notices  # noqa: F401
+from concierge.parcels import shelf  # noqa: F401
 from concierge.people import conversations, person  # noqa: F401
 from concierge.requests import notes, offers, request, satisfaction, task_reports  # noqa: F401
 from concierge.routing import assignment  # noqa: F401

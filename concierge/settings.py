@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     reminder_lead_minutes: int = Field(
         default=30, ge=0, le=1440, validation_alias="REMINDER_LEAD_MINUTES"
     )
+    parcel_reminder_days: int = Field(
+        default=3, ge=1, le=60, validation_alias="PARCEL_REMINDER_DAYS"
+    )
     scheduler_sync_seconds: float = Field(
         default=5.0, gt=0, le=300, validation_alias="SCHEDULER_SYNC_SECONDS"
     )

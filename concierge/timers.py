@@ -25,6 +25,8 @@ class TimerKind(StrEnum):
     SHIFT_START = "shift_start"
     CHECKIN = "checkin"  # subject: a check-in plan
     CHECKIN_RETRY = "checkin_retry"  # subject: a check-in round
+    BULLETIN = "bulletin"  # the noticeboard's weekly bulletin, service-wide
+    PARCEL_REMINDER = "parcel_reminder"  # subject: a parcel held at the desk
 
 
 class TimerStatus(StrEnum):

@@ -37,6 +37,7 @@ from handlers.intake_draft import (
     service_question,
     when_question,
 )
+from handlers.noticeboard_answers import answer_noticeboard
 from handlers.turn import (
     Command,
     Outcome,
@@ -255,6 +256,7 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     """One turn of a resident's or worker's conversation."""
     answered = await handle_follow_up(turn, state)
     answered = answered or await answer_credit(turn, state)
+    answered = answered or await answer_noticeboard(turn, state)
     if answered is not None:
         return answered
     draft = read_state(state)

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.cli.checkins import checkins_app
 from bot.cli.help_text import PlainGroup
+from bot.cli.notices import notices_app
 from bot.cli.posture import demo_refusal, demo_users, doctor
 from bot.cli.support import (
     GIVEN_LANGUAGE,
@@ -56,6 +57,7 @@ app.add_typer(operators_app, name="operators")
 app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
+app.add_typer(notices_app, name="notices")
 app.add_typer(users_app, name="users")
 app.add_typer(welfare_app)
 app.command()(doctor)

@@ -15,7 +15,9 @@ from bot.dashboard import request_page, rota_page
 from bot.dashboard.admin_page import admin_router
 from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router, signed_in
 from bot.dashboard.dead_letters_page import dead_letters_router
+from bot.dashboard.desk_page import desk_router, parcels_router
 from bot.dashboard.live import QueueWatch
+from bot.dashboard.notices_page import notices_router
 from bot.dashboard.numbers_page import numbers_router
 from bot.dashboard.pages import render
 from bot.dashboard.queue import queue_router
@@ -64,8 +66,11 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(rota_page.router)
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
+    app.include_router(notices_router(runtime))
     app.include_router(admin_router(runtime))
     app.include_router(dead_letters_router(runtime))
+    app.include_router(desk_router(runtime))
+    app.include_router(parcels_router(runtime))
     app.include_router(metrics_router(runtime))
 
     @app.exception_handler(LoginRequired)

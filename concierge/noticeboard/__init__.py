@@ -1,0 +1,2 @@
+"""The neighbourhood noticeboard: notices coordinators post, questions answered from them, and
+the weekly bulletin residents subscribe to."""

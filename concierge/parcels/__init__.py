@@ -1,0 +1,1 @@
+"""Parcels held at the front desk for residents: received, announced, reminded, handed over."""
