@@ -14,7 +14,8 @@ from sqlalchemy import select
 from concierge.context import DomainContext
 from concierge.messages import IdentityKind
 from concierge.people.person import find_person
-from concierge.welfare.companies import Company
+from concierge.welfare.companies import Company, company_with_code
+from concierge.welfare.enrolment import Enrolment, EnrolmentStatus, confirm_from_list
 from concierge.welfare.ledger import FUND, balance
 from concierge.welfare.referrals import Referral, ReferralInput, budget_left, record_referral
 from concierge.welfare.report import company_report
@@ -22,7 +23,7 @@ from concierge.welfare.report_files import report_pdf
 from tests.conftest import Domain
 from tests.transcript import Speaker
 
-MARIA, LUCA = "+393402000001", "+393402000003"
+MARIA, LUCA, NEWCOMER = "+393402000001", "+393402000003", "+393402000099"
 GIULIA = "+393331000001"
 
 
@@ -116,3 +117,42 @@ async def _person_id(ctx: DomainContext, phone: str) -> int:
     person = await find_person(ctx.session, IdentityKind.PHONE, phone)
     assert person is not None
     return person.id
+
+
+async def test_a_worker_enrols_by_chat_and_is_confirmed_by_the_company(
+    demo_domain: Domain,
+) -> None:
+    newcomer = Speaker(demo_domain, NEWCOMER)
+    assert await newcomer.say("iscrivimi ZZZ") == [
+        "Non conosco il codice azienda «ZZZ»: controllalo con l'ufficio del personale."
+    ]
+    assert await newcomer.say("iscrivimi acme") == [
+        "Ho chiesto la tua iscrizione al piano welfare di Acme Bergamo S.p.A.: l'azienda deve "
+        "confermarla. Poi scrivi «credito» per vedere il tuo credito."
+    ]
+    assert await newcomer.say("credito") == [
+        "Non risulti iscritto a un piano welfare aziendale confermato dalla tua azienda."
+    ]
+    async with demo_domain.unit() as ctx:
+        company = await company_with_code(ctx, "ACME")
+        outcome = await confirm_from_list(ctx, company, f"phone\n{NEWCOMER}\n", "hr@acme")
+        assert outcome.confirmed == [NEWCOMER]
+    assert (await newcomer.say("/start welfare-ACME"))[0].startswith(
+        "Sei già iscritto al piano welfare di Acme Bergamo S.p.A."
+    )
+    [question] = await newcomer.say("stirare 3 camicie oggi pomeriggio")
+    assert "dal tuo credito welfare (ora hai 500,00\xa0€)" in question
+
+
+async def test_enrol_in_english_by_a_deep_link(demo_domain: Domain) -> None:
+    emma_like = Speaker(demo_domain, "+393402000077")
+    assert await emma_like.say("enrol ACME") != []
+    async with demo_domain.unit() as ctx:
+        person_id = await _person_id(ctx, "+393402000077")
+        [row] = await ctx.session.scalars(select(Enrolment).where(Enrolment.person_id == person_id))
+        assert row.status == EnrolmentStatus.PENDING
+    other = Speaker(demo_domain, "+393402000078")
+    await other.say("/start welfare-ACME")
+    async with demo_domain.unit() as ctx:
+        person_id = await _person_id(ctx, "+393402000078")
+        assert await ctx.session.scalar(select(Enrolment).where(Enrolment.person_id == person_id))
