@@ -25,6 +25,7 @@ class TimerKind(StrEnum):
     SHIFT_START = "shift_start"
     CHECKIN = "checkin"  # subject: a check-in plan
     CHECKIN_RETRY = "checkin_retry"  # subject: a check-in round
+    CREDIT_ROUND = "credit_round"  # welfare credits: notices before a plan ends, then expiry
 
 
 class TimerStatus(StrEnum):

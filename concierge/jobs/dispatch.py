@@ -13,6 +13,7 @@ from concierge.requests.satisfaction import ask_satisfaction, close_satisfaction
 from concierge.routing.assignment import expire_offer
 from concierge.routing.opening_hours import on_shift_start
 from concierge.timers import Timer, TimerKind, TimerStatus
+from concierge.welfare.expiry import credit_round
 
 ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.OFFER_TIMEOUT: expire_offer,
@@ -24,6 +25,7 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.SHIFT_START: on_shift_start,
     TimerKind.CHECKIN: start_checkin,
     TimerKind.CHECKIN_RETRY: retry_or_escalate,
+    TimerKind.CREDIT_ROUND: credit_round,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.
