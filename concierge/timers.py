@@ -27,6 +27,7 @@ class TimerKind(StrEnum):
     CHECKIN_RETRY = "checkin_retry"  # subject: a check-in round
     BULLETIN = "bulletin"  # the noticeboard's weekly bulletin, service-wide
     PARCEL_REMINDER = "parcel_reminder"  # subject: a parcel held at the desk
+    CREDIT_ROUND = "credit_round"  # welfare credits: notices before a plan ends, then expiry
 
 
 class TimerStatus(StrEnum):

@@ -12,6 +12,8 @@ from concierge.intake.catalogue import Service, active_services, get_service
 from concierge.intake.due_dates import PartOfDay, When
 from concierge.intake.understanding import FALLBACK_SERVICE, Understanding
 from concierge.messages import Choice, Reply
+from concierge.team.operators import serving_cooperative
+from concierge.welfare.quotes import quote_line
 from handlers.turn import State, Turn, state_as
 
 Step = Literal["idle", "service", "when", "details", "confirm", "change"]
@@ -133,6 +135,14 @@ def describe_when(turn: Turn, draft: IntakeState) -> str:
     return format_due(when.due(zone), when.kind, turn.language, zone)
 
 
+async def _price_line(turn: Turn, service_code: str) -> str | None:
+    """What the service will cost the requester and who pays, when its cooperative priced it."""
+    cooperative_id = await serving_cooperative(turn.ctx.session, turn.person, service_code)
+    if cooperative_id is None:
+        return None
+    return await quote_line(turn.ctx, turn.person.id, service_code, cooperative_id, turn.language)
+
+
 async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     """ "Ho capito: ritiro pacco, martedì 24 novembre, mattina. Confermi?" and its three answers."""
     assert draft.service is not None
@@ -141,12 +151,14 @@ async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     if draft.media:
         details += turn.text("intake.photos", count=len(draft.media))
     urgent = f" ({turn.text('request.urgent')})" if draft.urgent else ""
+    price = await _price_line(turn, draft.service)
     return Reply(
         text=turn.text(
-            "intake.confirm",
+            "intake.confirm_priced" if price else "intake.confirm",
             service=service.name(turn.language),
             when=describe_when(turn, draft),
             details=details + urgent,
+            price=price or "",
         ),
         choices=(
             Choice(label=turn.text("choice.confirm"), payload="confirm"),

@@ -13,7 +13,6 @@ from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.notifications import request_summary
 from concierge.requests.request import (
     ServiceRequest,
-    finish_request,
     get_request,
     start_request,
     tasks_of,
@@ -26,6 +25,7 @@ from concierge.routing.assignment import (
     offer_queued_to,
 )
 from concierge.team.operators import Operator, go_off_duty, go_on_duty
+from handlers.task_finish import HoursAsked, finish_task, hours_in, hours_question
 from handlers.turn import Command, Outcome, State, Turn, command_of, number_in, state_as
 
 ACTIONS = ("accept", "decline", "start", "done", "problem")
@@ -99,14 +99,23 @@ async def _act(turn: Turn, operator: Operator, action: str, request_id: int) -> 
         request = await start_request(ctx, operator, request_id)
         key = "operator.started"
     else:
-        request = await finish_request(ctx, operator, request_id)
-        await dispatch_queue(ctx)  # a place freed up: what waits may go out now
-        summary = request_summary(ctx, request, turn.language)
-        skip = Choice(label=turn.text("choice.no_proof"), payload="report:cancel")
-        state = TaskNote(step="proof", request_id=request_id).model_dump()
-        return state, [Reply(text=turn.text("operator.finished", summary=summary), choices=(skip,))]
+        asked = await hours_question(turn, operator, request_id)
+        if asked is not None:
+            return asked
+        return await _finished(turn, operator, request_id, None)
     summary = request_summary(ctx, request, turn.language)
     return {}, [Reply(text=turn.text(key, summary=summary), choices=_next_step(turn, request))]
+
+
+async def _finished(
+    turn: Turn, operator: Operator, request_id: int, minutes: int | None
+) -> Outcome:
+    """A task is finished and charged (the minutes worked, if hourly); then the proof."""
+    request = await finish_task(turn, operator, request_id, minutes)
+    summary = request_summary(turn.ctx, request, turn.language)
+    skip = Choice(label=turn.text("choice.no_proof"), payload="report:cancel")
+    state = TaskNote(step="proof", request_id=request_id).model_dump()
+    return state, [Reply(text=turn.text("operator.finished", summary=summary), choices=(skip,))]
 
 
 class TaskNote(BaseModel):
@@ -138,9 +147,10 @@ def wants_operator(turn: Turn, state: State) -> bool:
     choice = turn.inbound.choice or ""
     action = choice.partition(":")[0]
     return (
-        action in (*ACTIONS, "duty", "report")
+        action in (*ACTIONS, "duty", "report", "hours")
         or choice == "tasks"
         or state_as(TaskNote, state) is not None
+        or state_as(HoursAsked, state) is not None
         or command_of(turn.inbound.text)
         in (Command.TASKS, Command.ON_DUTY, Command.OFF_DUTY, Command.PAUSE, Command.RESUME)
     )
@@ -154,6 +164,9 @@ async def handle_operator(turn: Turn, state: State, operator: Operator) -> Outco
         if noted is not None:
             return noted
     choice = turn.inbound.choice or ""
+    given = hours_in(choice)
+    if given is not None:
+        return await _finished(turn, operator, *given)
     action, _, raw_id = choice.partition(":")
     request_id = number_in(raw_id)
     if action in ACTIONS and request_id is not None:

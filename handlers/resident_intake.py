@@ -47,7 +47,7 @@ from handlers.turn import (
     language_named,
     number_in,
 )
-from handlers.welfare_answers import answer_credit
+from handlers.welfare_answers import answer_credit, answer_enrolment
 
 IDLE: State = {}
 
@@ -256,6 +256,7 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     """One turn of a resident's or worker's conversation."""
     answered = await handle_follow_up(turn, state)
     answered = answered or await answer_credit(turn, state)
+    answered = answered or await answer_enrolment(turn, state)
     answered = answered or await answer_noticeboard(turn, state)
     if answered is not None:
         return answered

@@ -13,6 +13,7 @@ from concierge.jobs.dispatch import fire_timer
 from concierge.numbers.digest import plan_digest
 from concierge.routing.opening_hours import plan_shift_start
 from concierge.timers import pending_timers
+from concierge.welfare.expiry import plan_credit_round
 from scheduling.domain_worker import DomainWorker
 from scheduling.scheduler import PERSISTENT
 
@@ -55,6 +56,7 @@ async def _plan_service_timers(ctx: DomainContext) -> None:
     await plan_digest(ctx)
     await plan_shift_start(ctx)
     await plan_all_checkins(ctx)
+    await plan_credit_round(ctx)
 
 
 async def plan_daily_timers() -> None:

@@ -76,7 +76,8 @@ async def test_removing_a_date_leaves_no_half_of_it(demo_domain: Domain) -> None
     ]
     maria = Speaker(demo_domain, MARIA)
     assert await maria.say("stirare 5 camicie per venerdì, grazie") == [
-        "Ho capito: Stiratura, venerdì 27 novembre — «stirare 5 camicie, grazie». Confermi?"
+        "Ho capito: Stiratura, venerdì 27 novembre — «stirare 5 camicie, grazie».\n"
+        "Prezzo 18,30\xa0€ l'ora IVA inclusa, a tuo carico.\nConfermi?"
     ]
 
 

@@ -57,15 +57,15 @@ async def test_guided_in_italian_with_a_change(demo_domain: Domain) -> None:
         "Dove, e cosa serve di preciso? Scrivi i dettagli (indirizzo, negozio, quantità…)."
     ]
     assert await maria.say("latte e pane alla Coop di via Roma") == [
-        "Ho capito: Spesa, giovedì 26 novembre, 10:00 — «latte e pane alla Coop di via Roma». "
-        "Confermi?"
+        "Ho capito: Spesa, giovedì 26 novembre, 10:00 — «latte e pane alla Coop di via Roma».\n"
+        "Prezzo 12,20\xa0€ IVA inclusa, a tuo carico.\nConfermi?"
     ]
     assert await maria.tap("Modifica") == ["Cosa vuoi cambiare?"]
     assert maria.buttons() == ["Il servizio", "Quando", "I dettagli"]
     await maria.tap("Quando")
     assert await maria.tap("Domani pomeriggio") == [
         "Ho capito: Spesa, martedì 24 novembre, pomeriggio — «latte e pane alla Coop di via "
-        "Roma». Confermi?"
+        "Roma».\nPrezzo 12,20\xa0€ IVA inclusa, a tuo carico.\nConfermi?"
     ]
     await maria.tap("Confermo")
     (request,) = await _requests(demo_domain)
@@ -188,9 +188,13 @@ async def test_too_late_today_asks_again_and_typed_answers_count(demo_domain: Do
     assert await maria.say("appena possibile") == [
         "Dove, e cosa serve di preciso? Scrivi i dettagli (indirizzo, negozio, quantità…)."
     ]
-    assert await maria.say("no") == ["Ho capito: Spesa, appena possibile. Confermi?"]
+    assert await maria.say("no") == [
+        "Ho capito: Spesa, appena possibile.\n"
+        "Prezzo 12,20\xa0€ IVA inclusa, a tuo carico.\nConfermi?"
+    ]
     assert await maria.say("anzi domani alle 11") == [
-        "Ho capito: Spesa, martedì 24 novembre, 11:00. Confermi?"
+        "Ho capito: Spesa, martedì 24 novembre, 11:00.\n"
+        "Prezzo 12,20\xa0€ IVA inclusa, a tuo carico.\nConfermi?"
     ]
 
 

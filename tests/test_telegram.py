@@ -49,7 +49,11 @@ def test_polling_a_request_by_free_text_and_buttons(
     fake.user_taps(RESIDENT, "Appena possibile")
     fake.wait_for(RESIDENT, "Dove, e cosa serve")
     fake.user_taps(RESIDENT, "Nessun dettaglio")
-    fake.wait_for(RESIDENT, "Ho capito: Spesa, appena possibile. Confermi?")
+    fake.wait_for(
+        RESIDENT,
+        "Ho capito: Spesa, appena possibile.\n"
+        "Prezzo 12,20\xa0€ IVA inclusa, a tuo carico.\nConfermi?",
+    )
 
 
 def test_an_operator_links_telegram_by_sharing_their_number(

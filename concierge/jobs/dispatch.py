@@ -15,6 +15,7 @@ from concierge.requests.satisfaction import ask_satisfaction, close_satisfaction
 from concierge.routing.assignment import expire_offer
 from concierge.routing.opening_hours import on_shift_start
 from concierge.timers import Timer, TimerKind, TimerStatus
+from concierge.welfare.expiry import credit_round
 
 ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.OFFER_TIMEOUT: expire_offer,
@@ -28,6 +29,7 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.CHECKIN_RETRY: retry_or_escalate,
     TimerKind.BULLETIN: send_bulletin,
     TimerKind.PARCEL_REMINDER: remind_collection,
+    TimerKind.CREDIT_ROUND: credit_round,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.
