@@ -57,7 +57,7 @@ def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/var/concierge.sqlite3"
     upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert "13 default services added" in upgrade.stdout
+    assert "16 default services added" in upgrade.stdout
     first = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     again = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     assert "3 operators" in first.stdout

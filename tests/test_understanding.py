@@ -58,6 +58,8 @@ def test_urgency_language_and_details() -> None:
         "deadline": False,
         "language": "it",
         "details": "URGENTE: ritirare il pacco Amazon",
+        "recurrence": None,
+        "until": None,
     }
     english = understand("could you pick up my prescription by Thursday?", MONDAY_9, ROME)
     assert (english.language, english.urgent, english.when is not None) == ("en", False, True)
