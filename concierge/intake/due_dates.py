@@ -75,6 +75,7 @@ _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     # Past days, read so that the dialogue can say they are past instead of ignoring them.
     (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
     (re.compile(r"\bieri\b|\byesterday\b"), -1),
+    (re.compile(r"\b(?:adesso|in questo momento|right now|now)\b"), 0),
     (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
     (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), 7),
     (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
@@ -89,7 +90,7 @@ _DURATION = re.compile(
     r"\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
 )
 _ABBREVIATIONS = (
-    (re.compile(r"\bdomatina\b"), "domani mattina"),
+    (re.compile(r"\bdomatt?ina\b"), "domani mattina"),
     (re.compile(r"\b(?:dmn|dom1|domani\?)\b"), "domani"),
     (re.compile(r"\b(?:tmrw|tmr|tmrow|2moro|2morrow)\b"), "tomorrow"),
     (re.compile(r"\b(?:cmq|qnd|xo|pls|plz|tvb)\b"), " "),  # "comunque", "quando"…: no date
@@ -182,11 +183,13 @@ _DAY_RANGE = re.compile(
     rf"\b(?:dal|da|dall'|tra il|fra il|from the|from|between the|between)\s*"
     rf"(?P<d1>[12]?\d|3[01]){_TH}(?:\s+(?:of\s+)?(?P<m1>{_MONTH}))?\s*"
     rf"(?:al|all'|a|e il|fino al|to the|to|till the|till|until the|until|and the|and|-)\s*"
-    rf"(?P<d2>[12]?\d|3[01]){_TH}(?:\s+(?:of\s+)?(?P<m2>{_MONTH}))?\b"
-    rf"|\b(?P<d3>[12]?\d|3[01])\s*-\s*(?P<d4>[12]?\d|3[01])\s+(?P<m3>{_MONTH})\b"
+    rf"(?P<d2>[12]?\d|3[01]){_TH}(?:\s+(?:of\s+)?(?P<m2>{_MONTH}))?\b(?!\s*(?:piano|floor))"
+    rf"|\b(?:del\s+|the\s+)?(?P<d3>[12]?\d|3[01])\s*-\s*(?P<d4>[12]?\d|3[01])(?:\s+(?P<m3>{_MONTH})\b|(?=\W))"
+    rf"|\b(?:from|dal|da)\s+(?P<m5>{_MONTH})\s+(?P<d5>[12]?\d|3[01]){_TH}\s*(?:to|till|until|-|al|a)"
+    rf"\s*(?P<m6>{_MONTH})?\s*(?P<d6>[12]?\d|3[01]){_TH}\b"
 )
 # Without a month, only "dal 4 al 16" or "the 4th to the 16th" are days ("10 to 12" are hours).
-_ORDINAL_OR_THE = re.compile(r"^(?:dal|dall')|\d(?:st|nd|rd|th)\b|\bthe\b")
+_ORDINAL_OR_THE = re.compile(r"^(?:dal|dall'|del)|\d(?:st|nd|rd|th)\b|\bthe\b")
 _WEEKDAY_RANGE = re.compile(
     r"\b(?:da|dal|from)\s+(?P<a>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|"
     r"tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:a|al|to|till|until)\s+"
@@ -207,6 +210,22 @@ _IN_SOME = re.compile(
 _END_OF_MONTH = re.compile(
     r"\b(?:(?:entro |per |a |alla |verso )?(?:la )?fine (?:del |di questo )?mese|"
     r"(?:by |before |at |towards )?(?:the )?end of (?:the |this )?month)\b"
+)
+_DAY_MONTH = (
+    re.compile(
+        rf"\b(?:(?:il )?giorno |the )?(?P<d>[12]?\d|3[01]){_TH}\s+(?:di\s+|of\s+)?(?P<m>{_MONTH})\b"
+    ),
+    re.compile(rf"\b(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>[12]?\d|3[01]){_TH}\b(?![:.]\d)"),
+    re.compile(
+        r"\b(?:lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
+        r"thursday|friday|saturday|sunday)\s+(?:the\s+)?(?P<d>[12]?\d|3[01])"
+        + _TH
+        + r"\b(?![:.]\d)"
+    ),
+)
+_END_OF_YEAR = re.compile(
+    r"\b(?:(?:entro |per |a |alla |verso )?(?:la )?fine (?:dell'|di quest')?anno|"
+    r"(?:by |before |at )?(?:the )?end of (?:the |this )?year)\b"
 )
 _NEXT_MONTH = re.compile(r"\b(?:il )?(?:mese prossimo|prossimo mese|next month)\b")
 _SETTINGS_BASE = {
@@ -322,7 +341,7 @@ class _Reading:
     """The text still to read, and the pieces already read from it."""
 
     def __init__(self, text: str) -> None:
-        self.rest = " " + fold(text) + " "
+        self.rest = " " + fold(text).replace("°", "").replace("º", "") + " "
         for pattern, spelled_out in _ABBREVIATIONS:
             self.rest = pattern.sub(spelled_out, self.rest)
         self.rest = _DURATION.sub(" ", self.rest)
@@ -383,9 +402,10 @@ def _day_range(reading: _Reading, today: date) -> tuple[date, date] | None:
     """A span of days: its first and last day ("dal 4 al 16 agosto", "da lunedì a venerdì")."""
     match = _DAY_RANGE.search(reading.rest)
     if match is not None:
-        d1, d2 = int(match["d1"] or match["d3"]), int(match["d2"] or match["d4"])
-        m2 = _MONTH_NUMBERS.get(match["m2"] or match["m3"] or "")
-        m1 = _MONTH_NUMBERS.get(match["m1"] or "") or m2
+        d1 = int(match["d1"] or match["d3"] or match["d5"])
+        d2 = int(match["d2"] or match["d4"] or match["d6"])
+        m2 = _MONTH_NUMBERS.get(match["m2"] or match["m3"] or match["m6"] or match["m5"] or "")
+        m1 = _MONTH_NUMBERS.get(match["m1"] or match["m5"] or "") or m2
         if m1 == m2 and m2 is not None and d1 > d2:
             m1 = m2 - 1 or 12  # "dal 28 al 3 marzo": the 28th of February
         end = _month_day(d2, m2, today)
@@ -401,6 +421,20 @@ def _day_range(reading: _Reading, today: date) -> tuple[date, date] | None:
         reading.take(weekdays.group(0))
         start = today + timedelta(days=(_WEEKDAYS[weekdays["a"]] - today.weekday()) % 7)
         return start, start + timedelta(days=(_WEEKDAYS[weekdays["b"]] - start.weekday()) % 7)
+    return None
+
+
+def _day_and_month(reading: _Reading, today: date) -> date | None:
+    """ "22 ottobre", "il giorno 5 dicembre", "Dec 20th", "sabato 12" (a weekday and a day)."""
+    for pattern in _DAY_MONTH:
+        match = pattern.search(reading.rest)
+        if match is None:
+            continue
+        month = _MONTH_NUMBERS.get(match.groupdict().get("m") or "")
+        found = _month_day(int(match["d"]), month, today)
+        if found is not None:
+            reading.take(match.group(0))
+            return found
     return None
 
 
@@ -421,6 +455,10 @@ def _in_some_time(reading: _Reading, today: date) -> date | None:
     if match is not None:
         reading.take(match.group(0))
         return _add_months(today.replace(day=1), 1) - timedelta(days=1)
+    match = _END_OF_YEAR.search(reading.rest)
+    if match is not None:
+        reading.take(match.group(0))
+        return date(today.year, 12, 31)
     match = _NEXT_MONTH.search(reading.rest)
     if match is not None:
         reading.take(match.group(0))
@@ -453,7 +491,7 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
     local_now = now.astimezone(zone)
     today = local_now.date()
     reading = _Reading(text)
-    deadline = bool(_DEADLINE.search(reading.rest)) or bool(_END_OF_MONTH.search(reading.rest))
+    deadline = bool(_DEADLINE.search(reading.rest) or _END_OF_MONTH.search(reading.rest))
     span = _day_range(reading, today)
     part, day = _part_of_day(reading, today)
     if span is not None:
@@ -466,6 +504,7 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
     day = (
         day
         or _in_some_time(reading, today)
+        or _day_and_month(reading, today)
         or _relative_day(reading, today)
         or _bare_day(reading, today)
         or _weekday(reading, today)

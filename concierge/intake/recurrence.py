@@ -76,12 +76,19 @@ _MONTHLY = re.compile(
     r"una volta al mese|(?:il|the)\s+(?:primo|first|1st|1)\s+(?:del|di ogni|of (?:the|every|each))"
     r"\s+(?:mese|month)|(?:ogni|every)\s+(?:primo|first|1st)\s+(?:del mese|of the month))\b"
 )
+_NTH_WEEKDAY = re.compile(
+    rf"\b(?:ogni|il|la|every|the|on the)\s+(?P<nth>primo|prima|secondo|seconda|terzo|terza|"
+    rf"first|second|third|1st|2nd|3rd)\s+(?P<first>{_DAY})\s+(?:del|di ogni|of (?:the|every|each))"
+    r"\s+(?:mese|month)\b"
+)
+_NTH = {"prim": 1, "first": 1, "1st": 1, "second": 2, "2nd": 2, "terz": 3, "third": 3, "3rd": 3}
 _MONTH_DAY = re.compile(
     r"\b(?:il|the|on the|every|ogni)\s+(?P<d>primo|first|1st|2nd|3rd|\d{1,2})(?:st|nd|rd|th)?\s+"
     r"(?:del|di ogni|of (?:the|every|each))\s+(?:mese|month)\b"
 )
 # Bare Italian plural weekdays ("il lunedì" is ambiguous; "i lunedì", "di lunedì" less so).
 _PLURAL_HABIT = re.compile(rf"\b(?:i|di|on)\s+(?P<first>{_DAY})\b")
+_DAY_PAIR = re.compile(rf"\b(?P<a>{_DAY})\s+(?:e|and|&)\s+(?P<b>{_DAY})\b")
 _PART_STEMS = (
     ("mattin", PartOfDay.MORNING),
     ("morning", PartOfDay.MORNING),
@@ -106,6 +113,8 @@ class Recurrence:
     at: time | None = None
     until: date | None = None
     month_day: int | None = None
+    nth_weekday: tuple[int, int] | None = None  # "il primo lunedì del mese": (1, 0)
+    pair_days: tuple[int, int] | None = None  # "sabato e domenica": both, then no more
 
     def as_json(self) -> dict[str, object]:
         """The JSON shape `concierge parse` prints."""
@@ -121,17 +130,28 @@ class Recurrence:
         """The same schedule at an hour of the day and to a last day, when the text gave them."""
         return replace(self, at=at or self.at, until=until or self.until)
 
+    def from_first(self, first: date) -> Recurrence:
+        """The schedule once its first day is known: "sabato e domenica" ends the day after."""
+        if self.pair_days is None or self.until is not None:
+            return self
+        return replace(self, until=first + timedelta(days=1))
+
     @property
     def pinned(self) -> bool:
         """Whether the schedule names its days ("il venerdì", "il primo del mese"), so that its
         first occurrence can be told without a date ("ogni giorno" names none)."""
-        return bool(self.days) or self.month_day is not None
+        named = (self.month_day, self.nth_weekday, self.pair_days)
+        return bool(self.days) or any(value is not None for value in named)
 
     def first_day(self, today: date) -> date:
         """The first day on or after `today` this schedule falls on."""
         if self.days:
             numbers = [DAY_CODES.index(code) for code in self.days]
             return min(today + timedelta(days=(n - today.weekday()) % 7) for n in numbers)
+        if self.nth_weekday is not None:
+            return _nth_weekday_from(today, *self.nth_weekday)
+        if self.pair_days is not None:
+            return today + timedelta(days=(self.pair_days[0] - today.weekday()) % 7)
         if self.freq == "monthly" and self.month_day is not None:
             year, month = today.year, today.month
             for _ in range(13):
@@ -144,6 +164,18 @@ class Recurrence:
                 month = month % 12 + 1
                 year += month == 1
         return today
+
+
+def _nth_weekday_from(today: date, nth: int, weekday: int) -> date:
+    """The first "nth such weekday of a month" on or after `today`."""
+    first_of_month = today.replace(day=1)
+    for _ in range(3):
+        first = first_of_month + timedelta(days=(weekday - first_of_month.weekday()) % 7)
+        candidate = first + timedelta(weeks=nth - 1)
+        if candidate >= today:
+            return candidate
+        first_of_month = (first_of_month + timedelta(days=32)).replace(day=1)
+    return today
 
 
 @dataclass(frozen=True)
@@ -178,11 +210,17 @@ def _weekly(text: str) -> FoundRecurrence | None:
     for match in _WEEKLY_DAYS.finditer(text):
         lead = match.group(0).split()[0]
         plural = match["first"].endswith("ays") or match["first"] in ("sabati", "domeniche")
-        if lead in ("ogni", "tutti", "tutte", "every", "each") or plural:
+        several = lead in ("il", "la") and len(_weekly_days(match)) > 1  # "il martedì e il giovedì"
+        if lead in ("ogni", "tutti", "tutte", "every", "each") or plural or several:
             interval = 2 if match["other"] else 1
             return FoundRecurrence(
                 Recurrence("weekly", _weekly_days(match), interval), match.group(0)
             )
+    pair = _DAY_PAIR.search(text)
+    if pair is not None:
+        first, second = _DAY_NAMES[pair["a"]], _DAY_NAMES[pair["b"]]
+        if second == (first + 1) % 7:  # "sabato e domenica": each of two days running
+            return FoundRecurrence(Recurrence("daily", pair_days=(first, second)), pair.group(0))
     for match in _PLURAL_HABIT.finditer(text):
         if match.group(0).startswith(("i ", "di ")) and re.search(
             r"\b(?:sempre|di solito|abitualmente|settimana)\b", text
@@ -203,6 +241,11 @@ def _plain(text: str) -> FoundRecurrence | None:
     if match:
         interval = _number(match["n"]) if match["n"] else 2
         return FoundRecurrence(Recurrence("weekly", interval=interval), match.group(0))
+    match = _NTH_WEEKDAY.search(text)
+    if match:
+        nth = next(n for stem, n in _NTH.items() if match["nth"].startswith(stem))
+        weekday = _DAY_NAMES[match["first"]]
+        return FoundRecurrence(Recurrence("monthly", nth_weekday=(nth, weekday)), match.group(0))
     match = _MONTH_DAY.search(text)
     if match:
         raw = match["d"]

@@ -133,8 +133,6 @@ def _when(
     last = _dates(end, now, zone, language) if end else None
     until = (found.until if found else None) or (last.when.day if last else None)
     recurrence = series.recurrence.with_time(found.when.at if found else None, until)
-    if found is None and not recurrence.pinned:
-        return None, recurrence, until  # "una volta a settimana": no first day to name
     local_now = now.astimezone(zone)
     at = found.when.at if found else None
     part = (found.when.part if found else None) or series.part
@@ -142,7 +140,8 @@ def _when(
     when = When(day=first, at=at, part=None if at else part)
     if when.due(zone) <= local_now:  # today's turn is over: the next one
         later = recurrence.first_day(first + timedelta(days=1))
-        when = When(day=later if recurrence.days else first + timedelta(days=1), at=at, part=part)
+        when = When(day=later if recurrence.pinned else first + timedelta(days=1), at=at, part=part)
     ended = (mark, *last.spans) if last else ()
     spans = (series.span, *(found.spans if found else ()), *ended)
-    return FoundWhen(when, spans, until), recurrence, until
+    recurrence = recurrence.from_first(when.day)
+    return FoundWhen(when, spans, recurrence.until), recurrence, recurrence.until
