@@ -156,6 +156,21 @@ def test_parse_one_text_and_a_batch(tmp_path: Path) -> None:
     ]
 
 
+def test_parse_prints_a_recurrence(tmp_path: Path) -> None:
+    one = concierge(
+        "parse", "annaffiare le piante ogni 2 giorni fino al 16 dicembre",
+        "--now", "2026-11-23T09:00:00+01:00", cwd=tmp_path,
+    )  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    answer = json.loads(one.stdout)
+    assert (answer["category"], answer["when"]) == ("home_watch", "2026-11-23")
+    assert answer["recurrence"] == {
+        "freq": "every_n_days", "days": [], "interval": 2, "time": None, "until": "2026-12-16",
+    }  # fmt: skip
+    once = concierge("parse", "ogni tanto passate a vedere la casa", cwd=tmp_path)
+    assert json.loads(once.stdout)["recurrence"] is None
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
