@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from concierge.intake.catalogue import DEFAULT_SERVICE_CODES
 from concierge.intake.understanding import understand
 
 ROME = ZoneInfo("Europe/Rome")
@@ -36,6 +37,7 @@ class Score:
     urgent: int = 0
     recurring_total: int = 0
     recurring_right: int = 0
+    by_service: dict[str, list[int]] = field(default_factory=dict)  # code → [right, total]
 
 
 def score_case(case: dict[str, Any], score: Score) -> str | None:
@@ -49,6 +51,9 @@ def score_case(case: dict[str, Any], score: Score) -> str | None:
     expected_freq = (case["recurrence"] or {}).get("freq")
     right = (reading.category == service, day == expected_day, freq == expected_freq)
     score.total += 1
+    tally = score.by_service.setdefault(service, [0, 0])
+    tally[0] += right[0]
+    tally[1] += 1
     score.services += right[0]
     score.dates += right[1]
     score.recurrences += right[2]
@@ -95,6 +100,9 @@ def main() -> None:
         f"recurring    {score.recurring_right}/{score.recurring_total} = "
         f"{score.recurring_right / recurring:.0%} (of the lines labelled recurring)"
     )
+    known = set(DEFAULT_SERVICE_CODES)
+    for code, (right, count) in sorted(score.by_service.items()):
+        print(f"  {code:<14} {right}/{count}{'' if code in known else '  (not a catalogue code)'}")
     if args.misses:
         print(*misses, sep="\n")
 
