@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from concierge.i18n import format_due
+from concierge.i18n import format_day, format_due
 from concierge.intake.catalogue import Service, active_services, get_service
 from concierge.intake.due_dates import PartOfDay, When
+from concierge.intake.readback import describe_series
 from concierge.intake.understanding import FALLBACK_SERVICE, Understanding
 from concierge.messages import Choice, Reply
 from concierge.team.operators import serving_cooperative
@@ -35,6 +36,8 @@ class IntakeState(BaseModel):
     details: str = ""
     urgent: bool = False
     media: list[str] = []  # photos sent while telling the request
+    recurrence: dict[str, object] | None = None  # read back only: no series of requests is made
+    until: date | None = None  # the last day of a range or a series
 
     @property
     def when(self) -> When | None:
@@ -46,7 +49,8 @@ class IntakeState(BaseModel):
     def with_when(self, when: When | None) -> IntakeState:
         """The same draft due at `when` (None: as soon as possible)."""
         if when is None:
-            return self.model_copy(update={"day": None, "at": None, "part": None})
+            cleared = {"day": None, "at": None, "part": None, "recurrence": None, "until": None}
+            return self.model_copy(update=cleared)
         return self.model_copy(
             update={"day": when.day, "at": when.at, "part": when.part, "deadline": when.deadline}
         )
@@ -69,7 +73,10 @@ def from_understanding(reading: Understanding) -> IntakeState:
         details=reading.details,
         urgent=reading.urgent,
     )
-    return draft.with_when(reading.when)
+    series = reading.recurrence.as_json() if reading.recurrence else None
+    return draft.with_when(reading.when).model_copy(
+        update={"recurrence": series, "until": reading.until}
+    )
 
 
 async def service_question(turn: Turn, intro_key: str = "intake.menu") -> Reply:
@@ -126,13 +133,17 @@ def change_question(turn: Turn) -> Reply:
     )
 
 
-def describe_when(turn: Turn, draft: IntakeState) -> str:
-    """The due time as the requester put it, or "as soon as possible"."""
-    when = draft.when
+def describe_when(turn: Turn, draft: IntakeState, language: str | None = None) -> str:
+    """The due time as the requester put it, or "as soon as possible"; a recurring ask or a
+    span of days with how often and until when."""
+    when, language = draft.when, language or turn.language
     if when is None:
-        return turn.text("intake.when_asap")
+        return turn.text_in(language, "intake.when_asap")
     zone = turn.ctx.zone
-    return format_due(when.due(zone), when.kind, turn.language, zone)
+    first = format_due(when.due(zone), when.kind, language, zone)
+    if draft.recurrence is not None and draft.recurrence.get("time"):
+        first = format_day(when.day, language)  # the hour is said once, with the schedule
+    return describe_series(draft.recurrence, first, draft.until, language)
 
 
 async def _price_line(turn: Turn, service_code: str) -> str | None:

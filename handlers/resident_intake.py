@@ -31,6 +31,7 @@ from handlers.intake_draft import (
     candidates_question,
     change_question,
     confirmation,
+    describe_when,
     details_question,
     from_understanding,
     read_state,
@@ -56,8 +57,12 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
     assert draft.service is not None
     when = draft.when
     zone = turn.ctx.zone
+    details = draft.details
+    if draft.recurrence is not None or draft.until is not None:
+        # No series of requests is made: the operator reads the schedule with the details.
+        details = f"{details} — {describe_when(turn, draft)}".strip(" —")
     request = await create_request(
-        turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel,
+        turn.ctx, turn.person, draft.service, details, turn.inbound.channel,
         urgent=draft.urgent, due_at=when.due(zone) if when else None,
         due_kind=when.kind if when else "time", attachments=tuple(draft.media),
     )  # fmt: skip

@@ -67,7 +67,7 @@ def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/var/concierge.sqlite3"
     upgrade = concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert "13 default services added" in upgrade.stdout
+    assert "16 default services added" in upgrade.stdout
     first = concierge("demo", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     again = concierge("demo", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     italian = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
@@ -186,6 +186,21 @@ def test_parse_one_text_and_a_batch(tmp_path: Path) -> None:
         ("home_repair", None, True),
         ("ironing", "2026-11-30", False),
     ]
+
+
+def test_parse_prints_a_recurrence(tmp_path: Path) -> None:
+    one = concierge(
+        "parse", "annaffiare le piante ogni 2 giorni fino al 16 dicembre",
+        "--now", "2026-11-23T09:00:00+01:00", cwd=tmp_path,
+    )  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    answer = json.loads(one.stdout)
+    assert (answer["category"], answer["when"]) == ("home_watch", "2026-11-23")
+    assert answer["recurrence"] == {
+        "freq": "every_n_days", "days": [], "interval": 2, "time": None, "until": "2026-12-16",
+    }  # fmt: skip
+    once = concierge("parse", "ogni tanto passate a vedere la casa", cwd=tmp_path)
+    assert json.loads(once.stdout)["recurrence"] is None
 
 
 @pytest.mark.parametrize(

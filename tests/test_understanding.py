@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.intake_accuracy import score_file
 from concierge.intake.understanding import understand
 from tests.conftest import ROME
 
@@ -17,7 +18,12 @@ DATA = Path(__file__).parent / "data"
 # intake_eval: 100 requests written for the intake issue. intake_holdout: 60 more, written later
 # by someone who saw neither the code nor the first set (first measured at 88% services and 95%
 # dates; general fixes for weekday names and words like "giu" then brought it up).
+# Recurring asks in both sets were relabelled when recurrence came (issue 21): their date is the
+# first occurrence (the day they were written), no longer null; one question became information.
 EVALUATION_SETS = [DATA / "intake_eval.jsonl", DATA / "intake_holdout.jsonl"]
+# Written blind for issue 21 by someone who never saw the code; tuned on (the held-out twin,
+# intake_blind_holdout.jsonl, is only measured for the README, never tuned on or gated).
+BLIND_DEV = DATA / "intake_blind_dev.jsonl"
 
 
 @pytest.mark.parametrize(
@@ -58,6 +64,8 @@ def test_urgency_language_and_details() -> None:
         "deadline": False,
         "language": "it",
         "details": "URGENTE: ritirare il pacco Amazon",
+        "recurrence": None,
+        "until": None,
     }
     english = understand("could you pick up my prescription by Thursday?", MONDAY_9, ROME)
     assert (english.language, english.urgent, english.when is not None) == ("en", False, True)
@@ -82,3 +90,51 @@ def test_the_evaluation_sets(path: Path) -> None:
     print(f"codes {codes}/{len(cases)}, dates {dates}/{len(cases)}", *misses, sep="\n")
     assert codes >= 0.90 * len(cases), misses
     assert dates >= 0.85 * len(cases), misses
+
+
+def test_recurrence_on_the_blind_dev_set() -> None:
+    """At least 85% of the kinds of recurrence (none, daily, weekly, every_n_days, monthly)."""
+    score, misses = score_file(BLIND_DEV)
+    assert score.total >= 100
+    assert score.recurrences >= 0.85 * score.total, misses
+
+
+@pytest.mark.parametrize(
+    ("text", "recurrence"),
+    [
+        ("tutti i venerdì ritirare il pane", ("weekly", ["fri"], 1)),
+        ("every other Monday clean the stairs", ("weekly", ["mon"], 2)),
+        ("ogni 2 giorni finché sono via annaffiare le piante", ("every_n_days", [], 2)),
+        ("pagare l'affitto il primo del mese", ("monthly", [], 1)),
+        ("chiamare la nonna ogni mattina", ("daily", [], 1)),
+        ("ogni tanto passate a vedere la casa", None),
+        ("ogni volta che piove si allaga la cantina", None),
+        ("every door needs a new lock", None),
+    ],
+)
+def test_recurrence(text: str, recurrence: tuple[str, list[str], int] | None) -> None:
+    reading = understand(text, MONDAY_9, ROME)
+    found = reading.recurrence
+    assert ((found.freq, list(found.days), found.interval) if found else None) == recurrence
+    assert (reading.when is not None) == (recurrence is not None)  # the first occurrence
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "until"),
+    [
+        ("annaffiare le piante dal 4 al 16 agosto", "2027-08-04", "2027-08-16"),
+        ("from the 4th to the 16th of December", "2026-12-04", "2026-12-16"),
+        ("ritirare le analisi tra due settimane", "2026-12-07", None),
+        ("pagare il bollo entro fine mese", "2026-11-30", None),
+        ("passate dopo pranzo", "2026-11-23", None),
+        ("ritirare il pacco x domani cmq", "2026-11-24", None),
+        ("dmn mattina la spesa", "2026-11-24", None),
+        ("pick up my prescription around the 2nd", "2026-12-02", None),
+        ("the tap is leaking, after lunch tomorrow", "2026-11-24", None),
+        ("spostare scatoloni dal 3 al 5 piano", None, None),
+    ],
+)
+def test_dates_people_write(text: str, day: str | None, until: str | None) -> None:
+    reading = understand(text, MONDAY_9, ROME)
+    found = reading.when.day.isoformat() if reading.when else None
+    assert (found, reading.until.isoformat() if reading.until else None) == (day, until)

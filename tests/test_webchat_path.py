@@ -63,7 +63,7 @@ def test_parcel_from_the_menu_in_english_with_a_decline(http: httpx.Client) -> N
     assert [c["label"] for c in menu["choices"]][:3] == [
         "Parcel pickup", "Prescriptions and medicines", "Shopping",
     ]  # fmt: skip
-    assert len(menu["choices"]) == 13
+    assert len(menu["choices"]) == 16
     emma.tap("Parcel pickup")
     when = emma.expect("When do you need it?")
     assert [c["label"] for c in when["choices"]] == [
@@ -150,7 +150,7 @@ def test_help_and_unknown_text(http: httpx.Client) -> None:
     assert "stato: le tue richieste aperte" in maria.expect("maggiordomo di quartiere")["text"]
     maria.say("blablabla")
     unknown = maria.expect("Non sono sicuro di aver capito")
-    assert len(unknown["choices"]) == 13
+    assert len(unknown["choices"]) == 16
     giulia.say("menu")
     menu = giulia.expect("Ciao Giulia, sei in servizio")
     assert [c["label"] for c in menu["choices"]] == ["Le mie attività", "Esco dal servizio"]

@@ -46,6 +46,9 @@ DEFAULT_SERVICE_CODES: tuple[str, ...] = (
     "accompaniment",
     "childcare",
     "carer_search",
+    "home_care",
+    "clearing",
+    "information",
     "other",
 )
 

@@ -34,6 +34,20 @@ END_OF_SERVICE_DAY = time(18)
 _PART_WORDS: dict[str, tuple[PartOfDay, int | None]] = {
     # word → part of the day, and the day it implies (0 = today) when it says so itself;
     # "this afternoon" before "afternoon", so that no "this" is left in the details
+    # meals people time errands by ("dopo pranzo", "after lunch")
+    "prima di pranzo": (PartOfDay.MORNING, None),
+    "before lunch": (PartOfDay.MORNING, None),
+    "dopo colazione": (PartOfDay.MORNING, None),
+    "after breakfast": (PartOfDay.MORNING, None),
+    "dopo pranzo": (PartOfDay.AFTERNOON, None),
+    "dopopranzo": (PartOfDay.AFTERNOON, None),
+    "after lunch": (PartOfDay.AFTERNOON, None),
+    "prima di cena": (PartOfDay.AFTERNOON, None),
+    "before dinner": (PartOfDay.AFTERNOON, None),
+    "dopo cena": (PartOfDay.EVENING, None),
+    "after dinner": (PartOfDay.EVENING, None),
+    "ora di pranzo": (PartOfDay.MORNING, None),
+    "lunchtime": (PartOfDay.MORNING, None),
     "this morning": (PartOfDay.MORNING, 0),
     "this afternoon": (PartOfDay.AFTERNOON, 0),
     "this evening": (PartOfDay.EVENING, 0),
@@ -61,6 +75,7 @@ _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     # Past days, read so that the dialogue can say they are past instead of ignoring them.
     (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
     (re.compile(r"\bieri\b|\byesterday\b"), -1),
+    (re.compile(r"\b(?:adesso|in questo momento|right now|now)\b"), 0),
     (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
     (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), 7),
     (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
@@ -75,8 +90,14 @@ _DURATION = re.compile(
     r"\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
 )
 _ABBREVIATIONS = (
-    (re.compile(r"\bdomatina\b"), "domani mattina"),
-    (re.compile(r"\bdmn\b"), "domani"),
+    (re.compile(r"\bdomatt?ina\b"), "domani mattina"),
+    (re.compile(r"\b(?:dmn|dom1|domani\?)\b"), "domani"),
+    (re.compile(r"\b(?:tmrw|tmr|tmrow|2moro|2morrow)\b"), "tomorrow"),
+    (re.compile(r"\b(?:cmq|qnd|xo|pls|plz|tvb)\b"), " "),  # "comunque", "quando"…: no date
+    (re.compile(r"\bx\b"), "per"),  # "x domani", "x le 10"
+    (re.compile(r"\bpome\b|\bpom\b"), "pomeriggio"),
+    (re.compile(r"\bsett\b"), "settimana"),
+    (re.compile(r"\bgg\b"), "giorni"),
 )
 _RECURRING = re.compile(r"\b(?:ogni|tutte le|tutti i|every)\s*$")
 _DEADLINE = re.compile(r"\b(?:entro|non oltre|prima di|by|before|no later than|within)\b")
@@ -95,7 +116,9 @@ _MONTHS = (
 _NOT_A_DAY_AFTER = rf"(?!\s*(?:/|\.\d|-\d|:|(?:di )?(?:{_MONTHS})\b|am\b|pm\b|euro|€|%))"
 _BARE_DAYS = (
     re.compile(  # "entro il 30", "per l'8", "on the 5th", "by the 30th", "il 12"
-        r"\b(?:(?:entro il|entro|per il|il|on the|by the|on)\s+|(?:entro |per )?l')"
+        r"\b(?:(?:entro il|entro|per il|il|on the|by the|on|around the|about the|verso il|"
+        r"intorno al|attorno al|tipo il|circa il|sul)\s+|"
+        r"(?:entro |per |verso |intorno al|attorno al)?l')"
         r"(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?\b" + _NOT_A_DAY_AFTER
     ),
     re.compile(r"\bthe\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)\b" + _NOT_A_DAY_AFTER),
@@ -132,6 +155,79 @@ _WEEKDAY = re.compile(
     r"\b(?P<every>ogni |tutti i |tutte le |every |il |on )?(?:(?:questo|prossimo|this|next) )?"
     r"(?P<name>" + "|".join(_WEEKDAYS) + r")\b(?!\s*\d)"
 )
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("gennaio", "january", "gen", "jan"),
+            ("febbraio", "february", "feb"),
+            ("marzo", "march", "mar"),
+            ("aprile", "april", "apr"),
+            ("maggio", "may", "mag"),
+            ("giugno", "june", "giu", "jun"),
+            ("luglio", "july", "lug", "jul"),
+            ("agosto", "august", "ago", "aug"),
+            ("settembre", "september", "set", "sep", "sept"),
+            ("ottobre", "october", "ott", "oct"),
+            ("novembre", "november", "nov"),
+            ("dicembre", "december", "dic", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(?:" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + ")"
+_TH = r"(?:st|nd|rd|th)?"
+# "dal 4 al 16 agosto", "from the 4th to the 16th of August", "4-16 agosto", "tra il 4 e il 16"
+_DAY_RANGE = re.compile(
+    rf"\b(?:dal|da|dall'|tra il|fra il|from the|from|between the|between)\s*"
+    rf"(?P<d1>[12]?\d|3[01]){_TH}(?:\s+(?:of\s+)?(?P<m1>{_MONTH}))?\s*"
+    rf"(?:al|all'|a|e il|fino al|to the|to|till the|till|until the|until|and the|and|-)\s*"
+    rf"(?P<d2>[12]?\d|3[01]){_TH}(?:\s+(?:of\s+)?(?P<m2>{_MONTH}))?\b(?!\s*(?:piano|floor))"
+    rf"|\b(?:del\s+|the\s+)?(?P<d3>[12]?\d|3[01])\s*-\s*(?P<d4>[12]?\d|3[01])(?:\s+(?P<m3>{_MONTH})\b|(?=\W))"
+    rf"|\b(?:from|dal|da)\s+(?P<m5>{_MONTH})\s+(?P<d5>[12]?\d|3[01]){_TH}\s*(?:to|till|until|-|al|a)"
+    rf"\s*(?P<m6>{_MONTH})?\s*(?P<d6>[12]?\d|3[01]){_TH}\b"
+)
+# Without a month, only "dal 4 al 16" or "the 4th to the 16th" are days ("10 to 12" are hours).
+_ORDINAL_OR_THE = re.compile(r"^(?:dal|dall'|del)|\d(?:st|nd|rd|th)\b|\bthe\b")
+_WEEKDAY_RANGE = re.compile(
+    r"\b(?:da|dal|from)\s+(?P<a>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:a|al|to|till|until)\s+"
+    r"(?P<b>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b"
+)
+_NUMBER_WORDS = {
+    "un": 1, "una": 1, "uno": 1, "a": 1, "one": 1, "due": 2, "two": 2, "tre": 3, "three": 3,
+    "quattro": 4, "four": 4, "cinque": 5, "five": 5, "sei": 6, "six": 6, "dieci": 10, "ten": 10,
+    "couple of": 2, "paio di": 2, "few": 3, "qualche": 3,
+}  # fmt: skip
+_IN_SOME = re.compile(
+    r"\b(?:tra|fra|in|entro)\s+(?:(?:un|a)\s+)?(?P<n>\d{1,2}|un|una|uno|a|one|due|two|tre|three|"
+    r"quattro|four|cinque|five|sei|six|dieci|ten|couple of|paio di|few|qualche)\s+"
+    r"(?P<unit>giorni|giorno|settimane|settimana|mesi|mese|days|day|weeks|week|months|month)"
+    r"(?:'s time| time)?\b"
+)
+_END_OF_MONTH = re.compile(
+    r"\b(?:(?:entro |per |a |alla |verso )?(?:la )?fine (?:del |di questo )?mese|"
+    r"(?:by |before |at |towards )?(?:the )?end of (?:the |this )?month)\b"
+)
+_DAY_MONTH = (
+    re.compile(
+        rf"\b(?:(?:il )?giorno |the )?(?P<d>[12]?\d|3[01]){_TH}\s+(?:di\s+|of\s+)?(?P<m>{_MONTH})\b"
+    ),
+    re.compile(rf"\b(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>[12]?\d|3[01]){_TH}\b(?![:.]\d)"),
+    re.compile(
+        r"\b(?:lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
+        r"thursday|friday|saturday|sunday)\s+(?:the\s+)?(?P<d>[12]?\d|3[01])"
+        + _TH
+        + r"\b(?![:.]\d)"
+    ),
+)
+_END_OF_YEAR = re.compile(
+    r"\b(?:(?:entro |per |a |alla |verso )?(?:la )?fine (?:dell'|di quest')?anno|"
+    r"(?:by |before |at )?(?:the )?end of (?:the |this )?year)\b"
+)
+_NEXT_MONTH = re.compile(r"\b(?:il )?(?:mese prossimo|prossimo mese|next month)\b")
 _SETTINGS_BASE = {
     "PREFER_DATES_FROM": "future",
     "DATE_ORDER": "DMY",
@@ -175,10 +271,12 @@ class When:
 
 @dataclass(frozen=True)
 class FoundWhen:
-    """What `extract_when` read, and the pieces of text it read it from."""
+    """What `extract_when` read, and the pieces of text it read it from; `until` ends a range
+    ("dal 4 al 16 agosto": the 4th is `when`, the 16th `until`)."""
 
     when: When
     spans: tuple[str, ...]
+    until: date | None = None
 
 
 def _hour(match: re.Match[str]) -> time:
@@ -243,7 +341,7 @@ class _Reading:
     """The text still to read, and the pieces already read from it."""
 
     def __init__(self, text: str) -> None:
-        self.rest = " " + fold(text) + " "
+        self.rest = " " + fold(text).replace("°", "").replace("º", "") + " "
         for pattern, spelled_out in _ABBREVIATIONS:
             self.rest = pattern.sub(spelled_out, self.rest)
         self.rest = _DURATION.sub(" ", self.rest)
@@ -287,6 +385,98 @@ def _weekday(reading: _Reading, today: date) -> date | None:
     return today + timedelta(days=(_WEEKDAYS[match["name"]] - today.weekday()) % 7 or 7)
 
 
+def _month_day(day_number: int, month: int | None, today: date) -> date | None:
+    if month is None:
+        return _next_day_of_month(day_number, today)
+    for year in (today.year, today.year + 1):
+        try:
+            found = date(year, month, day_number)
+        except ValueError:
+            return None
+        if found >= today - timedelta(days=1):
+            return found
+    return None
+
+
+def _day_range(reading: _Reading, today: date) -> tuple[date, date] | None:
+    """A span of days: its first and last day ("dal 4 al 16 agosto", "da lunedì a venerdì")."""
+    match = _DAY_RANGE.search(reading.rest)
+    if match is not None:
+        d1 = int(match["d1"] or match["d3"] or match["d5"])
+        d2 = int(match["d2"] or match["d4"] or match["d6"])
+        m2 = _MONTH_NUMBERS.get(match["m2"] or match["m3"] or match["m6"] or match["m5"] or "")
+        m1 = _MONTH_NUMBERS.get(match["m1"] or match["m5"] or "") or m2
+        if m1 == m2 and m2 is not None and d1 > d2:
+            m1 = m2 - 1 or 12  # "dal 28 al 3 marzo": the 28th of February
+        end = _month_day(d2, m2, today)
+        start = _month_day(d1, m1, today)
+        if start is not None and end is not None and start > end and m1 is None:
+            start = _month_day(d1, None, start.replace(day=1) - timedelta(days=1))
+        said_days = bool(m2 or _ORDINAL_OR_THE.search(match.group(0)))
+        if start is not None and end is not None and start <= end and said_days:
+            reading.take(match.group(0))
+            return start, end
+    weekdays = _WEEKDAY_RANGE.search(reading.rest)
+    if weekdays is not None:
+        reading.take(weekdays.group(0))
+        start = today + timedelta(days=(_WEEKDAYS[weekdays["a"]] - today.weekday()) % 7)
+        return start, start + timedelta(days=(_WEEKDAYS[weekdays["b"]] - start.weekday()) % 7)
+    return None
+
+
+def _day_and_month(reading: _Reading, today: date) -> date | None:
+    """ "22 ottobre", "il giorno 5 dicembre", "Dec 20th", "sabato 12" (a weekday and a day)."""
+    for pattern in _DAY_MONTH:
+        match = pattern.search(reading.rest)
+        if match is None:
+            continue
+        month = _MONTH_NUMBERS.get(match.groupdict().get("m") or "")
+        found = _month_day(int(match["d"]), month, today)
+        if found is not None:
+            reading.take(match.group(0))
+            return found
+    return None
+
+
+def _in_some_time(reading: _Reading, today: date) -> date | None:
+    """ "tra due settimane", "in 3 days", "entro fine mese", "next month"."""
+    match = _IN_SOME.search(reading.rest)
+    if match is not None:
+        raw = match["n"]
+        count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        unit = match["unit"]
+        reading.take(match.group(0))
+        if unit.startswith(("mes", "month")):
+            return _add_months(today, count)
+        if unit.startswith(("settiman", "week")):
+            return today + timedelta(weeks=count)
+        return today + timedelta(days=count)
+    match = _END_OF_MONTH.search(reading.rest)
+    if match is not None:
+        reading.take(match.group(0))
+        return _add_months(today.replace(day=1), 1) - timedelta(days=1)
+    match = _END_OF_YEAR.search(reading.rest)
+    if match is not None:
+        reading.take(match.group(0))
+        return date(today.year, 12, 31)
+    match = _NEXT_MONTH.search(reading.rest)
+    if match is not None:
+        reading.take(match.group(0))
+        return _add_months(today.replace(day=1), 1)
+    return None
+
+
+def _add_months(day: date, count: int) -> date:
+    month = day.month - 1 + count
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 def _bare_day(reading: _Reading, today: date) -> date | None:
     for pattern in _BARE_DAYS:
         match = pattern.search(reading.rest)
@@ -301,8 +491,11 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
     local_now = now.astimezone(zone)
     today = local_now.date()
     reading = _Reading(text)
-    deadline = bool(_DEADLINE.search(reading.rest))
+    deadline = bool(_DEADLINE.search(reading.rest) or _END_OF_MONTH.search(reading.rest))
+    span = _day_range(reading, today)
     part, day = _part_of_day(reading, today)
+    if span is not None:
+        day = span[0]
     at: time | None = None
     clock = _clock_time(reading.rest)
     if clock is not None:
@@ -310,6 +503,8 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         reading.take(clock[1])
     day = (
         day
+        or _in_some_time(reading, today)
+        or _day_and_month(reading, today)
         or _relative_day(reading, today)
         or _bare_day(reading, today)
         or _weekday(reading, today)
@@ -326,5 +521,6 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         day = today if ahead else today + timedelta(days=1)
     if day is None:
         return None
-    when = When(day=day, at=at, part=None if at else part, deadline=deadline)
-    return FoundWhen(when, tuple(span for span in reading.spans if span))
+    when = When(day=day, at=at, part=None if at else part, deadline=deadline and span is None)
+    until = span[1] if span is not None else None
+    return FoundWhen(when, tuple(piece for piece in reading.spans if piece), until)

@@ -3,6 +3,7 @@ stem ("pacc*" → pacco, pacchi) or, for typos, by similarity (rapidfuzz: "dotor
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +17,21 @@ LEXICON_FILE = Path(__file__).parent / "lexicon" / "services.toml"
 SIMILARITY = 84  # rapidfuzz ratio from which a word is read as a typo of a lexicon word
 SIMILAR_WEIGHT = 0.8
 MIN_FUZZY_LENGTH = 5  # shorter words are too alike to guess from ("cane", "pane")
+
+
+# A question about the neighbourhood rather than an errand: "qual è la farmacia di turno?",
+# "is there a market on Saturdays?" — but not "potete ritirarlo?" nor "could someone…?".
+_QUESTION = re.compile(
+    r"(?:^|[.!?,]\s*|\b(?:scusate|salve|ciao|buongiorno|buonasera|hi|hello|hey)\W+)"
+    r"(?:qual e|quale|quali|dove|quando|a che ora|come mai|c'e ancora|c'e un|c'e una|ci sono|"
+    r"sapete|e vero|e aperto|e aperta|which|where|when|what time|what's|is there|are there|"
+    r"does|do you know|is the|how much|quanto costa)\b[^?]*\?"
+)
+_ASKING_FOR_HELP = re.compile(
+    r"\b(?:potete|puoi|potreste|potresti|qualcuno|qlcn|mi serve|mi servirebbe|vorrei|chi mi|"
+    r"could you|can you|would you|someone|somebody|anyone|anybody|i need|please|help me)\b"
+)
+QUESTION_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,8 @@ def service_evidence(text: str) -> ServiceEvidence:
     for entry in _entries():
         if " " in entry.text and f" {entry.text} " in folded:
             add(entry, 1.0)
+    if _QUESTION.search(fold(text)) and not _ASKING_FOR_HELP.search(folded):
+        scores["information"] = scores.get("information", 0) + QUESTION_WEIGHT
     for token in words(text):
         best: dict[str, tuple[_Entry, float]] = {}
         for entry, strength in _token_matches(token):

@@ -4,13 +4,14 @@ the rest as details; unsure readings say so, so the dialogue asks instead of gue
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from concierge.intake.due_dates import When, extract_when
+from concierge.intake.due_dates import FoundWhen, When, extract_when
 from concierge.intake.language import detect_language
+from concierge.intake.recurrence import Recurrence, extract_recurrence, until_split
 from concierge.intake.service_words import service_evidence
 from concierge.intake.words import fold, words
 from concierge.settings import Language
@@ -48,6 +49,8 @@ class Understanding(BaseModel):
     urgent: bool
     language: Language | None
     details: str
+    recurrence: Recurrence | None = None  # `when` is then its first occurrence
+    until: date | None = None  # the last day of a range or a series
 
     def summary(self, zone: ZoneInfo) -> dict[str, object]:
         """What was understood, as plain JSON values (`concierge parse` prints it)."""
@@ -60,6 +63,8 @@ class Understanding(BaseModel):
             "deadline": self.when.deadline if self.when else False,
             "language": self.language,
             "details": self.details,
+            "recurrence": self.recurrence.as_json() if self.recurrence else None,
+            "until": self.until.isoformat() if self.until else None,
         }
 
 
@@ -94,9 +99,7 @@ def understand(
     sure = top_score >= SURE_SCORE and top_score - runner_up >= SURE_MARGIN
     candidates = tuple(code for code, score in ranked if score >= top_score - SURE_MARGIN)
 
-    found = extract_when(text, now, zone, detected or language or "it")
-    if found is None and detected is None and language is None:
-        found = extract_when(text, now, zone, "en")
+    found, recurrence, until = _when(text, now, zone, detected or language)
     return Understanding(
         category=ranked[0][0] if ranked else FALLBACK_SERVICE,
         sure=sure,
@@ -105,4 +108,40 @@ def understand(
         urgent=bool(_URGENT.search(" ".join(words(text)))),
         language=detected,
         details=_details(text, found.spans if found else ()),
+        recurrence=recurrence,
+        until=until,
     )
+
+
+def _dates(text: str, now: datetime, zone: ZoneInfo, language: str | None) -> FoundWhen | None:
+    found = extract_when(text, now, zone, language or "it")
+    if found is None and language is None:
+        found = extract_when(text, now, zone, "en")
+    return found
+
+
+def _when(
+    text: str, now: datetime, zone: ZoneInfo, language: str | None
+) -> tuple[FoundWhen | None, Recurrence | None, date | None]:
+    """The first (or only) day, the schedule of a recurring ask, and the last day."""
+    series = extract_recurrence(fold(text))
+    if series is None:
+        found = _dates(text, now, zone, language)
+        return found, None, found.until if found else None
+    start, mark, end = until_split(fold(text).replace(series.span, " ", 1))
+    found = _dates(start, now, zone, language)
+    last = _dates(end, now, zone, language) if end else None
+    until = (found.until if found else None) or (last.when.day if last else None)
+    recurrence = series.recurrence.with_time(found.when.at if found else None, until)
+    local_now = now.astimezone(zone)
+    at = found.when.at if found else None
+    part = (found.when.part if found else None) or series.part
+    first = recurrence.first_day(found.when.day if found else local_now.date())
+    when = When(day=first, at=at, part=None if at else part)
+    if when.due(zone) <= local_now:  # today's turn is over: the next one
+        later = recurrence.first_day(first + timedelta(days=1))
+        when = When(day=later if recurrence.pinned else first + timedelta(days=1), at=at, part=part)
+    ended = (mark, *last.spans) if last else ()
+    spans = (series.span, *(found.spans if found else ()), *ended)
+    recurrence = recurrence.from_first(when.day)
+    return FoundWhen(when, spans, recurrence.until), recurrence, recurrence.until
