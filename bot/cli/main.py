@@ -76,7 +76,9 @@ def db_upgrade() -> None:
 @app.command()
 def demo() -> None:
     """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
-    added = run_unit(settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now()))
+    added = run_unit(
+        settings_or_fail(), lambda ctx: load_demo(ctx.session, ctx.now(), ctx.settings)
+    )
     typer.echo(
         f"Demo data ready ({added['operators']} operators, {added['services']} services and"
         f" {added['users']} dashboard users added)."

@@ -14,6 +14,7 @@ from bot.dashboard.auth import Checked, Forbidden, SignedIn
 from bot.dashboard.pages import flash, flash_refusal, reader_language, render
 from bot.dashboard.queue import team_of
 from bot.runtime import Runtime
+from concierge.checkins.private_notes import NotesReader, read_notes
 from concierge.context import DomainContext
 from concierge.errors import DomainError, NotYours
 from concierge.local_time import at_local
@@ -33,7 +34,7 @@ from concierge.routing.steering import (
     set_priority,
 )
 from concierge.team.operators import Operator, active_operators
-from concierge.team.users import User
+from concierge.team.users import Role, User
 
 Action = Callable[[DomainContext, User], Awaitable[object]]
 
@@ -57,6 +58,14 @@ async def _offered_to(ctx: DomainContext, user: User, request_id: int) -> bool:
         )
     )
     return pending is not None
+
+
+def notes_reader(user: User) -> NotesReader:
+    """The user as a reader of sealed notes: the task's holder, or a cooperative's coordinator."""
+    coordinating = user.cooperative_id if user.role == Role.COORDINATOR else None
+    return NotesReader(
+        actor=f"user:{user.username}", operator_id=user.operator_id, coordinator_of=coordinating
+    )
 
 
 def _operator_of(user: User) -> Operator:
@@ -83,6 +92,7 @@ def request_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
                 if found.cooperative_id is None or op.cooperative_id == found.cooperative_id
             ]
             offered = await _offered_to(ctx, user, request_id)
+            notes = await read_notes(ctx, notes_reader(user), request_id)
         due_value = (
             found.due_at.astimezone(runtime.settings.zone).strftime("%Y-%m-%dT%H:%M")
             if found.due_at
@@ -93,7 +103,7 @@ def request_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter
             item=found, history=history, team=team, steer=may_steer(user),
             is_open=found.status in OPEN_STATUSES, offered_to_me=offered,
             mine=user.operator_id is not None and found.operator_id == user.operator_id,
-            due_value=due_value,
+            due_value=due_value, checkin_notes=notes,
         )  # fmt: skip
 
     async def act(

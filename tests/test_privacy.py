@@ -1,0 +1,141 @@
+"""Privacy: check-in notes sealed at rest, referred to and never copied, opened only by the
+task's holder while it is open and the cooperative's coordinators, every opening audited."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
+
+from bot.dashboard.request_page import notes_reader
+from bot.runtime import Runtime, StartupError
+from concierge.audit import AuditEvent
+from concierge.checkins.plans import CheckinPlan, CheckinRound
+from concierge.checkins.private_notes import read_notes
+from concierge.messages import Channel
+from concierge.outbox import OutboxMessage
+from concierge.requests.request import ServiceRequest
+from concierge.sealing import KEY_FILE_NAME
+from concierge.team.users import Role, User
+from tests.conftest import Domain, make_settings
+from tests.test_checkins import ELEVEN, MARIA, _enrol, _round, _run_until
+from tests.transcript import Speaker
+
+SECRET = "Diabetica; chiavi sotto lo zerbino 4711"
+GIULIA, MARCO = "+393331000001", "+393331000002"
+
+
+async def _help_asked(domain: Domain) -> int:
+    """Maria, with sealed notes, asks for help at her check-in: the urgent request's id."""
+    await _enrol(domain, notes=SECRET)
+    await _run_until(domain, ELEVEN)
+    await Speaker(domain, MARIA, Channel.SMS).tap("Ho bisogno di aiuto")
+    request_id = (await _round(domain)).request_id
+    assert request_id is not None
+    return request_id
+
+
+async def _holder(domain: Domain, request_id: int) -> tuple[Speaker, Speaker]:
+    """The operator offered the request accepts it: (holder, another operator)."""
+    giulia, marco = Speaker(domain, GIULIA), Speaker(domain, MARCO)
+    await giulia.tap("Accetto")
+    async with domain.unit() as ctx:
+        request = await ctx.session.get(ServiceRequest, request_id)
+        assert request is not None and request.status == "accepted"
+    return giulia, marco
+
+
+async def test_notes_are_sealed_and_only_referred_to(demo_domain: Domain) -> None:
+    request_id = await _help_asked(demo_domain)
+    async with demo_domain.unit() as ctx:
+        plan = await ctx.session.scalar(select(CheckinPlan).where(CheckinPlan.sealed_notes != ""))
+        request = await ctx.session.get(ServiceRequest, request_id)
+        texts = (await ctx.session.scalars(select(OutboxMessage.text))).all()
+        assert plan is not None and request is not None
+        assert SECRET not in plan.sealed_notes and SECRET not in request.details
+        assert "note del controllo" in request.details
+        assert not [t for t in texts if SECRET in t]
+        if ctx.settings.is_sqlite:
+            await ctx.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    path = ctx.settings.sqlite_path
+    if path is not None:
+        for file in path.parent.glob(f"{path.name}*"):
+            assert b"4711" not in file.read_bytes(), file
+        key = path.parent / KEY_FILE_NAME
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+async def test_only_the_holder_reads_the_notes_by_chat(demo_domain: Domain) -> None:
+    request_id = await _help_asked(demo_domain)
+    giulia, marco = await _holder(demo_domain, request_id)
+    refused = f"La richiesta {request_id} non ha note del controllo che puoi leggere."
+    assert await marco.say(f"note {request_id}") == [refused]
+    assert await giulia.say(f"note {request_id}") == [
+        f"Note del controllo per la richiesta {request_id}: {SECRET}"
+    ]
+    await giulia.tap("Inizio ora")
+    await giulia.tap("Fatto")
+    await giulia.tap("Nessuna prova")
+    assert await giulia.say(f"note {request_id}") == [refused], "closed: no longer hers"
+    async with demo_domain.unit() as ctx:
+        events = (await ctx.session.scalars(select(AuditEvent))).all()
+    assert [(e.action, e.subject) for e in events] == [
+        ("read", f"checkin_plan:{events[0].subject.split(':')[1].split()[0]} notes"
+         f" (request {request_id})")
+    ]  # fmt: skip
+    assert events[0].actor.startswith("operator:")
+
+
+async def test_dashboard_readers(demo_domain: Domain) -> None:
+    request_id = await _help_asked(demo_domain)
+    await _holder(demo_domain, request_id)
+    async with demo_domain.unit() as ctx:
+        users = {u.username: u for u in (await ctx.session.scalars(select(User))).unique()}
+        plan = await ctx.session.scalar(select(CheckinRound.plan_id))
+        coop = (await ctx.session.get(CheckinPlan, plan)).cooperative_id  # type: ignore[union-attr]
+        other = User(username="elsewhere", role=Role.COORDINATOR, cooperative_id=coop + 1)
+        admin = User(username="boss", role=Role.ADMIN, cooperative_id=None)
+        for user in (other, admin):
+            assert await read_notes(ctx, notes_reader(user), request_id) is None
+        coordinators = [u for u in users.values() if u.role == Role.COORDINATOR]
+        assert coordinators
+        assert await read_notes(ctx, notes_reader(coordinators[0]), request_id) == SECRET
+
+
+async def test_a_wrong_key_stops_start_up(database_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    settings = make_settings(database_url, SEALING_KEY_FILE=str(key))
+    runtime = Runtime.create(settings)
+    try:
+        async with runtime.unit() as ctx:
+            plan = await ctx.session.scalar(select(CheckinPlan))
+            assert plan is None
+        await runtime.check_database()  # nothing sealed yet: any key will do
+    finally:
+        await runtime.close()
+    wrong = make_settings(database_url, SEALING_KEYS=Fernet.generate_key().decode())
+    sealed = Runtime.create(settings)
+    try:
+        from concierge.demo import load_demo
+
+        async with sealed.unit() as ctx:
+            await load_demo(ctx.session, ctx.now(), settings)
+    finally:
+        await sealed.close()
+    refused = Runtime.create(wrong)
+    try:
+        with pytest.raises(StartupError, match="SEALING_KEYS"):
+            await refused.check_database()
+    finally:
+        await refused.close()
+    rotated = make_settings(
+        database_url, SEALING_KEYS=f"{Fernet.generate_key().decode()},{key.read_text().strip()}"
+    )
+    accepted = Runtime.create(rotated)
+    try:
+        await accepted.check_database()  # the old key still opens, the new one seals
+    finally:
+        await accepted.close()
