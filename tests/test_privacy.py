@@ -15,12 +15,16 @@ from bot.runtime import Runtime, StartupError
 from concierge.audit import AuditEvent
 from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.checkins.private_notes import read_notes
+from concierge.clock import ManualClock
+from concierge.context import DomainContext
 from concierge.messages import Channel
 from concierge.outbox import OutboxMessage
-from concierge.requests.request import ServiceRequest
+from concierge.requests.lifecycle import RequestStatus
+from concierge.requests.request import ServiceRequest, create_request
 from concierge.sealing import KEY_FILE_NAME
 from concierge.team.users import Role, User
-from tests.conftest import Domain, make_settings
+from tests.conftest import Domain, make_settings, serving
+from tests.dashboard_client import in_unit, staff
 from tests.test_checkins import ELEVEN, MARIA, _enrol, _round, _run_until
 from tests.transcript import Speaker
 
@@ -139,3 +143,46 @@ async def test_a_wrong_key_stops_start_up(database_url: str, tmp_path: Path) -> 
         await accepted.check_database()  # the old key still opens, the new one seals
     finally:
         await accepted.close()
+
+
+DEMO_NOTES = "chiavi dalla vicina"
+
+
+async def _demo_checkin_request(ctx: DomainContext) -> int:
+    """An open check-in request on a demo plan with notes, held by Giulia (test set-up)."""
+    plan = await ctx.session.scalar(select(CheckinPlan).where(CheckinPlan.sealed_notes != ""))
+    giulia = await ctx.session.scalar(select(User).where(User.username == "giulia"))
+    assert plan is not None and giulia is not None
+    request = await create_request(
+        ctx, plan.person, "elder_checkin", "controllo", Channel.SMS, urgent=True, by_service=True
+    )
+    request.cooperative_id = plan.cooperative_id
+    request.operator_id, request.status = giulia.operator_id, RequestStatus.ACCEPTED
+    ctx.session.add(
+        CheckinRound(plan_id=plan.id, day=ctx.now().date(), request_id=request.id,
+                     started_at=ctx.now())
+    )  # fmt: skip
+    await ctx.session.flush()
+    return request.id
+
+
+def test_dashboard_shows_notes_to_holder_and_coordinator_only(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    with serving(sqlite_url, clock, SCHEDULER_SYNC_SECONDS=300) as server:
+        request_id = in_unit(sqlite_url, clock, _demo_checkin_request)
+        page = f"/dashboard/requests/{request_id}"
+        seen = {}
+        for name in ("giulia", "marco", "paola", "admin"):
+            member = staff(server.base_url)
+            assert member.log_in(name).status_code == 303
+            seen[name] = member
+        assert DEMO_NOTES in seen["giulia"].client.get(page).text
+        assert DEMO_NOTES in seen["paola"].client.get(page).text
+        assert DEMO_NOTES not in seen["marco"].client.get(page).text
+        assert DEMO_NOTES not in seen["admin"].client.get(page).text
+        assert seen["paola"].client.get("/dashboard/audit").status_code == 403
+        trail = seen["admin"].client.get("/dashboard/audit")
+        assert trail.status_code == 200
+        assert "user:giulia" in trail.text and "user:paola" in trail.text
+        assert "user:marco" not in trail.text and DEMO_NOTES not in trail.text
