@@ -3,12 +3,16 @@ task's holder while it is open and the cooperative's coordinators, every opening
 
 from __future__ import annotations
 
+import json
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bot.dashboard.request_page import notes_reader
 from bot.runtime import Runtime, StartupError
@@ -17,10 +21,12 @@ from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.checkins.private_notes import read_notes
 from concierge.clock import ManualClock
 from concierge.context import DomainContext
-from concierge.messages import Channel
+from concierge.messages import Channel, IdentityKind
 from concierge.outbox import OutboxMessage
+from concierge.people.person import find_person
 from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.request import ServiceRequest, create_request
+from concierge.routing.assignment import offer_next
 from concierge.sealing import KEY_FILE_NAME
 from concierge.team.users import Role, User
 from tests.conftest import Domain, make_settings, serving
@@ -186,3 +192,67 @@ def test_dashboard_shows_notes_to_holder_and_coordinator_only(
         assert trail.status_code == 200
         assert "user:giulia" in trail.text and "user:paola" in trail.text
         assert "user:marco" not in trail.text and DEMO_NOTES not in trail.text
+
+
+def _cli(url: str, *args: str, answer: str = "") -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SEALING"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "people", *args], input=answer,
+        env={**clean, "DATABASE_URL": url}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def _held(path: Path, needles: tuple[bytes, ...]) -> list[bytes]:
+    found = []
+    for file in path.parent.glob(f"{path.name}*"):
+        data = file.read_bytes()
+        found += [needle for needle in needles if needle in data]
+    return found
+
+
+async def test_export_erase_export(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA, Channel.SMS)
+    await maria.say("buongiorno, sono Maria: latte e pane per favore")
+    async with demo_domain.unit() as ctx:
+        person = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert person is not None
+        request = await create_request(
+            ctx, person, "shopping", "latte e pane, citofono Rossi", Channel.SMS
+        )
+        await offer_next(ctx, request)
+        url, path = ctx.settings.database_url, ctx.settings.sqlite_path
+    assert path is not None
+    needles = (MARIA.encode(), b"3402000001", b"chiavi dalla vicina", b"citofono Rossi",
+               b"latte e pane", b"Via Roma 12", b"+393405550001")  # fmt: skip
+
+    exported = _cli(url, "export", MARIA)
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    assert [i["address"] for i in document["identities"]] == [MARIA]
+    assert document["requests"][0]["details"] == "latte e pane, citofono Rossi"
+    assert document["requests"][0]["history"]
+    assert "latte e pane per favore" in document["messages_received"][-1]["text"]
+    assert document["messages_sent"]
+    assert "chiavi dalla vicina" in document["checkin_plans"][0]["notes"]
+    assert "ledger" in document["welfare"]
+
+    refused = _cli(url, "erase", MARIA, "--yes")
+    assert refused.returncode == 2 and "open requests" in refused.stderr
+    unconfirmed = _cli(url, "erase", MARIA, "--force", answer="n\n")
+    assert unconfirmed.returncode != 0
+    assert _cli(url, "export", MARIA).returncode == 0, "nothing erased without a yes"
+
+    erased = _cli(url, "erase", MARIA, "--force", answer="y\n")
+    assert erased.returncode == 0, erased.stderr
+    await demo_domain.runtime.engine.dispose()  # its pooled connections may hold old pages
+    assert _held(path, needles) == []
+    again = _cli(url, "export", MARIA)
+    assert again.returncode == 2 and "nobody has the number" in again.stderr
+    async with demo_domain.unit() as ctx:
+        counted = await ctx.session.scalar(
+            select(func.count(ServiceRequest.id)).where(ServiceRequest.requester_id == person.id)
+        )
+        events = (await ctx.session.scalars(select(AuditEvent.action))).all()
+    assert counted == 1, "the anonymous request still counts"
+    # Each export is audited for the person and for the plan's notes it opened.
+    assert list(events).count("export") == 4 and list(events).count("erase") == 1

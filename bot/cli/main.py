@@ -13,6 +13,7 @@ import uvicorn
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from bot.cli.checkins import checkins_app
+from bot.cli.people import people_app
 from bot.cli.posture import demo_refusal, demo_users, doctor
 from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
 from bot.cli.team import operators_app, rota_app
@@ -47,6 +48,7 @@ app.add_typer(rota_app, name="rota")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
 app.add_typer(users_app, name="users")
+app.add_typer(people_app, name="people")
 app.add_typer(welfare_app)
 app.command()(doctor)
 
