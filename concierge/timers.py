@@ -25,6 +25,7 @@ class TimerKind(StrEnum):
     SHIFT_START = "shift_start"
     CHECKIN = "checkin"  # subject: a check-in plan
     CHECKIN_RETRY = "checkin_retry"  # subject: a check-in round
+    RETENTION = "retention"  # nightly redaction of old texts (privacy.retention)
 
 
 class TimerStatus(StrEnum):

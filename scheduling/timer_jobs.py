@@ -11,6 +11,7 @@ from concierge.checkins.plans import plan_all_checkins
 from concierge.context import DomainContext
 from concierge.jobs.dispatch import fire_timer
 from concierge.numbers.digest import plan_digest
+from concierge.privacy.retention import plan_retention
 from concierge.routing.opening_hours import plan_shift_start
 from concierge.timers import pending_timers
 from scheduling.domain_worker import DomainWorker
@@ -55,6 +56,7 @@ async def _plan_service_timers(ctx: DomainContext) -> None:
     await plan_digest(ctx)
     await plan_shift_start(ctx)
     await plan_all_checkins(ctx)
+    await plan_retention(ctx)
 
 
 async def plan_daily_timers() -> None:

@@ -8,11 +8,12 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from bot.dashboard.request_page import notes_reader
 from bot.runtime import Runtime, StartupError
@@ -21,14 +22,18 @@ from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.checkins.private_notes import read_notes
 from concierge.clock import ManualClock
 from concierge.context import DomainContext
+from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.outbox import OutboxMessage
+from concierge.outbox import OutboxMessage, OutboxStatus
+from concierge.people.conversations import InboundRecord
 from concierge.people.person import find_person
+from concierge.privacy.retention import REDACTED, Redacted, plan_retention, redact_old
 from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.request import ServiceRequest, create_request
 from concierge.routing.assignment import offer_next
 from concierge.sealing import KEY_FILE_NAME
 from concierge.team.users import Role, User
+from concierge.timers import Timer, TimerKind
 from tests.conftest import Domain, make_settings, serving
 from tests.dashboard_client import in_unit, staff
 from tests.test_checkins import ELEVEN, MARIA, _enrol, _round, _run_until
@@ -256,3 +261,54 @@ async def test_export_erase_export(demo_domain: Domain) -> None:
     assert counted == 1, "the anonymous request still counts"
     # Each export is audited for the person and for the plan's notes it opened.
     assert list(events).count("export") == 4 and list(events).count("erase") == 1
+
+
+async def _texts(domain: Domain) -> tuple[list[str], list[str], list[list[str]]]:
+    async with domain.unit() as ctx:
+        sent = await ctx.session.scalars(select(OutboxMessage.text).order_by(OutboxMessage.id))
+        received = await ctx.session.scalars(select(InboundRecord.text).order_by(InboundRecord.id))
+        links = await ctx.session.scalars(
+            select(ServiceRequest.attachments).order_by(ServiceRequest.id)
+        )
+        return list(sent.all()), list(received.all()), list(links.all())
+
+
+async def test_retention_redacts_old_texts_and_keeps_the_counts(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA, Channel.SMS)
+    await maria.say("buongiorno, latte e pane per favore")
+    async with demo_domain.unit() as ctx:
+        person = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert person is not None
+        request = await create_request(ctx, person, "shopping", "spesa", Channel.VOICE)
+        request.attachments = ["https://api.twilio.com/recordings/RE123"]
+        timer = await plan_retention(ctx)
+        assert timer is not None
+        # Delivered (no sender runs here): a message still waiting to go is never redacted.
+        await ctx.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
+    sent, received, links = await _texts(demo_domain)
+    assert "latte e pane per favore" in received[-1] and links[-1]
+
+    # A day short of a year: nothing is old enough yet.
+    demo_domain.clock.set(timer.due_at + timedelta(days=363))
+    async with demo_domain.unit() as ctx:
+        assert await redact_old(ctx) == Redacted(0, 0, 0, 0)
+    demo_domain.clock.set(timer.due_at + timedelta(days=366))
+    await maria.say("ancora io, grazie")  # recent: kept
+    async with demo_domain.unit() as ctx:
+        later = await ctx.session.scalar(
+            select(Timer).where(Timer.kind == TimerKind.RETENTION, Timer.status == "pending")
+        )
+        assert later is not None and await fire_timer(ctx, later.id)
+    after_sent, after_received, after_links = await _texts(demo_domain)
+    assert len(after_sent) >= len(sent) and len(after_received) == len(received) + 1
+    assert after_received[:-1] == [REDACTED] * len(received)
+    assert after_received[-1] == "ancora io, grazie"
+    assert after_sent[: len(sent)] == [REDACTED] * len(sent)
+    assert after_links == [[] for _ in links]
+    async with demo_domain.unit() as ctx:
+        counted = await ctx.session.scalar(select(func.count(ServiceRequest.id)))
+        planned = await ctx.session.scalar(
+            select(Timer.due_at).where(Timer.kind == TimerKind.RETENTION, Timer.status == "pending")
+        )
+    assert counted == len(links), "the rows (and the numbers made of them) stay"
+    assert planned is not None and planned > demo_domain.clock.now(), "next night planned"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from concierge.checkins.rounds import retry_or_escalate, start_checkin
 from concierge.context import DomainContext
 from concierge.numbers.digest import send_digest
+from concierge.privacy.retention import run_retention
 from concierge.requests.reminders import alert_overdue, remind_operator
 from concierge.requests.satisfaction import ask_satisfaction, close_satisfaction
 from concierge.routing.assignment import expire_offer
@@ -24,6 +25,7 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.SHIFT_START: on_shift_start,
     TimerKind.CHECKIN: start_checkin,
     TimerKind.CHECKIN_RETRY: retry_or_escalate,
+    TimerKind.RETENTION: run_retention,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.
