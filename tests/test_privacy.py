@@ -4,18 +4,22 @@ task's holder while it is open and the cooperative's coordinators, every opening
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import stat
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text, update
 
 from bot.dashboard.request_page import notes_reader
+from bot.log_privacy import mask_text
 from bot.runtime import Runtime, StartupError
 from concierge.audit import AuditEvent
 from concierge.checkins.plans import CheckinPlan, CheckinRound
@@ -38,6 +42,7 @@ from tests.conftest import Domain, make_settings, serving
 from tests.dashboard_client import in_unit, staff
 from tests.test_checkins import ELEVEN, MARIA, _enrol, _round, _run_until
 from tests.transcript import Speaker
+from tests.webchat_client import ChatPerson
 
 SECRET = "Diabetica; chiavi sotto lo zerbino 4711"
 GIULIA, MARCO = "+393331000001", "+393331000002"
@@ -312,3 +317,43 @@ async def test_retention_redacts_old_texts_and_keeps_the_counts(demo_domain: Dom
         )
     assert counted == len(links), "the rows (and the numbers made of them) stay"
     assert planned is not None and planned > demo_domain.clock.now(), "next night planned"
+
+
+def test_logs_of_a_whole_conversation_hold_no_number(sqlite_url: str, clock: ManualClock) -> None:
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    keep, root, access = Keep(level=logging.DEBUG), logging.getLogger(), "uvicorn.access"
+    level = root.level
+    with serving(sqlite_url, clock) as server, httpx.Client(base_url=server.base_url) as http:
+        root.setLevel(logging.DEBUG)  # from here on, everything the running service logs
+        root.addHandler(keep)
+        logging.getLogger(access).addHandler(keep)
+        try:
+            maria, giulia = ChatPerson(http, MARIA), ChatPerson(http, GIULIA)
+            maria.say("pacco oggi, chiamami al +393401112233")
+            maria.expect("Confermi?")
+            maria.tap("Confermo")
+            maria.expect("Richiesta registrata")
+            giulia.expect("Nuova richiesta")
+            giulia.tap("Accetto")
+            maria.expect("ha preso in carico")
+            logging.getLogger("concierge.test").warning("escaped: %s", f"whatsapp:{MARIA}")
+        finally:
+            logging.getLogger(access).removeHandler(keep)
+            root.removeHandler(keep)
+            root.setLevel(level)
+    assert len(lines) > 5
+    held = [line for line in lines if re.search(r"3402000001|3331000001|3401112233", line)]
+    assert held == []
+    assert any("+39 340 ***0001" in line for line in lines), "masked, still told apart"
+    assert not [line for line in lines if "pacco oggi" in line], "no message text"
+
+
+def test_masking() -> None:
+    assert mask_text("to +393401234567.") == "to +39 340 ***4567."
+    assert mask_text("a=%2B12025550123&b=42") == "a=+1 202 ***0123&b=42"
+    assert mask_text("order 12345678901 at 2026-11-30") == "order 12345678901 at 2026-11-30"

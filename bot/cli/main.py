@@ -20,6 +20,7 @@ from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
 from bot.cli.welfare import welfare_app
+from bot.log_privacy import install_log_masking
 from bot.runtime import StartupError, first_line, hold_sqlite_file
 from concierge.clock import SystemClock
 from concierge.context import DomainContext
@@ -201,6 +202,7 @@ def serve(
     """Start the service: the dashboard, and every channel configured in .env."""
     settings = settings_or_fail()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    install_log_masking()  # before the first statement: numbers masked, no texts logged
     runtime = runtime_or_fail(settings)
     try:
         asyncio.run(runtime.check_database())
