@@ -231,7 +231,6 @@ async def test_export_erase_export(demo_domain: Domain) -> None:
         )
         await offer_next(ctx, request)
         url, path = ctx.settings.database_url, ctx.settings.sqlite_path
-    assert path is not None
     needles = (MARIA.encode(), b"3402000001", b"chiavi dalla vicina", b"citofono Rossi",
                b"latte e pane", b"Via Roma 12", b"+393405550001")  # fmt: skip
 
@@ -255,7 +254,8 @@ async def test_export_erase_export(demo_domain: Domain) -> None:
     erased = _cli(url, "erase", MARIA, "--force", answer="y\n")
     assert erased.returncode == 0, erased.stderr
     await demo_domain.runtime.engine.dispose()  # its pooled connections may hold old pages
-    assert _held(path, needles) == []
+    if path is not None:  # SQLite: the files themselves hold none of it
+        assert _held(path, needles) == []
     again = _cli(url, "export", MARIA)
     assert again.returncode == 2 and "nobody has the number" in again.stderr
     async with demo_domain.unit() as ctx:
