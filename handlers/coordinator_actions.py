@@ -131,8 +131,10 @@ async def handle_coordinator(turn: Turn, state: State, coordinator: Coordinator)
             actor=f"coordinator:{coordinator.id}", coordinator_of=coordinator.cooperative_id
         )
         notes = await read_notes(turn.ctx, reader, notes_of)
-        key = "checkin.notes_refused" if notes is None else "checkin.notes"
-        return {}, [turn.reply(key, id=notes_of, notes=notes or "")]
+        if notes is None:
+            return {}, [turn.reply("checkin.notes_refused", id=notes_of)]
+        text = turn.text("checkin.notes", id=notes_of, notes=notes)
+        return {}, [Reply(text=text, private=True)]
     broadcasting = _BROADCAST.match(folded)
     if broadcasting:
         return {}, [await _broadcast(turn, coordinator, text[broadcasting.start("text") :].strip())]

@@ -148,7 +148,8 @@ async def _notes(turn: Turn, operator: Operator, request_id: int) -> Outcome:
     notes = await read_notes(turn.ctx, reader, request_id)
     if notes is None:
         return {}, [turn.reply("checkin.notes_refused", id=request_id)]
-    return {}, [turn.reply("checkin.notes", id=request_id, notes=notes)]
+    text = turn.text("checkin.notes", id=request_id, notes=notes)
+    return {}, [Reply(text=text, private=True)]
 
 
 def wants_operator(turn: Turn, state: State) -> bool:

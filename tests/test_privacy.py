@@ -28,7 +28,7 @@ from concierge.clock import ManualClock
 from concierge.context import DomainContext
 from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.outbox import OutboxMessage, OutboxStatus
+from concierge.outbox import PRIVATE_DELIVERED, OutboxMessage, OutboxStatus, mark_sent
 from concierge.people.conversations import InboundRecord
 from concierge.people.person import find_person
 from concierge.privacy.retention import REDACTED, Redacted, plan_retention, redact_old
@@ -96,6 +96,16 @@ async def test_only_the_holder_reads_the_notes_by_chat(demo_domain: Domain) -> N
     assert await giulia.say(f"note {request_id}") == [
         f"Note del controllo per la richiesta {request_id}: {SECRET}"
     ]
+    # The reply that carried the note keeps it only until it is delivered.
+    async with demo_domain.unit() as ctx:
+        private = (
+            await ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.private))
+        ).all()
+        assert [SECRET in row.text for row in private] == [True]
+        assert await mark_sent(ctx.session, private[0].id, ctx.now())
+    async with demo_domain.unit() as ctx:
+        texts = (await ctx.session.scalars(select(OutboxMessage.text))).all()
+        assert not [t for t in texts if SECRET in t] and PRIVATE_DELIVERED in texts
     await giulia.tap("Inizio ora")
     await giulia.tap("Fatto")
     await giulia.tap("Nessuna prova")

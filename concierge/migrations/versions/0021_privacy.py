@@ -1,4 +1,5 @@
-"""privacy: the audit trail of reads, exports and erasures of sensitive data
+"""privacy: the audit trail of reads, exports and erasures of sensitive data; private outbox
+rows (a sealed note read on request, its text dropped once delivered)
 
 Revision ID: 0021
 Revises: 0020
@@ -36,9 +37,15 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_audit_events_cooperative_id"), "audit_events", ["cooperative_id"], unique=False
     )
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(
+            sa.Column("private", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("private")
     op.drop_index(op.f("ix_audit_events_cooperative_id"), table_name="audit_events")
     op.drop_index(op.f("ix_audit_events_at"), table_name="audit_events")
     op.drop_table("audit_events")
