@@ -10,7 +10,7 @@ import re
 import stat
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text, update
 
+from bot.cli.posture import checklist
 from bot.dashboard.request_page import notes_reader
 from bot.log_privacy import mask_text
 from bot.runtime import Runtime, StartupError
@@ -35,7 +36,7 @@ from concierge.privacy.retention import REDACTED, Redacted, plan_retention, reda
 from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.request import ServiceRequest, create_request
 from concierge.routing.assignment import offer_next
-from concierge.sealing import KEY_FILE_NAME
+from concierge.sealing import KEY_FILE_NAME, seal
 from concierge.team.users import Role, User
 from concierge.timers import Timer, TimerKind
 from tests.conftest import Domain, make_settings, serving
@@ -367,3 +368,14 @@ def test_masking() -> None:
     assert mask_text("to +393401234567.") == "to +39 340 ***4567."
     assert mask_text("a=%2B12025550123&b=42") == "a=+1 202 ***0123&b=42"
     assert mask_text("order 12345678901 at 2026-11-30") == "order 12345678901 at 2026-11-30"
+
+
+def test_doctor_asks_to_keep_the_made_key(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3")
+    seal(settings, "chiavi")  # the first sealing makes the key beside the database
+    lines = [c.line() for c in checklist(settings, [], datetime.now(UTC)) if not c.ok]
+    assert any("SEALING_KEYS" in line and KEY_FILE_NAME in line for line in lines)
+    keyed = make_settings(settings.database_url, SEALING_KEYS=Fernet.generate_key().decode())
+    assert all(
+        "SEALING_KEYS" not in c.line() for c in checklist(keyed, [], datetime.now(UTC)) if not c.ok
+    )
