@@ -69,6 +69,11 @@ def sealer(settings: Settings) -> MultiFernet:
     return found
 
 
+def is_sealed(value: str) -> bool:
+    """Whether a stored value is a Fernet token (its version byte 0x80 reads "gAAAAA")."""
+    return value.startswith("gAAAAA")
+
+
 def seal(settings: Settings, text: str) -> str:
     """`text` sealed (empty stays empty: nothing to hide)."""
     if not text:

@@ -36,7 +36,7 @@ from concierge.privacy.retention import REDACTED, Redacted, plan_retention, reda
 from concierge.requests.lifecycle import RequestStatus
 from concierge.requests.request import ServiceRequest, create_request
 from concierge.routing.assignment import offer_next
-from concierge.sealing import KEY_FILE_NAME, seal
+from concierge.sealing import KEY_FILE_NAME, seal, unseal
 from concierge.team.users import Role, User
 from concierge.timers import Timer, TimerKind
 from tests.conftest import Domain, make_settings, serving
@@ -379,3 +379,17 @@ def test_doctor_asks_to_keep_the_made_key(tmp_path: Path) -> None:
     assert all(
         "SEALING_KEYS" not in c.line() for c in checklist(keyed, [], datetime.now(UTC)) if not c.ok
     )
+
+
+async def test_notes_written_before_sealing_are_sealed_at_start_up(demo_domain: Domain) -> None:
+    async with demo_domain.unit() as ctx:
+        plan = await ctx.session.scalar(select(CheckinPlan).where(CheckinPlan.sealed_notes != ""))
+        assert plan is not None
+        plan.sealed_notes = SECRET  # as an older version stored it, in clear
+    await demo_domain.runtime.check_database()
+    async with demo_domain.unit() as ctx:
+        stored = await ctx.session.scalar(
+            select(CheckinPlan.sealed_notes).where(CheckinPlan.id == plan.id)
+        )
+        assert stored is not None and SECRET not in stored
+        assert unseal(ctx.settings, stored) == SECRET

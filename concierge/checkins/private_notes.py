@@ -13,7 +13,7 @@ from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.context import DomainContext
 from concierge.requests.lifecycle import OPEN_STATUSES
 from concierge.requests.request import ServiceRequest
-from concierge.sealing import seal, unseal
+from concierge.sealing import is_sealed, seal, unseal
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,19 @@ def set_notes(ctx: DomainContext, plan: CheckinPlan, notes: str) -> None:
     plan.sealed_notes = seal(ctx.settings, notes)
 
 
-async def check_sealing(ctx: DomainContext) -> None:
+async def check_sealing(ctx: DomainContext) -> int:
     """Start-up check: once sealed notes exist, the configured keys must open them
-    (SealingError otherwise: a wrong or lost key must stop the service, not garble notes)."""
-    token = await ctx.session.scalar(
-        select(CheckinPlan.sealed_notes).where(CheckinPlan.sealed_notes != "").limit(1)
-    )
-    if token:
-        unseal(ctx.settings, token)
+    (SealingError otherwise: a wrong or lost key must stop the service, not garble notes).
+    Notes written in clear before sealing existed are sealed now; returns how many."""
+    plans = (
+        await ctx.session.scalars(select(CheckinPlan).where(CheckinPlan.sealed_notes != ""))
+    ).unique()
+    opened, sealed_now = False, 0
+    for plan in plans:
+        if not is_sealed(plan.sealed_notes):
+            set_notes(ctx, plan, plan.sealed_notes)
+            sealed_now += 1
+        elif not opened:
+            unseal(ctx.settings, plan.sealed_notes)
+            opened = True
+    return sealed_now
