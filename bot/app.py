@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.channels import ChannelFactory, ChannelParts, OnInbound
 from bot.dashboard.setup import install_dashboard
+from bot.log_privacy import install_log_masking
 from bot.outbox_sender import OutboxSender
 from bot.runtime import Runtime, hold_sqlite_file, release_sqlite_file
 from bot.security import SecurityHeaders, keep_phones_out_of_access_log
@@ -92,6 +93,7 @@ def _lifespan(
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The whole HTTP face of the service, delivering its outbox while it runs."""
+    install_log_masking()
     scheduling = SchedulingService(runtime.settings, runtime.clock)
     woken: list[Callable[[], None]] = [scheduling.wake]
 

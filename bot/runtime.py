@@ -12,10 +12,12 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from concierge.checkins.private_notes import check_sealing
 from concierge.clock import Clock, SystemClock
 from concierge.context import DomainContext
 from concierge.database import create_engine, session_factory, transaction
 from concierge.migrate import pending_migrations
+from concierge.sealing import SealingError
 from concierge.settings import Settings
 
 
@@ -107,6 +109,11 @@ class Runtime:
             raise StartupError(
                 "DATABASE_URL: the database is not up to date; run `concierge db upgrade`"
             )
+        try:
+            async with self.unit() as ctx:
+                await check_sealing(ctx)
+        except SealingError as exc:  # a wrong key must stop the service, not garble notes
+            raise StartupError(str(exc)) from exc
 
     @property
     def safe_url(self) -> str:

@@ -73,7 +73,19 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted and overwritten content is zeroed, not left in free pages: an erased person's
+    # number must not stay readable in the file (GDPR art. 17).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """Fold SQLite's write-ahead log into the file and empty it, so old page versions (erased
+    or redacted data) are gone from the log too; nothing to do on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -16,6 +16,7 @@ from concierge.context import DomainContext
 from concierge.intake.catalogue import DEFAULT_SERVICE_CODES, ensure_default_services
 from concierge.messages import Channel, IdentityKind
 from concierge.people.person import ChannelIdentity, Person, PersonKind, find_person
+from concierge.sealing import seal
 from concierge.settings import Settings
 from concierge.team.coordinators import Coordinator
 from concierge.team.operators import Cooperative, Operator, Shift
@@ -117,8 +118,12 @@ async def _person(session: AsyncSession, demo: DemoPerson, now: datetime) -> Per
     return person
 
 
-async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
-    """Load the demo data; running it again adds nothing twice."""
+async def load_demo(
+    session: AsyncSession, now: datetime, settings: Settings | None = None
+) -> dict[str, int]:
+    """Load the demo data; running it again adds nothing twice. `settings` hold the keys that
+    seal the demo's check-in notes (by default those of the session's database)."""
+    sealing = settings or _settings_of(session)
     added_services = await ensure_default_services(session)
     cooperative = await session.scalar(
         select(Cooperative).where(Cooperative.name == COOPERATIVE_NAME)
@@ -170,7 +175,7 @@ async def load_demo(session: AsyncSession, now: datetime) -> dict[str, int]:
                     retries=plan.retries,
                     retry_minutes=plan.retry_minutes,
                     contacts=[c.model_dump(mode="json") for c in plan.contacts],
-                    notes=plan.notes,
+                    sealed_notes=seal(sealing, plan.notes),
                     active=True,
                     created_at=now,
                 )
@@ -250,6 +255,13 @@ async def load_demo_welfare(ctx: DomainContext, cooperative_id: int) -> bool:
                            cooperative_id=cooperative_id, by="demo")  # fmt: skip
         await charge_service(ctx, done)
     return True
+
+
+def _settings_of(session: AsyncSession) -> Settings:
+    """Default settings for the session's database (where a made sealing key is kept)."""
+    bind = session.bind
+    url = bind.engine.url.render_as_string(hide_password=False) if bind is not None else ""
+    return Settings.model_construct(database_url=url)
 
 
 def _demo_context(session: AsyncSession, now: datetime) -> DomainContext:

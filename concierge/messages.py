@@ -154,6 +154,8 @@ class Reply(BaseModel):
     # says how many there are for the others.
     media: tuple[str, ...] = ()
     template: MessageTemplate | None = None
+    # Holds a sealed note opened for its reader: the outbox drops the text once delivered.
+    private: bool = False
 
 
 class OutboundMessage(BaseModel):

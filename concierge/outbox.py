@@ -16,7 +16,20 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, cast, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    false,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
@@ -71,6 +84,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # When one of the row's choices was answered: the question is closed from then on.
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A sealed note read on request: its text is dropped once delivered (see mark_sent).
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def to_message(self) -> OutboundMessage:
         """The row as the channel-neutral message a sender delivers."""
@@ -126,6 +141,7 @@ async def enqueue(
         next_attempt_at=now,
         created_at=now,
         last_error="",
+        private=reply.private,
     )
     session.add(row)
     await session.flush()
@@ -133,6 +149,8 @@ async def enqueue(
 
 
 URGENT, ROUTINE = 10, 0
+# What a private row says once delivered: the note reached its reader and is kept nowhere.
+PRIVATE_DELIVERED = "[private note delivered]"
 # Dedupe keys of the messages that must not wait behind routine ones: a check-in's alert to
 # the person's contacts, and every alert to coordinators (by message or in their group).
 URGENT_KEY_PARTS = (":contact:", ":coordinator:", ":coordinators-group")
@@ -242,6 +260,7 @@ async def mark_sent(
             claim_token=None,
             last_error="",
             provider_id=provider_id,
+            text=case((OutboxMessage.private, PRIVATE_DELIVERED), else_=OutboxMessage.text),
         )
         .execution_options(synchronize_session=False)
     )

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     checkins_per_second: float = Field(
         default=1.0, gt=0, le=100, validation_alias="CHECKINS_PER_SECOND"
     )
+    # Keys sealing sensitive notes (Fernet, comma-separated: the first seals, all open, so keys
+    # rotate). Unset: one is made at first use and kept in SEALING_KEY_FILE.
+    sealing_keys: str | None = Field(default=None, validation_alias="SEALING_KEYS")
+    sealing_key_file: Path | None = Field(default=None, validation_alias="SEALING_KEY_FILE")
+    # Message texts, inbound logs and voicemail links older than this are redacted.
+    retention_days: int = Field(default=365, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_library: Literal["aiogram", "ptb"] = Field(
         default="aiogram", validation_alias="TELEGRAM_LIBRARY"

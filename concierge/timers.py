@@ -28,6 +28,7 @@ class TimerKind(StrEnum):
     BULLETIN = "bulletin"  # the noticeboard's weekly bulletin, service-wide
     PARCEL_REMINDER = "parcel_reminder"  # subject: a parcel held at the desk
     CREDIT_ROUND = "credit_round"  # welfare credits: notices before a plan ends, then expiry
+    RETENTION = "retention"  # nightly redaction of old texts (privacy.retention)
 
 
 class TimerStatus(StrEnum):

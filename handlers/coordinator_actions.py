@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from concierge.checkins.private_notes import NotesReader, read_notes
 from concierge.context import DomainContext
 from concierge.intake.words import fold
 from concierge.messages import Reply
@@ -16,6 +17,7 @@ from concierge.requests.request import ServiceRequest
 from concierge.routing.assignment import dispatch_queue, reassign
 from concierge.team.coordinators import Coordinator, one_cooperative
 from concierge.team.operators import Operator, active_operators, operators_on_duty
+from handlers.operator_actions import notes_asked
 from handlers.turn import Command, Outcome, State, Turn, command_of
 
 QUEUE_SHOWN = 10
@@ -123,6 +125,16 @@ async def handle_coordinator(turn: Turn, state: State, coordinator: Coordinator)
     if reassigning:
         who = text[reassigning.start("who") :]
         return {}, [await _reassign(turn, coordinator, int(reassigning["id"]), who)]
+    notes_of = notes_asked(turn)
+    if notes_of is not None:
+        reader = NotesReader(
+            actor=f"coordinator:{coordinator.id}", coordinator_of=coordinator.cooperative_id
+        )
+        notes = await read_notes(turn.ctx, reader, notes_of)
+        if notes is None:
+            return {}, [turn.reply("checkin.notes_refused", id=notes_of)]
+        text = turn.text("checkin.notes", id=notes_of, notes=notes)
+        return {}, [Reply(text=text, private=True)]
     broadcasting = _BROADCAST.match(folded)
     if broadcasting:
         return {}, [await _broadcast(turn, coordinator, text[broadcasting.start("text") :].strip())]

@@ -3,10 +3,12 @@ delivery), go on and off duty, pause and resume."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel
 
+from concierge.checkins.private_notes import NotesReader, read_notes
 from concierge.i18n import format_moment
 from concierge.messages import Choice, Reply
 from concierge.requests.lifecycle import RequestStatus
@@ -29,6 +31,8 @@ from handlers.task_finish import HoursAsked, finish_task, hours_in, hours_questi
 from handlers.turn import Command, Outcome, State, Turn, command_of, number_in, state_as
 
 ACTIONS = ("accept", "decline", "start", "done", "problem")
+# "note 12": the check-in notes request 12 refers to (only its holder, while it is open).
+_NOTES = re.compile(r"^/?notes?\s+(?:n\.?\s*)?(?P<id>[0-9]{1,9})$", re.I)
 
 
 def _next_step(turn: Turn, request: ServiceRequest) -> tuple[Choice, ...]:
@@ -142,6 +146,21 @@ async def _note(turn: Turn, operator: Operator, asked: TaskNote) -> Outcome | No
     return {}, [turn.reply("operator.proof_saved", id=asked.request_id)]
 
 
+def notes_asked(turn: Turn) -> int | None:
+    """The request whose check-in notes this turn asks for, if it asks."""
+    found = _NOTES.match((turn.inbound.text or "").strip())
+    return int(found["id"]) if found else None
+
+
+async def _notes(turn: Turn, operator: Operator, request_id: int) -> Outcome:
+    reader = NotesReader(actor=f"operator:{operator.id}", operator_id=operator.id)
+    notes = await read_notes(turn.ctx, reader, request_id)
+    if notes is None:
+        return {}, [turn.reply("checkin.notes_refused", id=request_id)]
+    text = turn.text("checkin.notes", id=request_id, notes=notes)
+    return {}, [Reply(text=text, private=True)]
+
+
 def wants_operator(turn: Turn, state: State) -> bool:
     """Whether a turn is operator business (for a coordinator who is also an operator)."""
     choice = turn.inbound.choice or ""
@@ -172,6 +191,9 @@ async def handle_operator(turn: Turn, state: State, operator: Operator) -> Outco
     if action in ACTIONS and request_id is not None:
         return await _act(turn, operator, action, request_id)
 
+    notes_of = notes_asked(turn)
+    if notes_of is not None:
+        return await _notes(turn, operator, notes_of)
     command = command_of(turn.inbound.text)
     ctx = turn.ctx
     if choice == "tasks" or command is Command.TASKS:

@@ -11,6 +11,7 @@ from concierge.checkins.plans import plan_all_checkins
 from concierge.context import DomainContext
 from concierge.jobs.dispatch import fire_timer
 from concierge.numbers.digest import plan_digest
+from concierge.privacy.retention import plan_retention
 from concierge.routing.opening_hours import plan_shift_start
 from concierge.timers import pending_timers
 from concierge.welfare.expiry import plan_credit_round
@@ -57,6 +58,7 @@ async def _plan_service_timers(ctx: DomainContext) -> None:
     await plan_shift_start(ctx)
     await plan_all_checkins(ctx)
     await plan_credit_round(ctx)
+    await plan_retention(ctx)
 
 
 async def plan_daily_timers() -> None:

@@ -121,7 +121,7 @@ async def test_asks_for_help(demo_domain: Domain) -> None:
         )  # fmt: skip
         assert request.details == (
             "Ha chiesto aiuto al controllo quotidiano: richiamare subito."
-            " — Diabetica; chiavi dalla vicina"
+            ' — vedi le note del controllo (scrivi "note" e il numero della richiesta)'
         )
 
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Select, select
 
 from bot.runtime import Runtime
-from concierge.checkins.plans import CheckinPlan, Contact, PlanInput, add_plan
+from concierge.checkins.plans import CheckinPlan, CheckinRound, Contact, PlanInput, add_plan
 from concierge.clock import ManualClock
 from concierge.context import DomainContext
 from concierge.database import transaction
@@ -340,9 +340,15 @@ async def test_alerts_and_the_digest_reach_only_the_requests_cooperative(two: Do
     retry = await _round_retry(two, aurora.plan_id)
     two.clock.set(retry.due_at)
     await _fire(two, retry.id)
-    assert [text for text in await bruno.inbox() if SECRET in text]
-    assert [text for text in await paola.inbox() if SECRET in text] == []
-    assert await _cooperatives_of_rows_saying(two, SECRET) == {aurora.cooperative_id}
+    assert [text for text in await bruno.inbox() if "note del controllo" in text]
+    assert await _cooperatives_of_rows_saying(two, SECRET) == set()  # referred to, not copied
+    urgent = await _round_request(two, aurora.plan_id)
+    assert await paola.say(f"note {urgent}") == [
+        f"La richiesta {urgent} non ha note del controllo che puoi leggere."
+    ]
+    assert await bruno.say(f"note {urgent}") == [
+        f"Note del controllo per la richiesta {urgent}: {SECRET}"
+    ]
     assert await _to_groups(two) == []  # the service-wide group would cross cooperatives
 
     # The digest: one per cooperative, with that cooperative's numbers and late requests.
@@ -362,6 +368,15 @@ async def _plan_timer(domain: Domain, plan_id: int) -> Timer:
         assert found is not None
     domain.clock.set(max(found.due_at, domain.clock.now()))
     return found
+
+
+async def _round_request(domain: Domain, plan_id: int) -> int:
+    async with domain.unit() as ctx:
+        found = await ctx.session.scalar(
+            select(CheckinRound.request_id).where(CheckinRound.plan_id == plan_id)
+        )
+        assert found is not None
+        return found
 
 
 async def _round_retry(domain: Domain, plan_id: int) -> Timer:

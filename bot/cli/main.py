@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 from bot.cli.checkins import checkins_app
 from bot.cli.help_text import PlainGroup
 from bot.cli.notices import notices_app
+from bot.cli.people import people_app
 from bot.cli.posture import demo_refusal, demo_users, doctor
 from bot.cli.support import (
     GIVEN_LANGUAGE,
@@ -28,6 +29,7 @@ from bot.cli.team import operators_app, rota_app
 from bot.cli.telegram import telegram_app
 from bot.cli.users import users_app
 from bot.cli.welfare import welfare_app
+from bot.log_privacy import install_log_masking
 from bot.logs import configure_logging
 from bot.runtime import StartupError, first_line, hold_sqlite_file
 from concierge.clock import SystemClock
@@ -59,6 +61,7 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(checkins_app, name="checkins")
 app.add_typer(notices_app, name="notices")
 app.add_typer(users_app, name="users")
+app.add_typer(people_app, name="people")
 app.add_typer(welfare_app)
 app.command()(doctor)
 
@@ -97,7 +100,7 @@ def demo(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> No
     """Load demo data: a cooperative, three operators on a Mon–Sat 8:00–18:00 rota, residents."""
     settings = settings_or_fail()
     language = cli_language(settings, lang)
-    added = run_unit(settings, lambda ctx: load_demo(ctx.session, ctx.now()))
+    added = run_unit(settings, lambda ctx: load_demo(ctx.session, ctx.now(), ctx.settings))
     typer.echo(t(language, "cli.demo.ready", **added))
     typer.echo(t(language, "cli.demo.users", password=repr(DEMO_PASSWORD)))
 
@@ -213,6 +216,7 @@ def serve(
     """Start the service: the dashboard, and every channel configured in .env."""
     settings = settings_or_fail()
     configure_logging(settings.log_level)
+    install_log_masking()  # before the first statement: numbers masked, no texts logged
     runtime = runtime_or_fail(settings)
     try:
         asyncio.run(runtime.check_database())

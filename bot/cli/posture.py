@@ -11,6 +11,7 @@ import typer
 from bot.cli.support import run_unit, settings_or_fail
 from concierge.context import DomainContext
 from concierge.demo import DEMO_PASSWORD
+from concierge.sealing import key_file
 from concierge.settings import Settings
 from concierge.team.users import users_with_password
 
@@ -129,6 +130,18 @@ def _backups(settings: Settings, now: datetime) -> Check:
     )
 
 
+def _sealing_key(settings: Settings, backup: Check) -> Check:
+    """The key of the sealed notes must outlive the machine: set, or backed up beside the data."""
+    made = key_file(settings)
+    ok = bool(settings.sealing_keys) or not made.exists() or (settings.is_sqlite and backup.ok)
+    return Check(
+        ok,
+        "the key sealing check-in notes is set (SEALING_KEYS) or backed up with the database",
+        f"copy {made} with every backup, or put its key in SEALING_KEYS: without it the"
+        " check-in notes can never be read again",
+    )
+
+
 def checklist(settings: Settings, demo: list[str], now: datetime) -> list[Check]:
     """Every check of a public service, in the order to fix them."""
     return [
@@ -140,7 +153,8 @@ def checklist(settings: Settings, demo: list[str], now: datetime) -> list[Check]
             "no dashboard user has the demo password",
             f"change {', '.join(demo)} with `concierge users password NAME` or disable them",
         ),
-        _backups(settings, now),
+        backup := _backups(settings, now),
+        _sealing_key(settings, backup),
     ]
 
 

@@ -16,6 +16,7 @@ from bot.dashboard.pages import flash, flash_refusal, reader_language, render
 from bot.dashboard.queue import team_of
 from bot.dashboard.served import OnCommit, Served
 from bot.runtime import Runtime
+from concierge.checkins.private_notes import NotesReader, read_notes
 from concierge.context import DomainContext
 from concierge.errors import DomainError, NotYours
 from concierge.local_time import at_local
@@ -37,7 +38,7 @@ from concierge.routing.steering import (
     set_priority,
 )
 from concierge.team.operators import Operator, active_operators
-from concierge.team.users import User
+from concierge.team.users import Role, User
 
 Action = Callable[[DomainContext, User], Awaitable[object]]
 
@@ -61,6 +62,14 @@ async def _offered_to(ctx: DomainContext, user: User, request_id: int) -> bool:
         )
     )
     return pending is not None
+
+
+def notes_reader(user: User) -> NotesReader:
+    """The user as a reader of sealed notes: the task's holder, or a cooperative's coordinator."""
+    coordinating = user.cooperative_id if user.role == Role.COORDINATOR else None
+    return NotesReader(
+        actor=f"user:{user.username}", operator_id=user.operator_id, coordinator_of=coordinating
+    )
 
 
 def _operator_of(user: User) -> Operator:
@@ -87,6 +96,7 @@ async def _page_facts(
         "history": await request_history(ctx, found, lang),
         "team": team,
         "offered_to_me": await _offered_to(ctx, user, found.id),
+        "checkin_notes": await read_notes(ctx, notes_reader(user), found.id),
     }
 
 

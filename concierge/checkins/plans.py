@@ -33,6 +33,7 @@ from concierge.errors import InvalidValue
 from concierge.local_time import at_local
 from concierge.messages import Channel
 from concierge.people.person import Person, normalise_phone
+from concierge.sealing import seal
 from concierge.team.operators import serving_cooperative
 from concierge.timers import Timer, TimerKind, TimerStatus, keep_timer, pending_timer
 
@@ -88,7 +89,9 @@ class CheckinPlan(Base):
     retries: Mapped[int] = mapped_column(Integer, default=2)
     retry_minutes: Mapped[int] = mapped_column(Integer, default=10)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    # Keys, door codes, health: sealed (concierge.sealing), opened only through
+    # checkins.private_notes, which checks the reader and audits the read.
+    sealed_notes: Mapped[str] = mapped_column("notes", Text, default="")
     paused_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # the last day off
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -228,7 +231,7 @@ async def add_plan(ctx: DomainContext, person: Person, plan: PlanInput) -> Check
         weekdays=sorted(set(plan.weekdays)), at_time=plan.at_time,
         channel=plan.channel, retries=plan.retries, retry_minutes=plan.retry_minutes,
         contacts=[_normalised(ctx, contact).model_dump(mode="json") for contact in plan.contacts],
-        notes=plan.notes, active=True, created_at=ctx.now(),
+        sealed_notes=seal(ctx.settings, plan.notes), active=True, created_at=ctx.now(),
     )  # fmt: skip
     ctx.session.add(row)
     await ctx.session.flush()

@@ -120,15 +120,15 @@ async def _urgent_request(
 ) -> ServiceRequest:
     plan = round_.plan
     lines = [t(ctx.default_language, reason_key)]
-    if plan.notes:
-        lines.append(plan.notes)
+    if plan.sealed_notes:  # referred to, never copied: only who may read them opens them
+        lines.append(t(ctx.default_language, "checkin.see_notes"))
     request = await create_request(
         ctx, plan.person, CHECKIN_SERVICE, " — ".join(lines), plan.channel, urgent=True,
         by_service=True,
     )  # fmt: skip
     if plan.cooperative_id is not None:
-        # The cooperative watching the resident answers for them, and only its staff read the
-        # plan's notes (keys, health) that the request carries.
+        # The cooperative watching the resident answers for them, and only its staff may open
+        # the plan's notes (keys, health) the request refers to.
         request.cooperative_id = plan.cooperative_id
     await offer_next(ctx, request)
     round_.request_id = request.id

@@ -10,6 +10,7 @@ from concierge.context import DomainContext
 from concierge.noticeboard.bulletin import send_bulletin
 from concierge.numbers.digest import send_digest
 from concierge.parcels.shelf import remind_collection
+from concierge.privacy.retention import run_retention
 from concierge.requests.reminders import alert_overdue, remind_operator
 from concierge.requests.satisfaction import ask_satisfaction, close_satisfaction
 from concierge.routing.assignment import expire_offer
@@ -30,6 +31,7 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.BULLETIN: send_bulletin,
     TimerKind.PARCEL_REMINDER: remind_collection,
     TimerKind.CREDIT_ROUND: credit_round,
+    TimerKind.RETENTION: run_retention,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.
