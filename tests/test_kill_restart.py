@@ -47,7 +47,7 @@ def _env(database_url: str, fake: FakeTwilio) -> dict[str, str]:
 
 
 @pytest.fixture
-def start(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[dict[str, ServiceProcess]]:
+def start() -> Iterator[dict[str, ServiceProcess]]:
     """The processes started by the test (by name); whatever is left is killed at the end."""
     started: dict[str, ServiceProcess] = {}
     yield started
@@ -165,6 +165,7 @@ def test_a_sigkill_under_load_loses_no_acknowledged_message(
     start["first"] = _serve(tmp_path, database_url, fake_twilio, "first")
     load = Load(start["first"].base_url)
     _run_and_kill(load, start["first"])
+    time.sleep(0.3)  # the fake finishes any request the killed process had sent
     sent_before = Counter(m["To"] for m in fake_twilio.messages)
 
     inbound, replies = rows(database_url)
