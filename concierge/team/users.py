@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,8 +19,13 @@ from concierge.team.operators import Cooperative, Operator
 
 MIN_PASSWORD_LENGTH = 8
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the username is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so a wrong name takes as long as a wrong password.
+    Made on the first log-in, not at import: every command and process start would pay it."""
+    return _HASHER.hash("not a password of anyone")
 
 
 class Role(StrEnum):
@@ -118,11 +124,12 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
 
 async def authenticate(ctx: DomainContext, username: str, password: str) -> User | None:
     """The active user with this name and password, or None; a stale hash is renewed."""
+    dummy = _dummy_hash()  # before the lookup: the first log-in pays it, whatever the name
     user = await ctx.session.scalar(
         select(User).where(User.username == username.strip().lower(), User.active.is_(True))
     )
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _HASHER.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
