@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, false, func, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    event,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from concierge.database import Base, UTCDateTime
 from concierge.messages import Channel, identity_kind
@@ -114,12 +125,41 @@ async def operator_for_person(session: AsyncSession, person_id: int) -> Operator
     )
 
 
+_ACTIVE_OPERATORS = "concierge.active_operators"  # the unit of work's copy, in session.info
+_ROTA_TYPES = (Operator, Shift, ShiftException, Cooperative)
+
+
+def _rota_changed(session: Session | AsyncSession) -> bool:
+    """Whether the unit of work holds unsaved changes to operators or their rota."""
+    return any(
+        isinstance(instance, _ROTA_TYPES)
+        for changed in (session.new, session.dirty, session.deleted)
+        for instance in changed
+    )
+
+
 async def active_operators(session: AsyncSession) -> list[Operator]:
-    """Every active operator, by id."""
+    """Every active operator, by id.
+
+    Loaded once per unit of work (a turn decides with the rota three to five times): the copy
+    is kept while the unit holds no unsaved change to operators, shifts or exceptions, and is
+    dropped by any flush that wrote one (see `_forget_rota`)."""
+    cached: list[Operator] | None = session.info.get(_ACTIVE_OPERATORS)
+    if cached is not None and not _rota_changed(session):
+        return list(cached)
     rows = await session.scalars(
         select(Operator).where(Operator.active.is_(True)).order_by(Operator.id)
     )
-    return list(rows.unique().all())
+    found = list(rows.unique().all())
+    session.info[_ACTIVE_OPERATORS] = found
+    return list(found)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_rota(session: Session, _context: object) -> None:
+    """A flush that wrote operators or their rota makes the unit's copy stale."""
+    if _ACTIVE_OPERATORS in session.info and _rota_changed(session):
+        del session.info[_ACTIVE_OPERATORS]
 
 
 async def operators_on_duty(
