@@ -91,7 +91,7 @@ async def test_italian_questions_are_answered_from_the_notices_of_that_day(
         " ti risponderà qui."
     ]
     [request] = await _requests(demo_domain)
-    assert (request.service_code, request.details) == ("other", "c'è il mercato martedì?")
+    assert (request.service_code, request.details) == ("information", "c'è il mercato martedì?")
     assert request.status == "offered", "an operator on duty is offered it at once"
 
 
