@@ -204,7 +204,7 @@ class LiveServer:
 async def _load_demo(url: str, now: datetime) -> None:
     runtime = Runtime.create(make_settings(url))
     async with transaction(runtime.sessions) as session:
-        await load_demo(session, now)
+        await load_demo(session, now, runtime.settings)  # sealed with the keys settings name
     await runtime.close()
 
 

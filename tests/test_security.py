@@ -217,8 +217,14 @@ def test_api_docs_stay_off_on_a_public_service(database_url: str, clock: ManualC
 
 
 @pytest.fixture
-def demo_database(database_url: str, clock: ManualClock) -> str:
-    """The database with the demo loaded: five dashboard users with the published password."""
+def demo_database(
+    database_url: str, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The database with the demo loaded: five dashboard users with the published password.
+
+    The demo's notes are sealed; the commands run elsewhere must open them with the same key
+    (beside a SQLite file it is found; for PostgreSQL it is named, as in production)."""
+    monkeypatch.setenv("SEALING_KEY_FILE", str(tmp_path / "sealing.key"))
     asyncio.run(_load_demo(database_url, clock.now()))
     return database_url
 
@@ -241,7 +247,8 @@ def change_passwords(database_url: str, *names: str) -> None:
 @contextmanager
 def _serve(tmp_path: Path, url: str, **env: str) -> Iterator[str]:
     """`concierge serve` on a free port: what it printed once past its checks (or stopped)."""
-    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k == "PATH"}
+    kept = ("PATH", "SEALING_KEY_FILE")  # the key that sealed the demo's notes
+    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in kept}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
         cwd=tmp_path, env={**clean, "DATABASE_URL": url, **env},
@@ -313,9 +320,12 @@ def test_doctor_lists_what_to_do_then_is_ready(demo_database: str, tmp_path: Pat
     if demo_database.startswith("sqlite"):
         database = Path(demo_database.split("///", 1)[1])
         (database.parent / f"{database.stem}-backup.sqlite3").write_bytes(database.read_bytes())
+    # In production the key that sealed the notes is named (SEALING_KEYS), not left in a file.
+    keys = (tmp_path / "sealing.key").read_text().strip()
     ready = concierge(
-        "doctor", cwd=tmp_path, DATABASE_URL=demo_database, TELEGRAM_BOT_TOKEN="123:abc", **PUBLIC
-    )
+        "doctor", cwd=tmp_path, DATABASE_URL=demo_database, TELEGRAM_BOT_TOKEN="123:abc",
+        SEALING_KEYS=keys, **PUBLIC,
+    )  # fmt: skip
     assert ready.returncode == 0, ready.stdout
     assert ready.stdout.strip().endswith("Ready.")
     assert "[!!]" not in ready.stdout
