@@ -21,6 +21,7 @@ from bot.dashboard.live import QueueWatch
 from bot.dashboard.notices_page import notices_router
 from bot.dashboard.numbers_page import numbers_router
 from bot.dashboard.pages import render
+from bot.dashboard.people_page import people_router
 from bot.dashboard.queue import queue_router
 from bot.dashboard.served import when_committed
 from bot.dashboard.watch_pages import watch_router
@@ -68,6 +69,7 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
     app.include_router(notices_router(runtime))
+    app.include_router(people_router(runtime))
     app.include_router(admin_router(runtime))
     app.include_router(audit_router(runtime))
     app.include_router(dead_letters_router(runtime))
