@@ -16,7 +16,7 @@ from bot.dashboard.admin_page import router as admin_routes
 from bot.dashboard.audit_page import audit_router
 from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router, signed_in
 from bot.dashboard.dead_letters_page import dead_letters_router
-from bot.dashboard.desk_page import desk_router, parcels_router
+from bot.dashboard.desk_page import desk_routes, parcels_router
 from bot.dashboard.live import QueueWatch
 from bot.dashboard.notices_page import notices_router
 from bot.dashboard.numbers_page import numbers_router
@@ -73,7 +73,7 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(admin_routes)
     app.include_router(audit_router(runtime))
     app.include_router(dead_letters_router(runtime))
-    app.include_router(desk_router(runtime))
+    app.include_router(desk_routes)
     app.include_router(parcels_router(runtime))
     app.include_router(metrics_router(runtime))
 
