@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.dashboard.auth import Checked, Forbidden, signed_in
 from bot.dashboard.pages import flash, flash_refusal, reader_language, render
+from bot.dashboard.served import Served
 from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError, InvalidPhoneNumber, InvalidValue
@@ -60,94 +61,97 @@ async def _picking(ctx: DomainContext, runtime: Runtime, q: str, person: str) ->
     return {"q": q, "found": found, "chosen": chosen, "searched": bool(q.strip())}
 
 
-def desk_router(runtime: Runtime) -> APIRouter:
-    """The front desk's form, its receipts, and adding a walk-in."""
-    router = APIRouter(prefix="/dashboard")
+# The front desk's form, its receipts, and adding a walk-in.
+desk_routes = APIRouter(prefix="/dashboard")
 
-    @router.get("/desk", response_class=HTMLResponse)
-    async def desk_page(
-        request: Request, user: Desk,
-        q: Annotated[str, Query(max_length=100)] = "",
-        person: Annotated[str, Query(max_length=12)] = "",
-    ) -> HTMLResponse:  # fmt: skip
+
+@desk_routes.get("/desk", response_class=HTMLResponse)
+async def desk_page(
+    request: Request, user: Desk, runtime: Served,
+    q: Annotated[str, Query(max_length=100)] = "",
+    person: Annotated[str, Query(max_length=12)] = "",
+) -> HTMLResponse:  # fmt: skip
+    """The desk's form: find or add the person, then service, when and details."""
+    async with runtime.unit() as ctx:
+        picking = await _picking(ctx, runtime, q, person)
+        services = await active_services(ctx.session)
+    return render(request, runtime, "desk.html", user, services=services, **picking)
+
+
+@desk_routes.post("/desk/people", dependencies=[Checked])
+async def add_person(
+    request: Request, user: Desk, runtime: Served,
+    first_name: Annotated[str, Form(max_length=80)] = "",
+    last_name: Annotated[str, Form(max_length=80)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    back: Annotated[str, Form(max_length=20)] = "desk",
+) -> RedirectResponse:  # fmt: skip
+    """A walk-in added (a phone is optional), then picked on the page they came from."""
+    page = "/dashboard/parcels" if back == "parcels" else "/dashboard/desk"
+    try:
         async with runtime.unit() as ctx:
-            picking = await _picking(ctx, runtime, q, person)
-            services = await active_services(ctx.session)
-        return render(request, runtime, "desk.html", user, services=services, **picking)
+            added = await add_walk_in(
+                ctx.session, first_name=first_name, last_name=last_name, phone=phone,
+                language=reader_language(request, user, runtime),
+                default_region=runtime.settings.default_region, now=ctx.now(),
+            )  # fmt: skip
+            added_id = added.id
+    except InvalidPhoneNumber:
+        flash(request, "dash.desk.bad_phone", "error", number=phone)
+        return RedirectResponse(page, status_code=303)
+    except InvalidValue:
+        flash(request, "dash.desk.person_refused", "error")
+        return RedirectResponse(page, status_code=303)
+    flash(request, "dash.desk.person_added", name=f"{first_name} {last_name}".strip())
+    return RedirectResponse(f"{page}?person={added_id}", status_code=303)
 
-    @router.post("/desk/people", dependencies=[Checked])
-    async def add_person(
-        request: Request, user: Desk,
-        first_name: Annotated[str, Form(max_length=80)] = "",
-        last_name: Annotated[str, Form(max_length=80)] = "",
-        phone: Annotated[str, Form(max_length=40)] = "",
-        back: Annotated[str, Form(max_length=20)] = "desk",
-    ) -> RedirectResponse:  # fmt: skip
-        page = "/dashboard/parcels" if back == "parcels" else "/dashboard/desk"
-        try:
-            async with runtime.unit() as ctx:
-                added = await add_walk_in(
-                    ctx.session, first_name=first_name, last_name=last_name, phone=phone,
-                    language=reader_language(request, user, runtime),
-                    default_region=runtime.settings.default_region, now=ctx.now(),
-                )  # fmt: skip
-                added_id = added.id
-        except InvalidPhoneNumber:
-            flash(request, "dash.desk.bad_phone", "error", number=phone)
-            return RedirectResponse(page, status_code=303)
-        except InvalidValue:
-            flash(request, "dash.desk.person_refused", "error")
-            return RedirectResponse(page, status_code=303)
-        flash(request, "dash.desk.person_added", name=f"{first_name} {last_name}".strip())
-        return RedirectResponse(f"{page}?person={added_id}", status_code=303)
 
-    @router.post("/desk/requests", dependencies=[Checked])
-    async def enter_request(
-        request: Request, user: Desk,
-        person_id: Annotated[str, Form(max_length=12)] = "",
-        service: Annotated[str, Form(max_length=40)] = "",
-        when: Annotated[str, Form(max_length=200)] = "",
-        details: Annotated[str, Form(max_length=1000)] = "",
-    ) -> RedirectResponse:  # fmt: skip
-        back = f"/dashboard/desk?person={_number(person_id) or ''}"
-        try:
-            entry = DeskRequestInput(
-                person_id=_number(person_id) or 0, service_code=service, when=when, details=details
-            )
-            async with runtime.unit() as ctx:
-                made = await desk_request(ctx, entry, user.id)
-                made_id = made.id
-        except ValidationError:
-            flash(request, "dash.desk.incomplete", "error")
-            return RedirectResponse(back, status_code=303)
-        except UnreadableWhen:
-            flash(request, "dash.desk.when_unreadable", "error", when=when)
-            return RedirectResponse(back, status_code=303)
-        except DomainError as exc:
-            flash_refusal(request, runtime, user, exc)
-            return RedirectResponse(back, status_code=303)
-        kept = [i for i in request.session.get(RECEIPTS, []) if isinstance(i, int)]
-        request.session[RECEIPTS] = [*kept, made_id][-KEPT_RECEIPTS:]
-        flash(request, "dash.desk.entered", id=made_id)
-        return RedirectResponse(f"/dashboard/desk/receipts/{made_id}", status_code=303)
-
-    @router.get("/desk/receipts/{request_id}", response_class=HTMLResponse)
-    async def receipt(request: Request, request_id: int, user: Desk) -> HTMLResponse:
-        async with runtime.unit() as ctx:
-            made = await get_request(ctx, request_id)
-            entered_here = request_id in request.session.get(RECEIPTS, [])
-            scope = scope_of(user)
-            if not entered_here and scope is not None and made.cooperative_id != scope:
-                raise Forbidden
-            channel = await own_channel(ctx.session, made.requester)
-        lang = reader_language(request, user, runtime)
-        # As the chat reads it back ("tomorrow afternoon", not the hour it becomes late).
-        due = format_due(made.due_at, made.due_kind, lang, ctx.zone) if made.due_at else ""
-        return render(
-            request, runtime, "desk_receipt.html", user, made=made, channel=channel, due=due
+@desk_routes.post("/desk/requests", dependencies=[Checked])
+async def enter_request(
+    request: Request, user: Desk, runtime: Served,
+    person_id: Annotated[str, Form(max_length=12)] = "",
+    service: Annotated[str, Form(max_length=40)] = "",
+    when: Annotated[str, Form(max_length=200)] = "",
+    details: Annotated[str, Form(max_length=1000)] = "",
+) -> RedirectResponse:  # fmt: skip
+    """The request entered for the person, who hears of it on their own channel."""
+    back = f"/dashboard/desk?person={_number(person_id) or ''}"
+    try:
+        entry = DeskRequestInput(
+            person_id=_number(person_id) or 0, service_code=service, when=when, details=details
         )
+        async with runtime.unit() as ctx:
+            made = await desk_request(ctx, entry, user.id)
+            made_id = made.id
+    except ValidationError:
+        flash(request, "dash.desk.incomplete", "error")
+        return RedirectResponse(back, status_code=303)
+    except UnreadableWhen:
+        flash(request, "dash.desk.when_unreadable", "error", when=when)
+        return RedirectResponse(back, status_code=303)
+    except DomainError as exc:
+        flash_refusal(request, runtime, user, exc)
+        return RedirectResponse(back, status_code=303)
+    kept = [i for i in request.session.get(RECEIPTS, []) if isinstance(i, int)]
+    request.session[RECEIPTS] = [*kept, made_id][-KEPT_RECEIPTS:]
+    flash(request, "dash.desk.entered", id=made_id)
+    return RedirectResponse(f"/dashboard/desk/receipts/{made_id}", status_code=303)
 
-    return router
+
+@desk_routes.get("/desk/receipts/{request_id}", response_class=HTMLResponse)
+async def receipt(request: Request, request_id: int, user: Desk, runtime: Served) -> HTMLResponse:
+    """A printable receipt of a request entered at the desk, with its number."""
+    async with runtime.unit() as ctx:
+        made = await get_request(ctx, request_id)
+        entered_here = request_id in request.session.get(RECEIPTS, [])
+        scope = scope_of(user)
+        if not entered_here and scope is not None and made.cooperative_id != scope:
+            raise Forbidden
+        channel = await own_channel(ctx.session, made.requester)
+    lang = reader_language(request, user, runtime)
+    # As the chat reads it back ("tomorrow afternoon", not the hour it becomes late).
+    due = format_due(made.due_at, made.due_kind, lang, ctx.zone) if made.due_at else ""
+    return render(request, runtime, "desk_receipt.html", user, made=made, channel=channel, due=due)
 
 
 def parcels_router(runtime: Runtime) -> APIRouter:

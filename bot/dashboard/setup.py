@@ -12,15 +12,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.dashboard import request_page, rota_page
-from bot.dashboard.admin_page import admin_router
+from bot.dashboard.admin_page import router as admin_routes
 from bot.dashboard.audit_page import audit_router
 from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router, signed_in
 from bot.dashboard.dead_letters_page import dead_letters_router
-from bot.dashboard.desk_page import desk_router, parcels_router
+from bot.dashboard.desk_page import desk_routes, parcels_router
 from bot.dashboard.live import QueueWatch
 from bot.dashboard.notices_page import notices_router
 from bot.dashboard.numbers_page import numbers_router
 from bot.dashboard.pages import render
+from bot.dashboard.people_page import people_router
 from bot.dashboard.queue import queue_router
 from bot.dashboard.served import when_committed
 from bot.dashboard.watch_pages import watch_router
@@ -68,10 +69,11 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
     app.include_router(notices_router(runtime))
-    app.include_router(admin_router(runtime))
+    app.include_router(people_router(runtime))
+    app.include_router(admin_routes)
     app.include_router(audit_router(runtime))
     app.include_router(dead_letters_router(runtime))
-    app.include_router(desk_router(runtime))
+    app.include_router(desk_routes)
     app.include_router(parcels_router(runtime))
     app.include_router(metrics_router(runtime))
 
