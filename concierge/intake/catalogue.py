@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +23,11 @@ class Service(Base):
     name_en: Mapped[str] = mapped_column(String(80))
     description_it: Mapped[str] = mapped_column(Text)
     description_en: Mapped[str] = mapped_column(Text)
+    # A cooperative's own service (`concierge services add`): offered by it alone, never part
+    # of the shared catalogue. None: a service every cooperative offers unless it retires it.
+    owner_cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id"), nullable=True, default=None
+    )
 
     def name(self, language: str) -> str:
         """The name people read, in their language."""
@@ -79,7 +84,7 @@ async def ensure_default_services(session: AsyncSession) -> int:
 
 
 async def active_services(session: AsyncSession) -> list[Service]:
-    """The services people can ask for, in menu order."""
+    """The services people can ask for (cooperatives' own ones included), in menu order."""
     rows = await session.scalars(
         select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.code)
     )

@@ -198,6 +198,24 @@ async def serving_cooperative(
     return await session.scalar(select(func.min(Cooperative.id)))
 
 
+async def zone_cooperative(session: AsyncSession, zone: str | None) -> int | None:
+    """The cooperative serving a zone, whatever is asked: the first with an active operator
+    working there (as `serving_cooperative` picks among the skilled ones); None without a zone
+    or when nobody works there."""
+    if zone is None:
+        return None
+    cached: list[Operator] | None = session.info.get(_ACTIVE_OPERATORS)
+    if cached is not None and not _rota_changed(session):  # the rota, when the unit read it
+        pairs = [(op.cooperative_id, op.zones) for op in cached]
+    else:
+        rows = await session.execute(
+            select(Operator.cooperative_id, Operator.zones).where(Operator.active.is_(True))
+        )
+        pairs = [(cooperative_id, zones) for cooperative_id, zones in rows.tuples()]
+    serving = [cooperative_id for cooperative_id, zones in pairs if zone_covered(zones, zone)]
+    return min(serving, default=None)
+
+
 def go_on_duty(operator: Operator, now: datetime, hours: float) -> datetime:
     """Put the operator on duty by hand for `hours`; returns until when."""
     operator.available_until = now + timedelta(hours=hours)
