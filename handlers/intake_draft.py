@@ -8,11 +8,12 @@ from typing import Literal
 from pydantic import BaseModel
 
 from concierge.i18n import format_day, format_due
-from concierge.intake.catalogue import Service, active_services, get_service
+from concierge.intake.catalogue import Service, get_service
 from concierge.intake.due_dates import PartOfDay, When
 from concierge.intake.readback import describe_series
 from concierge.intake.understanding import FALLBACK_SERVICE, Understanding
 from concierge.messages import Choice, Reply
+from concierge.team.catalogue import catalogue_for
 from concierge.team.operators import serving_cooperative
 from concierge.welfare.quotes import quote_line
 from handlers.turn import State, Turn, state_as
@@ -79,25 +80,47 @@ def from_understanding(reading: Understanding) -> IntakeState:
     )
 
 
-async def service_question(turn: Turn, intro_key: str = "intake.menu") -> Reply:
-    """Every service as a choice."""
-    services = await active_services(turn.ctx.session)
+async def service_question(turn: Turn, intro_key: str = "intake.menu", **params: str) -> Reply:
+    """Every service the requester's cooperative offers, as a choice, under its names."""
+    catalogue = await catalogue_for(turn.ctx.session, turn.person)
     return Reply(
-        text=turn.text(intro_key),
+        text=turn.text(intro_key, **params),
         choices=tuple(
             Choice(label=service.name(turn.language), payload=f"service:{service.code}")
-            for service in services
+            for service in catalogue.services
         ),
     )
+
+
+async def service_name(turn: Turn, code: str) -> str:
+    """A service's name as the requester's cooperative calls it."""
+    offered = (await catalogue_for(turn.ctx.session, turn.person)).get(code)
+    if offered is not None:
+        return offered.name(turn.language)
+    return (await get_service(turn.ctx.session, code)).name(turn.language)
+
+
+async def not_offered_question(turn: Turn, code: str) -> Reply:
+    """ "«Stiratura» non è offerto nella tua zona" and the menu of what is."""
+    catalogue = await catalogue_for(turn.ctx.session, turn.person)
+    offered = catalogue.get(code)
+    if offered is not None:
+        name = offered.name(turn.language)
+    else:  # another cooperative's own service
+        service = await turn.ctx.session.get(Service, code)
+        name = service.name(turn.language) if service is not None else code
+    key = "intake.not_offered_zone" if catalogue.cooperative_id else "intake.not_offered"
+    return await service_question(turn, key, service=name)
 
 
 async def candidates_question(turn: Turn, candidates: list[str]) -> Reply:
     """ "Did you mean…?" with the likely services, "something else" (the request sent as it is
     written), and the full list as a way out."""
+    catalogue = await catalogue_for(turn.ctx.session, turn.person)
     choices = []
     for code in dict.fromkeys([*candidates, FALLBACK_SERVICE]):
-        service = await turn.ctx.session.get(Service, code)
-        if service is None or (code == FALLBACK_SERVICE and not service.active):
+        service = catalogue.get(code)
+        if service is None or not service.active:
             continue
         choices.append(Choice(label=service.name(turn.language), payload=f"service:{code}"))
     choices.append(Choice(label=turn.text("choice.other_service"), payload="menu"))
@@ -157,7 +180,6 @@ async def _price_line(turn: Turn, service_code: str) -> str | None:
 async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     """ "Ho capito: ritiro pacco, martedì 24 novembre, mattina. Confermi?" and its three answers."""
     assert draft.service is not None
-    service = await get_service(turn.ctx.session, draft.service)
     details = f" — «{draft.details}»" if draft.details else ""
     if draft.media:
         details += turn.text("intake.photos", count=len(draft.media))
@@ -166,7 +188,7 @@ async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     return Reply(
         text=turn.text(
             "intake.confirm_priced" if price else "intake.confirm",
-            service=service.name(turn.language),
+            service=await service_name(turn, draft.service),
             when=describe_when(turn, draft),
             details=details + urgent,
             price=price or "",

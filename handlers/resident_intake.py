@@ -25,6 +25,8 @@ from concierge.routing.assignment import (
     waits_for_its_shift,
 )
 from concierge.routing.opening_hours import out_of_hours, reopens_at
+from concierge.team.catalogue import catalogue_for
+from handlers.catalogue_answers import offered_hours_then, offered_only, refused_service
 from handlers.follow_up_answers import handle_follow_up
 from handlers.intake_draft import (
     IntakeState,
@@ -34,6 +36,7 @@ from handlers.intake_draft import (
     describe_when,
     details_question,
     from_understanding,
+    not_offered_question,
     read_state,
     service_question,
     when_question,
@@ -173,7 +176,9 @@ async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
         draft = draft.model_copy(update={"step": "details"})
         return draft.dump(), [details_question(turn)]
     draft = draft.model_copy(update={"step": "confirm", "editing": False})
-    return draft.dump(), [*await _closed_then(turn, draft), await confirmation(turn, draft)]
+    draft, moved = await offered_hours_then(turn, draft)
+    closed = await _closed_then(turn, draft)
+    return draft.dump(), [*moved, *closed, await confirmation(turn, draft)]
 
 
 async def _closed_then(turn: Turn, draft: IntakeState) -> list[Reply]:
@@ -201,7 +206,15 @@ def _answers_service_question(current: IntakeState) -> bool:
 
 
 async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
-    reading = understand(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
+    catalogue = await catalogue_for(turn.ctx.session, turn.person)
+    reading = understand(
+        text, turn.ctx.now(), turn.ctx.zone, turn.person.language, catalogue.extra_words()
+    )
+    refused = refused_service(catalogue, reading)
+    if refused is not None:  # asked in words for what the requester's cooperative does not do
+        menu = IntakeState(step="service", guided=True, media=current.media)
+        return menu.dump(), [await not_offered_question(turn, refused)]
+    reading = offered_only(catalogue, reading)
     draft = from_understanding(reading).model_copy(update={"media": current.media})
     if current.service is not None and not reading.sure and reading.when is not None:
         # "alle 11 invece" while confirming: the same request at another time.
@@ -227,6 +240,10 @@ async def _answer(turn: Turn, draft: IntakeState, choice: str, text: str) -> Out
     if choice.startswith("service:"):
         code = choice.removeprefix("service:")
         await get_service(turn.ctx.session, code)
+        if not (await catalogue_for(turn.ctx.session, turn.person)).offers(code):
+            # A button of an older menu, for a service retired since.
+            menu = IntakeState(step="service", guided=True, media=draft.media)
+            return menu.dump(), [await not_offered_question(turn, code)]
         guided = draft.guided or draft.step == "idle"
         draft = draft.model_copy(update={"service": code, "guided": guided, "step": "service"})
         return await _after_answer(turn, draft)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -50,10 +51,19 @@ def lexicon() -> dict[str, dict[str, list[str]]]:
         return tomllib.load(handle)
 
 
+# Words a cooperative adds to the lexicon for its zone, written as lexicon/services.toml is:
+# service code → language → entries.
+ExtraWords = Mapping[str, Mapping[str, Sequence[str]]]
+
+
 @cache
 def _entries() -> tuple[_Entry, ...]:
+    return _compile(lexicon())
+
+
+def _compile(source: ExtraWords) -> tuple[_Entry, ...]:
     found = []
-    for code, by_language in lexicon().items():
+    for code, by_language in source.items():
         for language, entries in by_language.items():
             for raw in entries:
                 weight = 0.5 if raw.startswith("~") else 1.0
@@ -105,8 +115,25 @@ def _token_matches(token: str) -> list[tuple[_Entry, float]]:
     return matches
 
 
-def service_evidence(text: str) -> ServiceEvidence:
-    """Score every service and both languages by the words of `text`."""
+def _extra_matches(token: str, extra: tuple[_Entry, ...]) -> list[tuple[_Entry, float]]:
+    """A cooperative's own words (a handful): whole, by stem, or by similarity."""
+    matches: list[tuple[_Entry, float]] = []
+    for entry in extra:
+        if " " in entry.text:
+            continue
+        if token == entry.text or (entry.stem and token.startswith(entry.text)):
+            matches.append((entry, 1.0))
+        elif len(token) >= MIN_FUZZY_LENGTH and len(entry.text) >= MIN_FUZZY_LENGTH:
+            head = token[: len(entry.text)] if entry.stem else token
+            if fuzz.ratio(head, entry.text) >= SIMILARITY:
+                matches.append((entry, SIMILAR_WEIGHT))
+    return matches
+
+
+def service_evidence(text: str, extra_words: ExtraWords | None = None) -> ServiceEvidence:
+    """Score every service and both languages by the words of `text`; `extra_words` are a
+    cooperative's own, read besides the lexicon's."""
+    extra = _compile(extra_words) if extra_words else ()
     folded = " " + " ".join(words(text)) + " "
     scores: dict[str, float] = {}
     languages: dict[str, float] = {}
@@ -115,14 +142,14 @@ def service_evidence(text: str) -> ServiceEvidence:
         scores[entry.code] = scores.get(entry.code, 0) + entry.weight * strength
         languages[entry.language] = languages.get(entry.language, 0) + strength
 
-    for entry in _entries():
+    for entry in (*_entries(), *extra):
         if " " in entry.text and f" {entry.text} " in folded:
             add(entry, 1.0)
     if _QUESTION.search(fold(text)) and not _ASKING_FOR_HELP.search(folded):
         scores["information"] = scores.get("information", 0) + QUESTION_WEIGHT
     for token in words(text):
         best: dict[str, tuple[_Entry, float]] = {}
-        for entry, strength in _token_matches(token):
+        for entry, strength in [*_token_matches(token), *_extra_matches(token, extra)]:
             current = best.get(entry.code)
             if current is None or entry.weight * strength > current[0].weight * current[1]:
                 best[entry.code] = (entry, strength)

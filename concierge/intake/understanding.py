@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from concierge.intake.due_dates import FoundWhen, When, extract_when
 from concierge.intake.language import detect_language
 from concierge.intake.recurrence import Recurrence, extract_recurrence, until_split
-from concierge.intake.service_words import service_evidence
+from concierge.intake.service_words import ExtraWords, service_evidence
 from concierge.intake.words import fold, words
 from concierge.settings import Language
 
@@ -88,10 +88,15 @@ def _details(text: str, spans: tuple[str, ...]) -> str:
 
 
 def understand(
-    text: str, now: datetime, zone: ZoneInfo, language: str | None = None
+    text: str,
+    now: datetime,
+    zone: ZoneInfo,
+    language: str | None = None,
+    extra_words: ExtraWords | None = None,
 ) -> Understanding:
-    """Read `text` as a request made at `now`; `language` is the person's setting, if any."""
-    evidence = service_evidence(text)
+    """Read `text` as a request made at `now`; `language` is the person's setting, if any;
+    `extra_words` those a cooperative added for its zone."""
+    evidence = service_evidence(text, extra_words)
     detected = detect_language(text, evidence.languages)
     ranked = evidence.ranked()
     top_score = ranked[0][1] if ranked else 0.0
