@@ -16,6 +16,7 @@ from bot.cli.help_text import PlainGroup
 from bot.cli.notices import notices_app
 from bot.cli.people import people_app
 from bot.cli.posture import demo_refusal, demo_users, doctor
+from bot.cli.services import services_app
 from bot.cli.support import (
     GIVEN_LANGUAGE,
     LANG_HELP,
@@ -62,6 +63,7 @@ app.add_typer(checkins_app, name="checkins")
 app.add_typer(notices_app, name="notices")
 app.add_typer(users_app, name="users")
 app.add_typer(people_app, name="people")
+app.add_typer(services_app, name="services")
 app.add_typer(welfare_app)
 app.command()(doctor)
 
