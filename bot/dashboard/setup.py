@@ -24,6 +24,7 @@ from bot.dashboard.pages import render
 from bot.dashboard.people_page import people_router
 from bot.dashboard.queue import queue_router
 from bot.dashboard.served import when_committed
+from bot.dashboard.services_page import router as services_routes
 from bot.dashboard.watch_pages import watch_router
 from bot.metrics import metrics_router
 from bot.runtime import Runtime
@@ -69,6 +70,7 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
     app.include_router(notices_router(runtime))
+    app.include_router(services_routes)
     app.include_router(people_router(runtime))
     app.include_router(admin_routes)
     app.include_router(audit_router(runtime))

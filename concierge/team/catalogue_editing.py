@@ -103,9 +103,10 @@ async def rename(
     assert service is not None
     own = service.owner_cooperative_id is not None
     for field, value in names.model_dump(exclude_none=True).items():
-        if own and field.startswith("name") and value:
+        if own and value:
             setattr(service, field, value)  # an own service's names are its only names
-        setattr(entry, field, value or None)
+        # The shared default written again is no override: it follows the default.
+        setattr(entry, field, None if value in ("", getattr(service, field)) else value)
     await ctx.session.flush()
     return entry
 

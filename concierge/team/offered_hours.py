@@ -56,24 +56,36 @@ class OfferedHours(BaseModel):
                 return start
         raise AssertionError("a week always holds one of the offered days")  # pragma: no cover
 
+    def spelled(self) -> str:
+        """The days as a command line or a form takes them back, e.g. 'mon-fri,sun'."""
+        codes = list(_DAY_WORDS)[:WEEK]
+        return ",".join(
+            f"{codes[run[0]]}-{codes[run[-1]]}" if len(run) > 1 else codes[run[0]]
+            for run in _runs(self.days)
+        )
+
     def describe(self, language: str) -> str:
         """The hours as people read them: 'lun–ven, 09:00–13:00', 'Mon, Wed, 15:00–18:00'."""
         names = get_day_names("abbreviated", locale=language)
-        days = sorted(set(self.days))
-        runs: list[list[int]] = []
-        for day in days:
-            if runs and runs[-1][-1] == day - 1:
-                runs[-1].append(day)
-            else:
-                runs.append([day])
         said = [
             f"{names[run[0]]}–{names[run[-1]]}"
             if len(run) > 2
             else ", ".join(names[day] for day in run)
-            for run in runs
+            for run in _runs(self.days)
         ]
         hours = f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
         return f"{', '.join(said)}, {hours}"
+
+
+def _runs(days: tuple[int, ...]) -> list[list[int]]:
+    """Weekdays in runs of consecutive days: (0, 1, 2, 4) → [[0, 1, 2], [4]]."""
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
 
 def parse_days(text: str) -> tuple[int, ...]:
