@@ -168,7 +168,7 @@ async def cooperative_catalogue(session: AsyncSession, cooperative_id: int | Non
         .order_by(Service.position, Service.code)
     )
     return Catalogue(
-        cooperative_id, tuple(_offered(service, entry) for service, entry in joined.tuples())
+        cooperative_id, tuple(_offered(service, entry) for service, entry in joined.all())
     )
 
 

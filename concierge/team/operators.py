@@ -211,7 +211,7 @@ async def zone_cooperative(session: AsyncSession, zone: str | None) -> int | Non
         rows = await session.execute(
             select(Operator.cooperative_id, Operator.zones).where(Operator.active.is_(True))
         )
-        pairs = [(cooperative_id, zones) for cooperative_id, zones in rows.tuples()]
+        pairs = [(cooperative_id, zones) for cooperative_id, zones in rows.all()]
     serving = [cooperative_id for cooperative_id, zones in pairs if zone_covered(zones, zone)]
     return min(serving, default=None)
 
