@@ -100,7 +100,7 @@ async def _which_to_cancel(turn: Turn) -> Reply:
         text=turn.text("cancel.which"),
         choices=tuple(
             Choice(
-                label=f"{turn.text('request.number', id=r.id)} {r.service.name(turn.language)}",
+                label=f"{turn.text('request.number', id=r.id)} {r.service_name(turn.language)}",
                 payload=f"cancel:{r.id}",
             )
             for r in requests

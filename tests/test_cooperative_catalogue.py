@@ -122,12 +122,20 @@ async def test_italian_residents_of_two_zones_read_two_catalogues(demo_domain: D
         "Ho capito: Stiratura, lunedì 23 novembre, 14:00 — «devo far stirare 5 camicie». Confermi?",
     ]
     await giuseppe.say("sì")
+    assert await giuseppe.say("latte e pane, urgente") == [
+        "Ho capito: Spesa a domicilio, appena possibile — «latte e pane, urgente» (URGENTE). "
+        "Confermi?"
+    ]
+    assert (await giuseppe.say("sì"))[0].startswith(
+        "Richiesta registrata: n. 3 · Spesa a domicilio · «latte e pane, urgente» · URGENTE"
+    ), "the request keeps the name its cooperative gives the service"
+    assert any("Spesa a domicilio" in text for text in await Speaker(demo_domain, NADIA).inbox())
     await giuseppe.say("menu")
     assert giuseppe.buttons() == [
         "Ritiro pacchi", "Ricette e farmaci", "Spesa a domicilio", *SHARED_IT[2:3], "Stiratura",
         *SHARED_IT[3:], "Riparazione bici",
     ]  # fmt: skip
-    bike, ironing = await _requests(demo_domain)
+    bike, ironing, _ = await _requests(demo_domain)
     assert (bike.service_code, bike.cooperative_id) == ("bike_repair", aurora)
     assert (ironing.service_code, ironing.cooperative_id) == ("ironing", aurora)
     assert ironing.due_at == datetime(2026, 11, 23, 14, 0, tzinfo=ROME)

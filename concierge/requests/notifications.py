@@ -28,7 +28,7 @@ def language_of(ctx: DomainContext, person: Person) -> str:
 
 def request_summary(ctx: DomainContext, request: ServiceRequest, language: str) -> str:
     """One line naming a request: number, service, when and details."""
-    parts = [t(language, "request.number", id=request.id), request.service.name(language)]
+    parts = [t(language, "request.number", id=request.id), request.service_name(language)]
     if request.due_at is not None:
         parts.append(format_due(request.due_at, request.due_kind, language, ctx.zone))
     if request.details:

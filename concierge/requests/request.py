@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, and_, select
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
@@ -19,6 +19,7 @@ from concierge.requests.notifications import notify_transition
 from concierge.requests.offers import withdraw_pending_offers
 from concierge.requests.promises import plan_timers
 from concierge.requests.threads import mark_request
+from concierge.team.catalogue import CooperativeService
 from concierge.team.operators import Operator, serving_cooperative
 
 
@@ -58,6 +59,21 @@ class ServiceRequest(Base):
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", lazy="selectin", order_by="RequestEvent.id"
     )
+    # How its cooperative offers the service (its own names), when it changed the default.
+    offered_as: Mapped[CooperativeService | None] = relationship(
+        primaryjoin=lambda: and_(
+            foreign(ServiceRequest.cooperative_id) == CooperativeService.cooperative_id,
+            foreign(ServiceRequest.service_code) == CooperativeService.service_code,
+        ),
+        viewonly=True,
+        lazy="joined",
+    )
+
+    def service_name(self, language: str) -> str:
+        """The service's name as the request's cooperative calls it, in `language`."""
+        entry = self.offered_as
+        named = (entry.name_en if language == "en" else entry.name_it) if entry else None
+        return named or self.service.name(language)
 
 
 class RequestEvent(Base):
@@ -157,6 +173,7 @@ async def create_request(
     )
     ctx.session.add(request)
     await ctx.session.flush()
+    await ctx.session.refresh(request, ["offered_as"])  # its name, for the messages that follow
     ctx.session.add(
         RequestEvent(
             request_id=request.id,
