@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, and_, select
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
 from concierge.errors import ForbiddenTransition, NotFound, NotYours
-from concierge.intake.catalogue import Service, get_service
+from concierge.intake.catalogue import Service
 from concierge.messages import Channel
 from concierge.people.person import Person
 from concierge.requests.lifecycle import OPEN_STATUSES, SYSTEM, Actor, RequestStatus, is_allowed
@@ -19,7 +20,7 @@ from concierge.requests.notifications import notify_transition
 from concierge.requests.offers import withdraw_pending_offers
 from concierge.requests.promises import plan_timers
 from concierge.requests.threads import mark_request
-from concierge.team.catalogue import CooperativeService
+from concierge.team.catalogue import CooperativeService, service_as_offered
 from concierge.team.operators import Operator, serving_cooperative
 
 
@@ -155,7 +156,8 @@ async def create_request(
     not theirs to be told "registered".
     """
     actor = SYSTEM if by_service else Actor.person(requester.id)
-    service = await get_service(ctx.session, service_code)
+    cooperative_id = await serving_cooperative(ctx.session, requester, service_code)
+    service, offered_as = await service_as_offered(ctx.session, service_code, cooperative_id)
     now = ctx.now()
     request = ServiceRequest(
         requester=requester,
@@ -166,14 +168,14 @@ async def create_request(
         due_at=due_at,
         due_kind=due_kind,
         attachments=list(attachments),
-        cooperative_id=await serving_cooperative(ctx.session, requester, service_code),
+        cooperative_id=cooperative_id,
         status=S.NEW,
         created_at=now,
         updated_at=now,
     )
+    set_committed_value(request, "offered_as", offered_as)  # read with the service: no query
     ctx.session.add(request)
     await ctx.session.flush()
-    await ctx.session.refresh(request, ["offered_as"])  # its name, for the messages that follow
     ctx.session.add(
         RequestEvent(
             request_id=request.id,

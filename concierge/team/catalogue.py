@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from concierge.database import Base
-from concierge.intake.catalogue import Service
+from concierge.errors import NotFound
+from concierge.intake.catalogue import Service, get_service
 from concierge.people.person import Person
 from concierge.team.offered_hours import OfferedHours
 from concierge.team.operators import Cooperative, Operator, zone_cooperative
@@ -170,6 +171,30 @@ async def cooperative_catalogue(session: AsyncSession, cooperative_id: int | Non
     return Catalogue(
         cooperative_id, tuple(_offered(service, entry) for service, entry in joined.all())
     )
+
+
+async def service_as_offered(
+    session: AsyncSession, code: str, cooperative_id: int | None
+) -> tuple[Service, CooperativeService | None]:
+    """A service and the cooperative's entry for it, in one query; NotFound without one."""
+    if cooperative_id is None:
+        return await get_service(session, code), None
+    row = (
+        await session.execute(
+            select(Service, CooperativeService)
+            .outerjoin(
+                CooperativeService,
+                and_(
+                    CooperativeService.service_code == Service.code,
+                    CooperativeService.cooperative_id == cooperative_id,
+                ),
+            )
+            .where(Service.code == code)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no service with code {code!r}", what=code)
+    return row[0], row[1]
 
 
 _CATALOGUES = "concierge.catalogues"  # the unit of work's copies by zone, in session.info
