@@ -14,9 +14,9 @@ from sqlalchemy import event, select
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue, NotFound
 from concierge.intake.catalogue import active_services
-from concierge.messages import IdentityKind
+from concierge.messages import Channel, IdentityKind
 from concierge.people.person import Person, find_person
-from concierge.requests.request import ServiceRequest
+from concierge.requests.request import ServiceRequest, create_request
 from concierge.team.catalogue import catalogue_for, cooperative_catalogue
 from concierge.team.catalogue_editing import (
     NewService,
@@ -234,6 +234,21 @@ async def test_editing_rules(demo_domain: Domain) -> None:
         assert catalogue.extra_words()["ironing"] == {"it": ["sartoria", "orl*"], "en": []}
         shared = await cooperative_catalogue(ctx.session, None)
         assert shared.get("bike_repair") is None and shared.offers("ironing")
+
+
+async def test_an_own_service_nobody_does_yet_belongs_to_the_zone_s_cooperative(
+    demo_domain: Domain,
+) -> None:
+    async with demo_domain.unit() as ctx:
+        _, aurora = await two_catalogues(ctx)
+        tutoring = NewService(code="tutoring", name_it="Ripetizioni", name_en="Tutoring")
+        await add_own_service(ctx, aurora, tutoring)
+        giuseppe = await _person(ctx, GIUSEPPE)
+        request = await create_request(ctx, giuseppe, "tutoring", "", Channel.WEBCHAT)
+        assert request.cooperative_id == aurora, "not the first cooperative: Aurora's is the zone"
+        assert request.service_name("en") == "Tutoring"
+        shopping = await create_request(ctx, giuseppe, "shopping", "", Channel.WEBCHAT)
+        assert shopping.service_name("it") == "Spesa a domicilio"
 
 
 def test_offered_hours() -> None:

@@ -188,13 +188,18 @@ async def serving_cooperative(
             Operator.active.is_(True)
         )
     )
-    serving = [
-        cooperative_id
+    covering = [
+        (cooperative_id, service_code in skills)
         for cooperative_id, skills, zones in rows.all()
-        if service_code in skills and zone_covered(zones, requester.zone)
+        if zone_covered(zones, requester.zone)
     ]
+    serving = [cooperative_id for cooperative_id, skilled in covering if skilled]
     if serving:
         return min(serving)
+    if requester.zone is not None and covering:
+        # Nobody skilled yet (a cooperative's new service of its own): the zone's cooperative,
+        # whose coordinators hear that nobody can take it, rather than the first one.
+        return min(cooperative_id for cooperative_id, _ in covering)
     return await session.scalar(select(func.min(Cooperative.id)))
 
 
