@@ -43,7 +43,7 @@ def receipt_text(view: ReceiptView, language: str) -> str:
 
 def receipt_pdf(view: ReceiptView, language: str) -> bytes:
     """The receipt as a one-page PDF."""
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5, in millimetres
     pdf.core_fonts_encoding = "windows-1252"
     pdf.set_title(f"{t(language, 'receipt.title')} {view.number}")
     pdf.add_page()

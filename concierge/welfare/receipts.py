@@ -138,7 +138,7 @@ async def receipt_for(ctx: DomainContext, movement: Movement, by: str) -> Receip
         raise NotPaidYet(f"movement {movement.id} waits for the person's payment")
     receipt = Receipt(
         movement_id=movement.id, paid_on=_day(ctx, movement.at),
-        method=(movement.payer or Payer.FUND).value, issued_at=ctx.now(), by=by,
+        method=str(movement.payer or Payer.FUND), issued_at=ctx.now(), by=by,
     )  # fmt: skip
     ctx.session.add(receipt)
     await ctx.session.flush()
@@ -212,5 +212,5 @@ async def receipt_view(ctx: DomainContext, receipt: Receipt, language: str) -> R
         provider=cooperative.name if cooperative else "",
         vat_number=cooperative.vat_number if cooperative else "", service=service,
         gross_cents=movement.gross_cents, vat_cents=movement.vat_cents, paid_on=receipt.paid_on,
-        payer=(movement.payer or Payer.PERSON).value, method=receipt.method,
+        payer=str(movement.payer or Payer.PERSON), method=receipt.method,
     )  # fmt: skip
