@@ -104,6 +104,11 @@ def test_hr_sees_no_page_of_the_staff(
             answer = hr.client.request(method, path, data={"csrf_token": token})
             assert answer.status_code == 403, (method, path, answer.status_code)
     assert hr.client.get("/metrics").status_code == 401
+    # Staff, for their part, have no business on a company's page.
+    paola = staff(server.base_url)
+    assert paola.log_in("paola").status_code == 303
+    for path in (HR_HOME, f"{HR_HOME}/report.csv", f"{HR_HOME}/report.pdf"):
+        assert paola.client.get(path).status_code == 403, path
     # Their own page has only their own menu.
     page = hr.client.get(HR_HOME).text
     assert 'href="/dashboard/rota"' not in page and 'href="/dashboard/people"' not in page

@@ -86,7 +86,7 @@ def test_monthly_report_as_csv_and_pdf(demo_db: tuple[Path, str], tmp_path: Path
     assert rows[("credit_left", "")]["euros"] == "923.75"
     # 2 % of €27.45 (€0.55) and of €48.80 (€0.98) went to the solidarity fund.
     assert rows[("fund_contributions", "")]["euros"] == "1.53"
-    assert rows[("fringe", "Luca Ferrari")]["limit_euros"] == "2000.00"
+    assert rows[("fringe", "Luca Ferrari FRRLCU80A01F205N")]["limit_euros"] == "2000.00"
     assert rows[("fringe", "Emma Clark")]["euros"] == "48.80"
     text = " ".join(page.extract_text() for page in PdfReader(out_pdf).pages)
     text = " ".join(text.split())
@@ -95,7 +95,7 @@ def test_monthly_report_as_csv_and_pdf(demo_db: tuple[Path, str], tmp_path: Path
     assert "Stiratura: 1 servizi, 27,45 €" in text
     assert "Fringe benefit (art. 51 c.3): 2 servizi, 76,25 €" in text
     assert "Contributi al fondo di solidarietà nel mese: 1,53 €" in text
-    assert "Luca Ferrari (-): 27,45 € su 2.000,00 €" in text
+    assert "Luca Ferrari (FRRLCU80A01F205N): 27,45 € su 2.000,00 €" in text
 
 
 def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_path: Path) -> None:

@@ -90,6 +90,9 @@ async def decide(
     decision: Annotated[str, Form()],
 ) -> RedirectResponse:  # fmt: skip
     """Confirm a worker waiting for the company (their credit is granted), or refuse them."""
+    if decision not in ("confirm", "refuse"):
+        flash(request, "dash.error.bad_value", "error")
+        return RedirectResponse(PAGE, status_code=303)
     try:
         async with runtime.unit() as ctx:
             enrolment = await get_enrolment(ctx, enrolment_id)

@@ -159,7 +159,8 @@ async def company_report(
         )
         report.fringe.append(
             WorkerFringe(
-                name=enrolment.person.display_name, fiscal_code=enrolment.fiscal_code,
+                name=enrolment.person.display_name,
+                fiscal_code=enrolment.fiscal_code or enrolment.person.fiscal_code,
                 used_cents=fringe[enrolment.person_id], limit_cents=limit,
             )
         )  # fmt: skip
