@@ -239,3 +239,20 @@ def test_hr_uploads_the_list_of_workers(
     ):
         refused = _upload(hr, bad)
         assert refused.status_code == 400 and why in refused.text, why
+
+
+def test_the_admin_makes_a_company_hr_user(server: LiveServer) -> None:
+    admin = staff(server.base_url)
+    assert admin.log_in("admin").status_code == 303
+    page = admin.client.get("/dashboard/admin").text
+    [acme_id] = re.findall(r'<option value="(\d+)">Acme Bergamo S.p.A.</option>', page)
+    form = {"username": "anna.hr", "password": "anna-secret-1", "role": "company"}
+    admin.submit("/dashboard/admin/users", form, "/dashboard/admin")
+    refused = admin.client.get("/dashboard/admin").text
+    assert "o l&#39;azienda (HR aziendale)" in refused and "anna.hr</td>" not in refused
+    admin.submit("/dashboard/admin/users", {**form, "company": acme_id}, "/dashboard/admin")
+    assert "Acme Bergamo S.p.A.</td>" in admin.client.get("/dashboard/admin").text
+    anna = staff(server.base_url)
+    assert anna.log_in("anna.hr", "anna-secret-1").headers["location"] == "/dashboard"
+    assert anna.client.get("/dashboard").headers["location"] == HR_HOME
+    assert "Welfare di Acme Bergamo S.p.A." in anna.client.get(HR_HOME).text
