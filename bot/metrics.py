@@ -59,7 +59,8 @@ def metrics_router(runtime: Runtime) -> APIRouter:
             return None
         async with runtime.unit() as ctx:
             user = await active_user(ctx, user_id)
-        return user if user is not None and user.role != Role.OPERATOR else None
+        # Staff who steer: operators and company HR read no service-wide figures.
+        return user if user is not None and user.role in (Role.ADMIN, Role.COORDINATOR) else None
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:

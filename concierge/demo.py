@@ -129,7 +129,7 @@ async def load_demo(
         select(Cooperative).where(Cooperative.name == COOPERATIVE_NAME)
     )
     if cooperative is None:
-        cooperative = Cooperative(name=COOPERATIVE_NAME)
+        cooperative = Cooperative(name=COOPERATIVE_NAME, vat_number=DEMO_VAT_NUMBER)
         session.add(cooperative)
         await session.flush()
     added_operators = 0
@@ -183,6 +183,7 @@ async def load_demo(
     await session.flush()
     added_users = await _demo_users(session, cooperative, now)
     await load_demo_welfare(_demo_context(session, now), cooperative.id)
+    added_users += await _demo_company_user(session, now)
     return {"services": added_services, "operators": added_operators, "users": added_users}
 
 
@@ -219,8 +220,28 @@ async def _demo_users(session: AsyncSession, cooperative: Cooperative, now: date
     return added
 
 
+async def _demo_company_user(session: AsyncSession, now: datetime) -> int:
+    """acme-hr, Acme's HR on the dashboard (its plan in aggregate); 1 if added."""
+    company_id = await session.scalar(select(Company.id).where(Company.code == DEMO_COMPANY_CODE))
+    if company_id is None or await session.scalar(
+        select(User.id).where(User.username == DEMO_COMPANY_USER)
+    ):
+        return 0
+    session.add(
+        User(
+            username=DEMO_COMPANY_USER, display_name="HR Acme", password_hash=_demo_hash(),
+            role=Role.COMPANY, company_id=company_id, language="it", active=True, created_at=now,
+        )
+    )  # fmt: skip
+    await session.flush()
+    return 1
+
+
 # Company welfare: Acme's workers Luca and Emma, on a yearly €500 credit, used services this month.
 DEMO_COMPANY, DEMO_COMPANY_CODE = "Acme Bergamo S.p.A.", "ACME"
+DEMO_COMPANY_USER = "acme-hr"
+# A partita IVA with a right check digit, and Luca's codice fiscale, for the demo's receipts.
+DEMO_VAT_NUMBER, DEMO_FISCAL_CODE = "01234567897", "FRRLCU80A01F205N"
 DEMO_PRICES = (
     ("ironing", PriceUnit.HOUR, 1500, 2200, Purpose.FRINGE),
     ("cleaning", PriceUnit.FIXED, 4000, 2200, Purpose.FRINGE),
@@ -250,6 +271,8 @@ async def load_demo_welfare(ctx: DomainContext, cooperative_id: int) -> bool:
     for phone, service, minutes, children in used:
         worker = await find_person(ctx.session, IdentityKind.PHONE, phone)
         assert worker is not None  # a demo requester, loaded above
+        if worker.first_name == "Luca":
+            worker.fiscal_code = DEMO_FISCAL_CODE
         await confirm(ctx, await enrol(ctx, worker, company), "hr@acme.example", children)
         done = ServiceDone(person_id=worker.id, service_code=service, minutes=minutes,
                            cooperative_id=cooperative_id, by="demo")  # fmt: skip

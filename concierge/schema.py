@@ -21,6 +21,7 @@ from concierge.welfare import (  # noqa: F401
     enrolment,
     ledger,
     prices,
+    receipts,
     referrals,
     vouchers,
 )

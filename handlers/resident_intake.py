@@ -51,7 +51,12 @@ from handlers.turn import (
     language_named,
     number_in,
 )
-from handlers.welfare_answers import answer_credit, answer_enrolment
+from handlers.welfare_answers import (
+    answer_credit,
+    answer_enrolment,
+    answer_fiscal_code,
+    answer_receipt,
+)
 
 IDLE: State = {}
 
@@ -279,6 +284,8 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     answered = await handle_follow_up(turn, state)
     answered = answered or await answer_credit(turn, state)
     answered = answered or await answer_enrolment(turn, state)
+    answered = answered or await answer_receipt(turn, state)
+    answered = answered or await answer_fiscal_code(turn, state)
     answered = answered or await answer_noticeboard(turn, state)
     if answered is not None:
         return answered

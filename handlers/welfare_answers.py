@@ -1,7 +1,9 @@
 """A worker asks for their welfare credit ("credito", "credit", "/credito"): the answer is what
 is left under their company's plan, until when, unused vouchers and the last movements. A worker
 enrols with their company's code ("iscrivimi ACME", "enrol ACME", or Telegram's deep link
-"/start welfare-ACME"); the company still confirms them."""
+"/start welfare-ACME"); the company still confirms them. A worker asks for the receipt of their
+last paid service ("ricevuta", "receipt") and gives their codice fiscale for receipts
+("codice fiscale RSSMRA85T10A562S")."""
 
 from __future__ import annotations
 
@@ -10,14 +12,21 @@ import re
 from concierge.errors import NotFound
 from concierge.intake.words import words
 from concierge.messages import Reply
+from concierge.people.fiscal_code import InvalidFiscalCode, set_fiscal_code
 from concierge.welfare.companies import company_with_code
 from concierge.welfare.enrolment import EnrolmentStatus, enrol
+from concierge.welfare.receipt_files import receipt_text
+from concierge.welfare.receipts import last_paid, receipt_for, receipt_view
 from concierge.welfare.statement import credit_statement
 from handlers.turn import Outcome, State, Turn
 
 CREDIT_PHRASES = frozenset(
     {("credito",), ("credit",), ("il", "mio", "credito"), ("my", "credit"), ("saldo",)}
 )
+RECEIPT_PHRASES = frozenset(
+    {("ricevuta",), ("receipt",), ("la", "mia", "ricevuta"), ("my", "receipt")}
+)
+FISCAL_CODE_WORDS = (("codice", "fiscale"), ("fiscal", "code"), ("cf",))
 ENROL_WORDS = frozenset({"iscrivimi", "iscrizione", "enrol", "enroll"})
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,29}")
 _DEEP_LINK = "/start welfare-"
@@ -66,3 +75,39 @@ async def answer_enrolment(turn: Turn, state: State) -> Outcome | None:
         else "welfare.enrol.pending"
     )
     return state, [turn.reply(key, company=company.name)]
+
+
+async def answer_receipt(turn: Turn, state: State) -> Outcome | None:
+    """The receipt of the sender's last paid service, as text in their language; None if the
+    turn does not ask for it."""
+    text = turn.inbound.text
+    if turn.inbound.choice or tuple(words((text or "").lstrip("/"))) not in RECEIPT_PHRASES:
+        return None
+    movement = await last_paid(turn.ctx, turn.person.id)
+    if movement is None:
+        return state, [turn.reply("welfare.receipt.none")]
+    receipt = await receipt_for(turn.ctx, movement, "chat")
+    view = await receipt_view(turn.ctx, receipt, turn.language)
+    return state, [Reply(text=receipt_text(view, turn.language))]
+
+
+def fiscal_code_given(text: str | None) -> str | None:
+    """The code in "codice fiscale CODE", "fiscal code CODE" or "cf CODE", if the turn is that."""
+    parts = (text or "").split()
+    for lead in FISCAL_CODE_WORDS:
+        head = tuple(p.lower().strip(":") for p in parts[: len(lead)])
+        if head == lead and len(parts) > len(lead):
+            return "".join(parts[len(lead) :])
+    return None
+
+
+async def answer_fiscal_code(turn: Turn, state: State) -> Outcome | None:
+    """Keep the codice fiscale the sender gave for their receipts; None if the turn is not that."""
+    given = None if turn.inbound.choice else fiscal_code_given(turn.inbound.text)
+    if given is None:
+        return None
+    try:
+        code = set_fiscal_code(turn.person, given)
+    except InvalidFiscalCode:
+        return state, [turn.reply("welfare.fiscal_code.invalid")]
+    return state, [turn.reply("welfare.fiscal_code.saved", code=code)]

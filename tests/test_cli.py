@@ -73,7 +73,8 @@ def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
     italian = concierge("demo", cwd=tmp_path, DATABASE_URL=url)
     assert italian.stdout.startswith("Dati di prova pronti (0 operatori")
     assert "3 operators" in first.stdout
-    assert "5 dashboard users added" in first.stdout
+    assert "6 dashboard users added" in first.stdout
+    assert "acme-hr (Acme's HR)" in first.stdout
     assert "password 'portico-demo'" in first.stdout
     assert "0 operators, 0 services and 0 dashboard users added" in again.stdout
     assert (tmp_path / "var" / "concierge.sqlite3").exists()

@@ -45,7 +45,7 @@ def test_every_text_of_the_dashboard_pages_is_in_the_catalogue() -> None:
     assert {key for key in used if not key.endswith(".")} - set(catalogue("it")) == set()
     # Keys built from a value: every value they can take.
     for prefix, values in {
-        "dash.role.": ("admin", "coordinator", "operator"),
+        "dash.role.": ("admin", "coordinator", "operator", "company"),
         "dash.channel.": ("webchat", "telegram", "sms", "whatsapp", "voice"),
         "dash.history_kind.": ("event", "message_in", "message_out", "note"),
         "dash.rota.kind.": ("off", "extra"),

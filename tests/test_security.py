@@ -42,7 +42,7 @@ pytestmark = pytest.mark.security
 
 MARIA, GIULIA = "+393402000001", "+393331000001"
 ATTACKER, PAOLA_AT_HOME = "203.0.113.5", "198.51.100.7"
-DEMO_USERS = "admin, giulia, marco, paola, sara"
+DEMO_USERS = "acme-hr, admin, giulia, marco, paola, sara"
 
 
 def _from(server: LiveServer, address: str) -> Staff:
@@ -284,7 +284,7 @@ def test_serve_refuses_demo_passwords_on_https(demo_database: str, tmp_path: Pat
     )
     assert demo_chat.returncode == 2 and "Error: WEBCHAT_DEMO is on" in demo_chat.stderr
 
-    change_passwords(demo_database, "admin", "paola", "giulia", "marco")
+    change_passwords(demo_database, "acme-hr", "admin", "paola", "giulia", "marco")
     refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC)
     assert refused.returncode == 2 and ": sara;" in refused.stderr
 

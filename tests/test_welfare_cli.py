@@ -3,6 +3,7 @@ and a company's monthly report as CSV and as a PDF whose text a person would rea
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from datetime import datetime
@@ -11,7 +12,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import ROME
+from bot.runtime import Runtime
+from concierge.messages import Channel, IdentityKind
+from concierge.people.person import find_person
+from concierge.requests.request import create_request
+from concierge.welfare.charging import charge_request
+from tests.conftest import ROME, make_settings
 from tests.test_cli import concierge
 
 
@@ -80,7 +86,7 @@ def test_monthly_report_as_csv_and_pdf(demo_db: tuple[Path, str], tmp_path: Path
     assert rows[("credit_left", "")]["euros"] == "923.75"
     # 2 % of €27.45 (€0.55) and of €48.80 (€0.98) went to the solidarity fund.
     assert rows[("fund_contributions", "")]["euros"] == "1.53"
-    assert rows[("fringe", "Luca Ferrari")]["limit_euros"] == "2000.00"
+    assert rows[("fringe", "Luca Ferrari FRRLCU80A01F205N")]["limit_euros"] == "2000.00"
     assert rows[("fringe", "Emma Clark")]["euros"] == "48.80"
     text = " ".join(page.extract_text() for page in PdfReader(out_pdf).pages)
     text = " ".join(text.split())
@@ -89,7 +95,7 @@ def test_monthly_report_as_csv_and_pdf(demo_db: tuple[Path, str], tmp_path: Path
     assert "Stiratura: 1 servizi, 27,45 €" in text
     assert "Fringe benefit (art. 51 c.3): 2 servizi, 76,25 €" in text
     assert "Contributi al fondo di solidarietà nel mese: 1,53 €" in text
-    assert "Luca Ferrari (-): 27,45 € su 2.000,00 €" in text
+    assert "Luca Ferrari (FRRLCU80A01F205N): 27,45 € su 2.000,00 €" in text
 
 
 def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_path: Path) -> None:
@@ -105,3 +111,56 @@ def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_
     nobody = concierge("report", "company", "Nobody", "--month", "2026-11", "--csv", out,
                        cwd=folder, DATABASE_URL=url)  # fmt: skip
     assert nobody.returncode == 2 and "no company named 'Nobody'" in nobody.stderr
+
+
+async def _maria_charged(url: str) -> int:
+    runtime = Runtime.create(make_settings(url.replace("sqlite://", "sqlite+aiosqlite://")))
+    try:
+        async with runtime.unit() as ctx:
+            maria = await find_person(ctx.session, IdentityKind.PHONE, "+393402000001")
+            assert maria is not None
+            request = await create_request(ctx, maria, "shopping", "pane", Channel.WEBCHAT)
+            await charge_request(ctx, request, None, "giulia")  # due from Maria
+            return request.id
+    finally:
+        await runtime.close()
+
+
+def test_receipts_payments_and_codes(demo_db: tuple[Path, str], tmp_path: Path) -> None:
+    folder, url = demo_db
+    request_id = str(asyncio.run(_maria_charged(url)))
+    early = concierge("receipt", request_id, cwd=folder, DATABASE_URL=url)
+    assert early.returncode == 2 and "waits for the person's payment" in early.stderr
+    wrong = concierge("fiscal-code", "+393402000001", "RSSMRA85T10A562T", cwd=folder,
+                      DATABASE_URL=url)  # fmt: skip
+    assert wrong.returncode == 2 and "not a valid codice fiscale" in wrong.stderr
+    code = concierge("fiscal-code", "+393402000001", "RSSMRA85T10A562S", cwd=folder,
+                     DATABASE_URL=url)  # fmt: skip
+    assert code.stdout.strip() == "Codice fiscale of Maria Rossi: RSSMRA85T10A562S."
+    paid = concierge("paid", request_id, "--method", "transfer", cwd=folder, DATABASE_URL=url)
+    assert paid.returncode == 0 and paid.stdout.startswith(f"Payment of request {request_id}")
+    out_pdf = tmp_path / "receipt.pdf"
+    shown = concierge("receipt", request_id, "--pdf", str(out_pdf), "--lang", "en", cwd=folder,
+                      DATABASE_URL=url)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "Beneficiary: Maria Rossi, codice fiscale RSSMRA85T10A562S" in shown.stdout
+    assert "Paid by: the beneficiary (bank transfer)" in shown.stdout
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(out_pdf).pages).split())
+    assert "Provider: Cooperativa Il Portico, VAT number 01234567897" in text
+    assert "Amount: €12.20 VAT included (net €10.00, VAT €2.20)" in text
+
+
+def test_a_company_hr_user_is_added(demo_db: tuple[Path, str]) -> None:
+    folder, url = demo_db
+    env = {"DATABASE_URL": url, "CONCIERGE_USER_PASSWORD": "hr-secret-123"}
+    added = concierge("users", "add", "beta.hr", "--role", "company", "--company", "acme",
+                      cwd=folder, **env)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "User beta.hr added (company)."
+    unknown = concierge("users", "add", "gamma.hr", "--role", "company", "--company", "NOPE",
+                        cwd=folder, **env)  # fmt: skip
+    assert unknown.returncode == 2 and "no company with code 'NOPE'" in unknown.stderr
+    without = concierge("users", "add", "delta.hr", "--role", "company", cwd=folder, **env)
+    assert without.returncode == 2 and "a company user needs a company" in without.stderr
+    vat = concierge("vat-number", "Cooperativa Il Portico", "01234567890", cwd=folder, **env)
+    assert vat.returncode == 2 and "check digit is wrong" in vat.stderr

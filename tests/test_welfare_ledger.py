@@ -62,10 +62,14 @@ async def test_a_company_list_confirms_workers_and_grants_their_credit(domain: D
         assert await credit_lines(ctx, luca.id) == []
         company = await company_with_code(ctx, " ACME26")
         outcome = await confirm_from_list(
-            ctx, company, f"phone,fiscal_code,dependent_children\n{LUCA},frrlcu80a01a794x,true\n"
-            "+393409999999,,\n", "hr@acme",
+            ctx, company, f"phone,fiscal_code,dependent_children\n{LUCA},frrlcu80a01f205n,true\n"
+            "+393409999999,,\n,x,\n+393409999998,NOTACODE,\n", "hr@acme",
         )  # fmt: skip
         assert outcome.confirmed == [LUCA] and outcome.unmatched == ["+393409999999"]
+        assert outcome.malformed == [
+            "line 4: phone: Field required",
+            "line 5: fiscal_code: Value error, not a valid codice fiscale",
+        ]
         statuses = {e.person_id: e.status for e in await company_enrolments(ctx, company.id)}
         assert list(statuses.values()) == [EnrolmentStatus.CONFIRMED, EnrolmentStatus.PENDING]
         [line] = await credit_lines(ctx, luca.id)

@@ -21,7 +21,7 @@ from concierge.team.users import (
 )
 
 users_app = typer.Typer(
-    help="Dashboard users: admins, coordinators, operators.", no_args_is_help=True
+    help="Dashboard users: admins, coordinators, operators, company HR.", no_args_is_help=True
 )
 PASSWORD_VARIABLE = "CONCIERGE_USER_PASSWORD"
 
@@ -37,13 +37,18 @@ def _password() -> str:
 @users_app.command("add")
 def add(
     username: Annotated[str, typer.Argument(help="The name to log in with, e.g. anna.rossi.")],
-    role: Annotated[Role, typer.Option(help="admin, coordinator or operator.")] = Role.ADMIN,
+    role: Annotated[
+        Role, typer.Option(help="admin, coordinator, operator or company (a company's HR).")
+    ] = Role.ADMIN,
     name: Annotated[str, typer.Option(help="The name shown in the dashboard.")] = "",
     cooperative: Annotated[
         str | None, typer.Option(help="The cooperative's name (coordinators).")
     ] = None,
     operator_phone: Annotated[
         str | None, typer.Option(help="The operator's phone number (operators).")
+    ] = None,
+    company: Annotated[
+        str | None, typer.Option(help="The company's enrolment code (company HR).")
     ] = None,
     language: Annotated[str, typer.Option(help="it or en.")] = "it",
 ) -> None:
@@ -55,6 +60,12 @@ def add(
         operator_id = None
         if operator_phone is not None:
             operator_id = (await operator_by_phone(ctx, operator_phone)).id
+        company_id = None
+        if company is not None:
+            # Imported here: only a company user needs the welfare domain loaded.
+            from concierge.welfare.companies import company_with_code
+
+            company_id = (await company_with_code(ctx, company)).id
         try:
             new = UserInput(
                 username=username,
@@ -63,6 +74,7 @@ def add(
                 role=role,
                 cooperative=cooperative,
                 operator_id=operator_id,
+                company_id=company_id,
                 language=language,
             )
         except ValidationError as exc:

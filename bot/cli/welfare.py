@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli import receipts
 from bot.cli.support import fail, run_unit, settings_or_fail
 from concierge.context import DomainContext
 from concierge.i18n import language_or_default
@@ -27,6 +28,10 @@ companies_app = typer.Typer(help="Member companies and their welfare plans.", no
 report_app = typer.Typer(help="Reports: a company's month.", no_args_is_help=True)
 welfare_app.add_typer(companies_app, name="companies")
 welfare_app.add_typer(report_app, name="report")
+welfare_app.command("receipt")(receipts.receipt)
+welfare_app.command("paid")(receipts.paid)
+welfare_app.command("fiscal-code")(receipts.fiscal_code)
+welfare_app.command("vat-number")(receipts.vat_number)
 
 
 async def _companies(ctx: DomainContext) -> list[dict[str, object]]:

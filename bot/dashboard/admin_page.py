@@ -23,6 +23,7 @@ from concierge.team.users import (
     all_users,
     set_active,
 )
+from concierge.welfare.companies import all_companies
 
 _FIELD_ERRORS = {
     "username": "dash.error.user_username",
@@ -41,9 +42,11 @@ async def admin_page(request: Request, user: Admin, runtime: Served) -> HTMLResp
         cooperatives = await all_cooperatives(ctx)
         users = await all_users(ctx)
         operators = await active_operators(ctx.session)
+        companies = await all_companies(ctx)
     return render(
         request, runtime, "admin.html", user,
         cooperatives=cooperatives, users=users, operators=operators, roles=list(Role),
+        companies=companies,
         min_password=MIN_PASSWORD_LENGTH,
     )  # fmt: skip
 
@@ -74,6 +77,7 @@ async def new_user(
     display_name: Annotated[str, Form(max_length=120)] = "",
     cooperative: Annotated[str, Form()] = "",
     operator: Annotated[str, Form()] = "",
+    company: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "it",
 ) -> RedirectResponse:
     """A new dashboard user, or the reason it was refused."""
@@ -82,6 +86,7 @@ async def new_user(
             username=username, display_name=display_name, password=password, role=role,
             cooperative=cooperative or None,
             operator_id=int(operator) if operator.isdigit() else None, language=language,
+            company_id=int(company) if company.isdigit() else None,
         )  # fmt: skip
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])

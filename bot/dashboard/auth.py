@@ -24,6 +24,10 @@ class Forbidden(Exception):
     """Logged in, but not allowed to see or do this."""
 
 
+class StaffOnly(Forbidden):
+    """A company's HR reached a page of the cooperatives' staff: they are sent to their own."""
+
+
 class CsrfRefused(Exception):
     """A form came without the session's CSRF token (or with another one)."""
 
@@ -34,8 +38,8 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def signed_in(request: Request) -> User:
-    """The logged-in user; LoginRequired without a live session."""
+async def session_user(request: Request) -> User:
+    """The logged-in user of any role; LoginRequired without a live session."""
     user_id = request.session.get("user_id")
     if not isinstance(user_id, int):
         raise LoginRequired
@@ -44,6 +48,22 @@ async def signed_in(request: Request) -> User:
     if user is None:  # disabled since, or removed
         request.session.clear()
         raise LoginRequired
+    return user
+
+
+async def signed_in(request: Request) -> User:
+    """The logged-in member of staff (admin, coordinator, operator); LoginRequired without a
+    live session, StaffOnly for a company's HR, who never sees the cooperatives' pages."""
+    user = await session_user(request)
+    if user.role == Role.COMPANY:
+        raise StaffOnly
+    return user
+
+
+async def company_hr(user: Annotated[User, Depends(session_user)]) -> User:
+    """A company's HR user (linked to its company)."""
+    if user.role != Role.COMPANY or user.company_id is None:
+        raise Forbidden
     return user
 
 
@@ -76,6 +96,7 @@ async def checked_form(request: Request) -> None:
 SignedIn = Annotated[User, Depends(signed_in)]
 Lead = Annotated[User, Depends(lead)]
 Admin = Annotated[User, Depends(admin)]
+CompanyHr = Annotated[User, Depends(company_hr)]
 Checked = Depends(checked_form)
 
 

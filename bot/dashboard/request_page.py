@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.dashboard.auth import Checked, Forbidden, SignedIn
 from bot.dashboard.pages import flash, flash_refusal, reader_language, render
 from bot.dashboard.queue import team_of
+from bot.dashboard.receipt_page import receipt_facts
 from bot.dashboard.served import OnCommit, Served
 from bot.runtime import Runtime
 from concierge.checkins.private_notes import NotesReader, read_notes
@@ -97,6 +98,7 @@ async def _page_facts(
         "team": team,
         "offered_to_me": await _offered_to(ctx, user, found.id),
         "checkin_notes": await read_notes(ctx, notes_reader(user), found.id),
+        "receipt": await receipt_facts(ctx, found.id),
     }
 
 

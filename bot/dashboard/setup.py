@@ -11,10 +11,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.dashboard import request_page, rota_page
+from bot.dashboard import company_page, receipt_page, request_page, rota_page
 from bot.dashboard.admin_page import router as admin_routes
 from bot.dashboard.audit_page import audit_router
-from bot.dashboard.auth import CsrfRefused, Forbidden, LoginRequired, auth_router, signed_in
+from bot.dashboard.auth import (
+    CsrfRefused,
+    Forbidden,
+    LoginRequired,
+    StaffOnly,
+    auth_router,
+    session_user,
+)
 from bot.dashboard.dead_letters_page import dead_letters_router
 from bot.dashboard.desk_page import desk_routes, parcels_router
 from bot.dashboard.live import QueueWatch
@@ -32,6 +39,7 @@ from concierge.errors import NotFound
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "concierge_session"
+COMPANY_HOME = "/dashboard/company"
 SCRIPT_PATHS = frozenset({"/dashboard/events", "/dashboard/queue/rows"})
 
 
@@ -66,6 +74,8 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(queue_router(runtime, watch))
     when_committed(app, committed)
     app.include_router(request_page.router)
+    app.include_router(receipt_page.router)
+    app.include_router(company_page.router)
     app.include_router(rota_page.router)
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
@@ -90,13 +100,20 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     async def refusal(request: Request, status: int, reason: str) -> HTMLResponse:
         # The refusal keeps the reader's menu and language when they are logged in.
         try:
-            user = await signed_in(request)
+            user = await session_user(request)
         except LoginRequired:
             user = None
         return render(request, runtime, "refused.html", user, status, reason=reason)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, _: Forbidden) -> HTMLResponse:
+        return await refusal(request, 403, "dash.error.forbidden")
+
+    @app.exception_handler(StaffOnly)
+    async def to_company(request: Request, _: StaffOnly) -> Response:
+        # A company's HR opening a staff page lands on their own; anything else is refused.
+        if request.method == "GET" and request.url.path not in SCRIPT_PATHS:
+            return RedirectResponse(COMPANY_HOME, status_code=303)
         return await refusal(request, 403, "dash.error.forbidden")
 
     @app.exception_handler(CsrfRefused)

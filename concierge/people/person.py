@@ -35,6 +35,8 @@ class Person(Base):
     # A neighbourhood or postcode area, matched against the zones operators cover.
     zone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     address: Mapped[str] = mapped_column(String(200), default="")
+    # The codice fiscale printed on receipts; "" until the person or staff gives it.
+    fiscal_code: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     identities: Mapped[list[ChannelIdentity]] = relationship(

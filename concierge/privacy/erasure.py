@@ -116,5 +116,6 @@ async def erase_person(ctx: DomainContext, person: Person, actor: str, force: bo
         plan.sealed_notes, plan.contacts, plan.active = "", [], False
         await plan_next_checkin(ctx, plan)
     person.first_name, person.last_name, person.address = ERASED, "", ""
+    person.fiscal_code = ""
     audit(ctx.session, ctx.now(), actor, AuditAction.ERASE, f"person:{person.id}")
     ctx.session.expire(person, ["identities"])

@@ -24,6 +24,7 @@ from concierge.requests.satisfaction import Satisfaction
 from concierge.requests.task_reports import TaskReport
 from concierge.welfare.enrolment import Enrolment
 from concierge.welfare.ledger import Entry, Movement
+from concierge.welfare.receipts import Receipt
 from concierge.welfare.referrals import Referral
 from concierge.welfare.vouchers import Voucher
 
@@ -92,11 +93,14 @@ async def _welfare(ctx: DomainContext, person: Person) -> Document:
     for movement in movements:
         entries = await _all(ctx, select(Entry).where(Entry.movement_id == movement.id))
         ledger.append({**row(movement), "entries": [row(e) for e in entries]})
+    paid = [m.id for m in movements]
+    receipts = await _all(ctx, select(Receipt).where(Receipt.movement_id.in_(paid)))
     return {
         "enrolments": [row(e) for e in await _all(ctx, select(Enrolment).where(Enrolment.person_id == pid))],  # noqa: E501
         "vouchers": [row(v) for v in await _all(ctx, select(Voucher).where(Voucher.person_id == pid))],  # noqa: E501
         "referrals": [row(r) for r in await _all(ctx, select(Referral).where(Referral.person_id == pid))],  # noqa: E501
         "ledger": ledger,
+        "receipts": [{**row(r), "number": r.number} for r in receipts],
     }  # fmt: skip
 
 

@@ -38,6 +38,8 @@ class Cooperative(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The partita IVA printed on the receipts of the services it gives.
+    vat_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     operators: Mapped[list[Operator]] = relationship(back_populates="cooperative")
 

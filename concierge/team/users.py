@@ -9,7 +9,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, column, select, table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge.context import DomainContext
@@ -18,6 +18,8 @@ from concierge.errors import InvalidValue, NotFound
 from concierge.team.operators import Cooperative, Operator
 
 MIN_PASSWORD_LENGTH = 8
+# The member companies' table, named without importing welfare (a higher layer).
+_COMPANIES = table("companies", column("id"))
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -34,6 +36,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # every cooperative, and the users
     COORDINATOR = "coordinator"  # everything of their cooperative
     OPERATOR = "operator"  # their own tasks
+    COMPANY = "company"  # a member company's HR: its welfare plan in aggregate, nothing else
 
 
 class User(Base):
@@ -50,6 +53,8 @@ class User(Base):
     operator_id: Mapped[int | None] = mapped_column(
         ForeignKey("operators.id"), nullable=True, unique=True
     )
+    # A company user is that company's HR (no relationship: companies live in a higher layer).
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), nullable=True)
     language: Mapped[str] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -70,6 +75,7 @@ class UserInput(BaseModel):
     role: Role
     cooperative: str | None = None  # by name; coordinators and operators need one
     operator_id: int | None = None  # an operator user is that operator
+    company_id: int | None = None  # a company user is that company's HR
     language: str = Field(default="it", pattern=r"^(it|en)$")
 
     @field_validator("username")
@@ -106,6 +112,14 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
             raise NotFound(f"no cooperative named {new.cooperative}", what=new.cooperative)
     if new.role == Role.COORDINATOR and cooperative is None:
         raise InvalidValue("a coordinator user needs a cooperative (--cooperative)")
+    if (new.role == Role.COMPANY) != (new.company_id is not None) or (
+        new.role == Role.COMPANY and cooperative is not None
+    ):
+        raise InvalidValue("a company user needs a company (--company) and no cooperative")
+    if new.company_id is not None and not await ctx.session.scalar(
+        select(_COMPANIES.c.id).where(_COMPANIES.c.id == new.company_id)
+    ):
+        raise NotFound(f"no company {new.company_id}", what=new.company_id)
     user = User(
         username=new.username,
         display_name=new.display_name or new.username,
@@ -113,6 +127,7 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
         role=new.role,
         cooperative_id=cooperative.id if cooperative else None,
         operator_id=operator.id if operator else None,
+        company_id=new.company_id,
         language=new.language,
         active=True,
         created_at=ctx.now(),

@@ -8,7 +8,7 @@ import io
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +16,7 @@ from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
 from concierge.errors import InvalidPhoneNumber, InvalidValue, NotFound
 from concierge.messages import IdentityKind
+from concierge.people.fiscal_code import InvalidFiscalCode, normal_fiscal_code
 from concierge.people.person import Person, PersonKind, find_person, normalise_phone
 from concierge.welfare.companies import Company, PlanMode, plan_on
 from concierge.welfare.ledger import (
@@ -26,6 +27,8 @@ from concierge.welfare.ledger import (
     credit_account,
     post,
 )
+
+LIST_COLUMNS = frozenset({"phone", "fiscal_code", "dependent_children"})
 
 
 class EnrolmentStatus(StrEnum):
@@ -111,35 +114,58 @@ async def confirm(
 class ListRow(BaseModel):
     """One worker of a company's list: phone, and optionally fiscal code and children."""
 
-    phone: str = Field(min_length=3)
+    phone: str = Field(min_length=3, max_length=40)
     fiscal_code: str = Field(default="", max_length=16)
     dependent_children: bool = False
 
+    @field_validator("fiscal_code")
+    @classmethod
+    def _valid_code(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return normal_fiscal_code(value)
+        except InvalidFiscalCode as exc:
+            raise ValueError("not a valid codice fiscale") from exc
+
 
 class ListOutcome(BaseModel):
-    """What a company's list did: phones confirmed, and lines matching no pending worker."""
+    """What a company's list did: phones confirmed, lines matching no pending worker, and
+    lines that could not be read (with their line number and why)."""
 
     confirmed: list[str] = Field(default_factory=list)
     unmatched: list[str] = Field(default_factory=list)
+    malformed: list[str] = Field(default_factory=list)
 
 
-def read_worker_list(text: str) -> list[ListRow]:
-    """The rows of a CSV with a header `phone[,fiscal_code,dependent_children]`."""
-    rows = []
-    for number, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        try:
-            rows.append(ListRow.model_validate({k: v for k, v in raw.items() if v}))
-        except ValidationError as exc:
-            raise InvalidValue(f"line {number}: {exc.errors()[0]['msg']}", line=number) from exc
-    return rows
+def read_worker_list(text: str) -> tuple[list[ListRow], list[str]]:
+    """The rows of a CSV with a header `phone[,fiscal_code,dependent_children]`, and the lines
+    that are not such a row ("line 4: …"); InvalidValue when the header names no phone."""
+    reader = csv.DictReader(io.StringIO(text))
+    if "phone" not in (reader.fieldnames or []):
+        raise InvalidValue("the list needs a header line naming the column phone")
+    rows, malformed = [], []
+    try:
+        for number, raw in enumerate(reader, start=2):
+            given = {k: v.strip() for k, v in raw.items() if k in LIST_COLUMNS and v and v.strip()}
+            try:
+                rows.append(ListRow.model_validate(given))
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                where = ".".join(str(part) for part in error["loc"])
+                malformed.append(f"line {number}: {where}: {error['msg']}")
+    except csv.Error as exc:
+        malformed.append(f"line {reader.line_num}: {exc}")
+    return rows, malformed
 
 
 async def confirm_from_list(
     ctx: DomainContext, company: Company, text: str, by: str
 ) -> ListOutcome:
     """Confirm the workers of a company's CSV list who enrolled with its code."""
-    outcome = ListOutcome()
-    for row in read_worker_list(text):
+    rows, malformed = read_worker_list(text)
+    outcome = ListOutcome(malformed=malformed)
+    for row in rows:
         try:
             phone = normalise_phone(row.phone, ctx.settings.default_region)
         except InvalidPhoneNumber:
@@ -150,10 +176,19 @@ async def confirm_from_list(
         if enrolment is None:
             outcome.unmatched.append(phone)
             continue
-        enrolment.fiscal_code = row.fiscal_code.upper()
+        enrolment.fiscal_code = row.fiscal_code
         await confirm(ctx, enrolment, by, row.dependent_children)
         outcome.confirmed.append(phone)
     return outcome
+
+
+async def refuse(ctx: DomainContext, enrolment: Enrolment) -> None:
+    """The company does not know this worker: their pending enrolment is removed (they may ask
+    again); InvalidValue for a confirmed one, whose credit was granted."""
+    if enrolment.status != EnrolmentStatus.PENDING:
+        raise InvalidValue(f"enrolment {enrolment.id} is already confirmed")
+    await ctx.session.delete(enrolment)
+    await ctx.session.flush()
 
 
 async def enrolment_of(ctx: DomainContext, company: Company, person: Person) -> Enrolment | None:

@@ -60,6 +60,11 @@ def person_account(person_id: int) -> str:
     return f"person:{person_id}"
 
 
+def received_account(cooperative_id: int) -> str:
+    """What a cooperative collected directly from people (cash, card, transfer)."""
+    return f"received:{cooperative_id}"
+
+
 class MovementKind(StrEnum):
     """Why money moved."""
 
@@ -69,6 +74,7 @@ class MovementKind(StrEnum):
     FUND_GRANT = "fund_grant"
     REFUND = "refund"
     EXPIRY = "expiry"
+    PAYMENT = "payment"  # a person paid the cooperative what a service left due from them
 
 
 class Payer(StrEnum):

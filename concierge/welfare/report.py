@@ -8,10 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from concierge.context import DomainContext
 from concierge.intake.catalogue import get_service
+from concierge.requests.satisfaction import Satisfaction
 from concierge.welfare.companies import Company
 from concierge.welfare.enrolment import EnrolmentStatus, company_enrolments
 from concierge.welfare.ledger import FUND, Movement, MovementKind, balances, voucher_account
@@ -54,6 +55,8 @@ class CompanyReport:
     credit_spent_cents: int = 0
     credit_left_cents: int = 0
     fund_cents: int = 0
+    ratings: int = 0
+    rating_mean: float | None = None
     fringe: list[WorkerFringe] = field(default_factory=list)
 
 
@@ -114,13 +117,32 @@ async def _tally(
     report.workers_served = sum(1 for n in served.values() if n > 0)
 
 
+async def _satisfaction(report: CompanyReport, ctx: DomainContext, month: list[Movement]) -> None:
+    # The ratings the company's workers gave the requests it paid for this month: a count and
+    # a mean, never which request or worker.
+    paid = {m.request_id for m in month if m.kind == MovementKind.PURCHASE and m.request_id}
+    if not paid:
+        return
+    count, mean = (
+        await ctx.session.execute(
+            select(func.count(Satisfaction.rating), func.avg(Satisfaction.rating)).where(
+                Satisfaction.request_id.in_(paid), Satisfaction.rating.is_not(None)
+            )
+        )
+    ).one()
+    report.ratings = int(count)
+    report.rating_mean = round(float(mean), 2) if count else None
+
+
 async def company_report(
     ctx: DomainContext, company: Company, month: date, language: str
 ) -> CompanyReport:
     """The monthly report of a company (service names in `language`)."""
     start, end = month_bounds(ctx, month)
     report = CompanyReport(company=company.name, month=month.replace(day=1))
-    await _tally(ctx, report, await _purchases(ctx, company, start, end), language)
+    month_purchases = await _purchases(ctx, company, start, end)
+    await _tally(ctx, report, month_purchases, language)
+    await _satisfaction(report, ctx, month_purchases)
     report.credit_left_cents = await _credit_left(ctx, company, end)
     year_start = datetime.combine(date(month.year, 1, 1), time(), ctx.zone)
     fringe: dict[int, int] = defaultdict(int)
@@ -137,7 +159,8 @@ async def company_report(
         )
         report.fringe.append(
             WorkerFringe(
-                name=enrolment.person.display_name, fiscal_code=enrolment.fiscal_code,
+                name=enrolment.person.display_name,
+                fiscal_code=enrolment.fiscal_code or enrolment.person.fiscal_code,
                 used_cents=fringe[enrolment.person_id], limit_cents=limit,
             )
         )  # fmt: skip

@@ -11,6 +11,7 @@ import csv
 import io
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -37,6 +38,8 @@ def report_csv(report: CompanyReport) -> str:
     writer.writerow(["credit_spent", "", "", euros(report.credit_spent_cents), ""])
     writer.writerow(["credit_left", "", "", euros(report.credit_left_cents), ""])
     writer.writerow(["fund_contributions", "", "", euros(report.fund_cents), ""])
+    mean = "" if report.rating_mean is None else f"{report.rating_mean:.2f}"
+    writer.writerow(["satisfaction", mean, report.ratings, "", ""])
     for worker in report.fringe:
         item = f"{worker.name} {worker.fiscal_code}".strip()
         writer.writerow(["fringe", item, "", euros(worker.used_cents), euros(worker.limit_cents)])
@@ -68,6 +71,12 @@ def _lines(report: CompanyReport, language: str) -> list[tuple[str, str]]:
     lines.append((say("credit_spent", amount=show(report.credit_spent_cents, language)), ""))
     lines.append((say("credit_left", amount=show(report.credit_left_cents, language)), ""))
     lines.append((say("fund", amount=show(report.fund_cents, language)), ""))
+    lines.append((say("satisfaction"), "h"))
+    if report.rating_mean is None:
+        lines.append((say("no_ratings"), ""))
+    else:
+        mean = format_decimal(report.rating_mean, format="0.0#", locale=language)
+        lines.append((say("ratings", count=report.ratings, mean=mean), ""))
     lines.append((say("fringe"), "h"))
     for worker in report.fringe:
         lines.append((say("fringe_worker", name=worker.name, fiscal_code=worker.fiscal_code or "-",

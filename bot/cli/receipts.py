@@ -1,0 +1,105 @@
+"""`concierge receipt`, `concierge paid`, `concierge fiscal-code` and `concierge vat-number`:
+receipts of paid services from the command line, the payment a person made, and the codes
+receipts carry (a person's codice fiscale, a cooperative's partita IVA)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.support import fail, run_unit, settings_or_fail
+from concierge.context import DomainContext
+from concierge.i18n import language_or_default
+from concierge.messages import IdentityKind
+from concierge.people.fiscal_code import set_fiscal_code
+from concierge.people.person import find_person, normalise_phone
+from concierge.team.vat_number import set_vat_number
+from concierge.welfare.receipt_files import receipt_pdf, receipt_text
+from concierge.welfare.receipts import (
+    PaymentMethod,
+    paid_movement,
+    receipt_for,
+    receipt_view,
+    record_payment,
+)
+
+CLI_ACTOR = "cli"
+
+
+def receipt(
+    request_id: Annotated[int, typer.Argument(help="The request's number.")],
+    pdf: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
+    lang: Annotated[str | None, typer.Option(help="it or en (DEFAULT_LANGUAGE).")] = None,
+) -> None:
+    """The receipt of a request's paid service: printed, and as a PDF with --pdf."""
+    settings = settings_or_fail()
+    language = language_or_default(lang, settings.default_language)
+
+    async def work(ctx: DomainContext) -> tuple[str, bytes]:
+        issued = await receipt_for(ctx, await paid_movement(ctx, request_id), CLI_ACTOR)
+        view = await receipt_view(ctx, issued, language)
+        return receipt_text(view, language), receipt_pdf(view, language)
+
+    text, document = run_unit(settings, work)
+    typer.echo(text)
+    if pdf is not None:
+        try:
+            pdf.write_bytes(document)
+        except OSError as exc:
+            fail(f"cannot write {pdf}: {exc.strerror}")
+
+
+def paid(
+    request_id: Annotated[int, typer.Argument(help="The request's number.")],
+    method: Annotated[PaymentMethod, typer.Option(help="cash, card or transfer.")],
+    on: Annotated[
+        str | None, typer.Option(help="The payment date, e.g. 2026-11-30 (today).")
+    ] = None,
+) -> None:
+    """Record that the person paid what a request left due from them (its receipt follows)."""
+    settings = settings_or_fail()
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        fail(f"--on: expected a date such as 2026-11-30, got {on!r}")
+
+    async def work(ctx: DomainContext) -> str:
+        when = day or ctx.now().astimezone(ctx.zone).date()
+        issued = await record_payment(ctx, request_id, when, method, CLI_ACTOR)
+        return f"Payment of request {request_id} recorded: receipt {issued.number}."
+
+    typer.echo(run_unit(settings, work))
+
+
+def fiscal_code(
+    phone: Annotated[str, typer.Argument(help="The person's phone number.")],
+    code: Annotated[str, typer.Argument(help="Their codice fiscale.")],
+) -> None:
+    """Set a person's codice fiscale (checked), printed on their receipts."""
+    settings = settings_or_fail()
+
+    async def work(ctx: DomainContext) -> str:
+        number = normalise_phone(phone, ctx.settings.default_region)
+        person = await find_person(ctx.session, IdentityKind.PHONE, number)
+        if person is None:
+            fail(f"nobody with phone {phone}")
+        return f"Codice fiscale of {person.display_name}: {set_fiscal_code(person, code)}."
+
+    typer.echo(run_unit(settings, work))
+
+
+def vat_number(
+    cooperative: Annotated[str, typer.Argument(help="The cooperative's name.")],
+    number: Annotated[str, typer.Argument(help="Its partita IVA (11 digits).")],
+) -> None:
+    """Set a cooperative's partita IVA (checked), printed on its receipts."""
+    settings = settings_or_fail()
+
+    async def work(ctx: DomainContext) -> str:
+        found = await set_vat_number(ctx, cooperative, number)
+        return f"Partita IVA of {found.name}: {found.vat_number}."
+
+    typer.echo(run_unit(settings, work))
