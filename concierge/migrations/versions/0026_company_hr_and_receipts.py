@@ -2,7 +2,7 @@
 fiscal code, and the receipts of paid services (with the date and method of a person's payment)
 
 Revision ID: 0026_hr_receipts
-Revises: 0023
+Revises: 0025
 Create Date: 2026-11-30 14:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026_hr_receipts"
-down_revision: str | None = "0023"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
