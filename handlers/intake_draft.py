@@ -17,8 +17,8 @@ from concierge.team.operators import serving_cooperative
 from concierge.welfare.quotes import quote_line
 from handlers.turn import State, Turn, state_as
 
-Step = Literal["idle", "service", "when", "details", "confirm", "change"]
-DRAFT_STEPS = frozenset({"service", "when", "details", "confirm", "change"})
+Step = Literal["idle", "service", "when", "details", "confirm", "change", "pick"]
+DRAFT_STEPS = frozenset({"service", "when", "details", "confirm", "change", "pick"})
 
 
 class IntakeState(BaseModel):
@@ -38,6 +38,7 @@ class IntakeState(BaseModel):
     media: list[str] = []  # photos sent while telling the request
     recurrence: dict[str, object] | None = None  # read back only: no series of requests is made
     until: date | None = None  # the last day of a range or a series
+    also: IntakeState | None = None  # a second errand told in the same message, confirmed with it
 
     @property
     def when(self) -> When | None:
@@ -154,9 +155,62 @@ async def _price_line(turn: Turn, service_code: str) -> str | None:
     return await quote_line(turn.ctx, turn.person.id, service_code, cooperative_id, turn.language)
 
 
+def _confirm_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (
+        Choice(label=turn.text("choice.confirm"), payload="confirm"),
+        Choice(label=turn.text("choice.change"), payload="change"),
+        Choice(label=turn.text("choice.cancel"), payload="discard"),
+    )
+
+
+async def _pair_line(turn: Turn, draft: IntakeState) -> str:
+    """One of two errands as the confirmation reads it: service, when, details, price."""
+    assert draft.service is not None
+    service = await get_service(turn.ctx.session, draft.service)
+    details = f" — «{draft.details}»" if draft.details else ""
+    urgent = f" ({turn.text('request.urgent')})" if draft.urgent else ""
+    price = await _price_line(turn, draft.service)
+    line = f"{service.name(turn.language)}, {describe_when(turn, draft)}{details}{urgent}"
+    return f"{line}. {price}" if price else line
+
+
+async def pair_confirmation(turn: Turn, draft: IntakeState) -> Reply:
+    """Two errands told at once, read back together and confirmed with one answer."""
+    assert draft.also is not None
+    return Reply(
+        text=turn.text(
+            "intake.confirm_two",
+            first=await _pair_line(turn, draft),
+            second=await _pair_line(turn, draft.also),
+        ),
+        choices=_confirm_choices(turn),
+    )
+
+
+async def which_of_two_question(turn: Turn, draft: IntakeState) -> Reply:
+    """Which of the two errands to change, by their service names."""
+    assert draft.also is not None
+    choices = []
+    for which, errand in (("first", draft), ("second", draft.also)):
+        assert errand.service is not None
+        service = await get_service(turn.ctx.session, errand.service)
+        choices.append(Choice(label=service.name(turn.language), payload=f"pick:{which}"))
+    return Reply(text=turn.text("intake.change_which"), choices=tuple(choices))
+
+
+def picked(draft: IntakeState, which: str) -> IntakeState:
+    """The errand chosen for a change, carrying the other one along (back to both after)."""
+    if which == "second" and draft.also is not None:
+        other = draft.model_copy(update={"also": None})
+        return draft.also.model_copy(update={"also": other, "step": "change"})
+    return draft.model_copy(update={"step": "change"})
+
+
 async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     """ "Ho capito: ritiro pacco, martedì 24 novembre, mattina. Confermi?" and its three answers."""
     assert draft.service is not None
+    if draft.also is not None:
+        return await pair_confirmation(turn, draft)
     service = await get_service(turn.ctx.session, draft.service)
     details = f" — «{draft.details}»" if draft.details else ""
     if draft.media:
@@ -171,9 +225,5 @@ async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
             details=details + urgent,
             price=price or "",
         ),
-        choices=(
-            Choice(label=turn.text("choice.confirm"), payload="confirm"),
-            Choice(label=turn.text("choice.change"), payload="change"),
-            Choice(label=turn.text("choice.cancel"), payload="discard"),
-        ),
+        choices=_confirm_choices(turn),
     )

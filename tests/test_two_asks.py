@@ -1,0 +1,71 @@
+"""Two errands in one message: two drafts read back together, confirmed (or changed, or
+cancelled) with one answer, and two requests made; one errand told with "e" stays one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from concierge.requests.request import ServiceRequest
+from tests.conftest import Domain
+from tests.transcript import Speaker
+
+MARIA, EMMA = "+393402000001", "+393402000004"
+
+
+async def _requests(domain: Domain) -> list[tuple[str, str]]:
+    async with domain.unit() as ctx:
+        rows = await ctx.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id))
+        return [(r.service_code, r.details) for r in rows.unique().all()]
+
+
+async def test_two_errands_in_italian_are_confirmed_in_one_question(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    (question,) = await maria.say("domani ritirate il pacco e comprate il latte")
+    assert question.startswith("Ho capito due richieste:\n1. Ritiro pacchi, martedì 24 novembre")
+    assert "«ritirate il pacco»\n2. Spesa, martedì 24 novembre — «comprate il latte»" in question
+    assert question.endswith("Le confermi entrambe?")
+    assert maria.buttons() == ["Confermo", "Modifica", "Annulla"]
+    await maria.tap("Confermo")
+    assert await _requests(demo_domain) == [
+        ("parcel", "ritirate il pacco"),
+        ("shopping", "comprate il latte"),
+    ]
+
+
+async def test_one_of_two_errands_is_changed_then_both_confirmed(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    (question,) = await maria.say("mi serve la spesa e poi stirare 5 camicie")
+    assert "1. Spesa" in question and "2. Stiratura" in question
+    assert await maria.tap("Modifica") == ["Quale delle due vuoi cambiare?"]
+    assert maria.buttons() == ["Spesa", "Stiratura"]
+    await maria.tap("Stiratura")
+    await maria.tap("Quando")
+    (question,) = await maria.tap("Domani mattina")
+    assert "Stiratura, martedì 24 novembre, mattina — «stirare 5 camicie»" in question
+    assert "Spesa, appena possibile — «mi serve la spesa»" in question
+    await maria.tap("Confermo")
+    assert sorted(code for code, _ in await _requests(demo_domain)) == ["ironing", "shopping"]
+
+
+async def test_two_errands_in_english_and_cancel_makes_none(demo_domain: Domain) -> None:
+    emma = Speaker(demo_domain, EMMA)
+    (question,) = await emma.say("pick up my parcel and buy milk")
+    assert question.startswith("I understood two requests:\n1. Parcel")
+    assert "«pick up my parcel»\n2. Shopping" in question and "«buy milk»" in question
+    assert question.endswith("Do you confirm both?")
+    await emma.tap("Cancel")
+    assert await _requests(demo_domain) == []
+    await emma.say("pick up my parcel and buy milk")
+    await emma.tap("Confirm")
+    assert [code for code, _ in await _requests(demo_domain)] == ["parcel", "shopping"]
+
+
+async def test_one_errand_told_with_and_stays_one(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    (question,) = await maria.say("compra pane e latte")
+    assert question.startswith("Ho capito: Spesa,") and "due richieste" not in question
+    await maria.tap("Annulla")
+    (question,) = await maria.say("ritira e porta il pacco")
+    assert question.startswith("Ho capito: Ritiro pacchi,")
+    await maria.tap("Confermo")
+    assert await _requests(demo_domain) == [("parcel", "ritira e porta il pacco")]
