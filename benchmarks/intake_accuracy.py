@@ -3,10 +3,11 @@
 Usage: python benchmarks/intake_accuracy.py FILE [--misses]
 FILE holds JSON Lines written blind: {"text", "now", "lang", "service", "when", "urgent",
 "recurrence"}, or the project's first sets' {"text", "now", "lang", "category", "date"} (no
-recurrence nor urgency labelled there: those count as none and not urgent). A date counts as right when its day matches (as tests/test_understanding.py
-scores the project's own sets); a recurrence when its kind does (none, daily, weekly,
-every_n_days, monthly). Only the figures are printed unless --misses is given (never use it on
-the held-out set: its lines are not to be read).
+recurrence nor urgency labelled there: those count as none and not urgent). A date counts as
+right when its day matches (as tests/test_understanding.py scores the project's own sets); a
+recurrence when its kind does (none, daily, weekly, every_n_days, monthly). Only the figures
+are printed unless --misses is given (never use it on the held-out set: its lines are not to be
+read).
 """
 
 from __future__ import annotations
