@@ -75,9 +75,8 @@ _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     # Past days, read so that the dialogue can say they are past instead of ignoring them.
     (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
     (re.compile(r"\bieri\b|\byesterday\b"), -1),
-    (re.compile(r"\b(?:adesso|in questo momento|right now|now)\b"), 0),
     (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
-    (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), 7),
+    (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), "monday"),
     (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
 )
 # Answers that mean "no particular time" when the bot asks when.
@@ -94,6 +93,8 @@ _ABBREVIATIONS = (
     (re.compile(r"\b(?:dmn|dom1|domani\?)\b"), "domani"),
     (re.compile(r"\b(?:tmrw|tmr|tmrow|2moro|2morrow)\b"), "tomorrow"),
     (re.compile(r"\b(?:cmq|qnd|xo|pls|plz|tvb)\b"), " "),  # "comunque", "quando"…: no date
+    # "Adesso", "right now": as soon as possible (urgency says it), not a day to keep to.
+    (re.compile(r"\b(?:adesso|in questo momento|right now|now)\b"), " "),
     (re.compile(r"\bx\b"), "per"),  # "x domani", "x le 10"
     (re.compile(r"\bpome\b|\bpom\b"), "pomeriggio"),
     (re.compile(r"\bsett\b"), "settimana"),
@@ -277,6 +278,7 @@ class FoundWhen:
     when: When
     spans: tuple[str, ...]
     until: date | None = None
+    dated: bool = True  # False: only an hour or a part of the day was said, the day is implied
 
 
 def _hour(match: re.Match[str]) -> time:
@@ -371,6 +373,8 @@ def _relative_day(reading: _Reading, today: date) -> date | None:
             reading.take(match.group(0))
             if shift == "saturday":  # on a Saturday, "this weekend" is today
                 return today + timedelta(days=(5 - today.weekday()) % 7)
+            if shift == "monday":  # "next week" with no day: from its Monday
+                return today + timedelta(days=7 - today.weekday())
             assert isinstance(shift, int)
             return today + timedelta(days=shift)
     return None
@@ -514,6 +518,7 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         if parsed is not None:
             day = parsed[0]
             reading.take(parsed[1])
+    dated = day is not None
     if day is None and (at is not None or part is not None):
         # Only an hour or a part of the day: today if it is still ahead, else tomorrow.
         start = at if at is not None else PART_SPAN[part][0] if part is not None else time(0)
@@ -523,4 +528,4 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         return None
     when = When(day=day, at=at, part=None if at else part, deadline=deadline and span is None)
     until = span[1] if span is not None else None
-    return FoundWhen(when, tuple(piece for piece in reading.spans if piece), until)
+    return FoundWhen(when, tuple(piece for piece in reading.spans if piece), until, dated)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from concierge.intake.asking_clause import asking_part
 from concierge.intake.due_dates import FoundWhen, When, extract_when
 from concierge.intake.language import detect_language
 from concierge.intake.recurrence import Recurrence, extract_recurrence, until_split
@@ -18,6 +19,7 @@ from concierge.intake.words import fold, words
 from concierge.settings import Language
 
 FALLBACK_SERVICE = "other"
+QUESTION_SERVICE = "information"  # a question about the neighbourhood, not an errand
 SURE_SCORE = 0.8  # one clear word ("pacco"), or two weak ones
 SURE_MARGIN = 0.5  # ahead of the runner-up by at least one weak word
 MAX_CANDIDATES = 3
@@ -145,6 +147,10 @@ def understand(
     detected = detect_language(text, evidence.languages)
     category, sure, candidates = _service(text, evidence, model or service_model())
     found, recurrence, until = _when(text, now, zone, detected or language)
+    if category == QUESTION_SERVICE:
+        # "Is the market on Saturdays?": the day is what is asked about, not when it is due;
+        # the question is answered as soon as possible and keeps its words.
+        found, recurrence, until = None, None, None
     return Understanding(
         category=category,
         sure=sure,
@@ -156,6 +162,17 @@ def understand(
         recurrence=recurrence,
         until=until,
     )
+
+
+def _asked_day(text: str, now: datetime, zone: ZoneInfo, language: str | None) -> FoundWhen | None:
+    """The day said in the sentences that ask, when the message also tells a story with days
+    of its own; else the day read from the whole text."""
+    asking = asking_part(text)
+    if asking is not None:
+        found = _dates(asking, now, zone, language)
+        if found is not None and found.dated:
+            return found
+    return _dates(text, now, zone, language)
 
 
 def _dates(text: str, now: datetime, zone: ZoneInfo, language: str | None) -> FoundWhen | None:
@@ -171,7 +188,7 @@ def _when(
     """The first (or only) day, the schedule of a recurring ask, and the last day."""
     series = extract_recurrence(fold(text))
     if series is None:
-        found = _dates(text, now, zone, language)
+        found = _asked_day(text, now, zone, language)
         return found, None, found.until if found else None
     start, mark, end = until_split(fold(text).replace(series.span, " ", 1))
     found = _dates(start, now, zone, language)
