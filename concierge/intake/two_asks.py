@@ -21,6 +21,12 @@ _JOINS = re.compile(
 # Services that never stand as a second errand: a question, or nothing recognised.
 _NOT_AN_ERRAND = frozenset({FALLBACK_SERVICE, "information"})
 MIN_WORDS = 2  # "e latte" is a list, not an errand
+# A half that starts with an article goes on listing things of the first ("stira le tende e le
+# lenzuola"), it does not ask anew.
+_ARTICLES = frozenset(
+    {"il", "lo", "la", "i", "gli", "le", "l", "un", "una", "uno", "del", "della", "dei", "delle"}
+    | {"the", "a", "an", "some"}
+)
 # A long message is one errand explained at length, whose clauses name other services in
 # passing ("sono a letto con l'influenza e nemmeno il latte…"): only short ones are split.
 MAX_WORDS = 20
@@ -39,7 +45,10 @@ def two_asks(
         return None
     for join in _JOINS.finditer(text):
         first_text, second_text = text[: join.start()], text[join.end() :]
-        if len(words(first_text)) < MIN_WORDS or len(words(second_text)) < MIN_WORDS:
+        second_words = words(second_text)
+        if len(words(first_text)) < MIN_WORDS or len(second_words) < MIN_WORDS:
+            continue
+        if second_words[0] in _ARTICLES:
             continue
         first = understand(first_text, now, zone, language)
         second = understand(second_text, now, zone, language)
