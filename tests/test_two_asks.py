@@ -3,10 +3,15 @@ cancelled) with one answer, and two requests made; one errand told with "e" stay
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from sqlalchemy import select
 
+from benchmarks.intake_corpus import DATA, TRAINING_SETS
+from concierge.intake.two_asks import two_asks
 from concierge.requests.request import ServiceRequest
-from tests.conftest import Domain
+from tests.conftest import ROME, Domain
 from tests.transcript import Speaker
 
 MARIA, EMMA = "+393402000001", "+393402000004"
@@ -69,3 +74,16 @@ async def test_one_errand_told_with_and_stays_one(demo_domain: Domain) -> None:
     assert question.startswith("Ho capito: Ritiro pacchi,")
     await maria.tap("Confermo")
     assert await _requests(demo_domain) == [("parcel", "ritira e porta il pacco")]
+
+
+def test_single_errands_of_the_labelled_sets_are_rarely_split() -> None:
+    """Every labelled line asks for one service: at most 1% of them may be read as two."""
+    split = total = 0
+    for name in TRAINING_SETS:  # never a held-out set: those are only measured at the end
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            now = datetime.fromisoformat(case["now"])
+            split += two_asks(case["text"], now, ROME, case["lang"]) is not None
+            total += 1
+    assert total >= 600
+    assert split <= 0.01 * total
