@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dateparser.search import search_dates
 
-from concierge.intake.words import fold
+from concierge.intake.words import WEEKDAY_NAMES, WEEKDAY_PATTERN, fold
 
 
 class PartOfDay(StrEnum):
@@ -126,9 +126,11 @@ _BARE_DAYS = (
 )
 # Words that make a text worth handing to dateparser; without any, it is not called at all.
 _DATE_HINT = re.compile(
-    r"\d|\b(?:oggi|domani|ieri|lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|"
-    r"settimana|giorni|giorno|mese|today|tomorrow|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|week|days|month|tonight|now|" + _MONTHS + r")\b"
+    r"\d|\b(?:oggi|domani|ieri|"
+    + WEEKDAY_PATTERN
+    + r"|settimana|giorni|giorno|mese|today|tomorrow|week|days|month|tonight|now|"
+    + _MONTHS
+    + r")\b"
 )
 # A dateparser match must hold one of these: "giu" (down) alone is not June, nor "ago" August.
 _STRONG_DATE = re.compile(
@@ -137,24 +139,10 @@ _STRONG_DATE = re.compile(
     r"dicembre|january|february|march|april|may|june|july|august|september|october|november|"
     r"december)\b"
 )
-_WEEKDAYS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("lunedi", "monday", "mon"),
-            ("martedi", "tuesday", "tue"),
-            ("mercoledi", "wednesday", "wed"),
-            ("giovedi", "thursday", "thu"),
-            ("venerdi", "friday", "fri"),
-            ("sabato", "saturday", "sat"),
-            ("domenica", "sunday", "sun"),
-        )
-    )
-    for name in names
-}
+_WEEKDAYS = WEEKDAY_NAMES
 _WEEKDAY = re.compile(
     r"\b(?P<every>ogni |tutti i |tutte le |every |il |on )?(?:(?:questo|prossimo|this|next) )?"
-    r"(?P<name>" + "|".join(_WEEKDAYS) + r")\b(?!\s*\d)"
+    r"(?P<name>" + WEEKDAY_PATTERN + r")\b(?!\s*\d)"
 )
 _MONTH_NUMBERS = {
     name: number
@@ -192,10 +180,8 @@ _DAY_RANGE = re.compile(
 # Without a month, only "dal 4 al 16" or "the 4th to the 16th" are days ("10 to 12" are hours).
 _ORDINAL_OR_THE = re.compile(r"^(?:dal|dall'|del)|\d(?:st|nd|rd|th)\b|\bthe\b")
 _WEEKDAY_RANGE = re.compile(
-    r"\b(?:da|dal|from)\s+(?P<a>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|"
-    r"tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:a|al|to|till|until)\s+"
-    r"(?P<b>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
-    r"thursday|friday|saturday|sunday)\b"
+    rf"\b(?:da|dal|from)\s+(?P<a>{WEEKDAY_PATTERN})\s+(?:a|al|to|till|until)\s+"
+    rf"(?P<b>{WEEKDAY_PATTERN})\b"
 )
 _NUMBER_WORDS = {
     "un": 1, "una": 1, "uno": 1, "a": 1, "one": 1, "due": 2, "two": 2, "tre": 3, "three": 3,
@@ -217,11 +203,8 @@ _DAY_MONTH = (
         rf"\b(?:(?:il )?giorno |the )?(?P<d>[12]?\d|3[01]){_TH}\s+(?:di\s+|of\s+)?(?P<m>{_MONTH})\b"
     ),
     re.compile(rf"\b(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>[12]?\d|3[01]){_TH}\b(?![:.]\d)"),
-    re.compile(
-        r"\b(?:lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
-        r"thursday|friday|saturday|sunday)\s+(?:the\s+)?(?P<d>[12]?\d|3[01])"
-        + _TH
-        + r"\b(?![:.]\d)"
+    re.compile(  # "venerdì 13", "Thu the 4th"
+        rf"\b{WEEKDAY_PATTERN}\s+(?:the\s+)?(?P<d>[12]?\d|3[01]){_TH}\b(?![:.]\d)"
     ),
 )
 _END_OF_YEAR = re.compile(
