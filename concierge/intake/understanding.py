@@ -28,8 +28,10 @@ MAX_CANDIDATES = 3
 LEXICON_SHARE = 0.7
 BLEND_MARGIN = 0.15  # blended scores this close to the best are offered as candidates
 # A service no word points at is guessed (and offered) only when the classifier gives it at
-# least this share: "ciao" or "ok" get the menu, not three random services.
-LEARNT_ALONE = 0.5
+# least this share, in a message long enough to describe an errand: "ciao", "lingua" or
+# "giovedì alle 10" get the menu (or their own answer), not a random service.
+LEARNT_ALONE = 0.8
+LEARNT_MIN_WORDS = 5
 
 _URGENT = re.compile(
     r"\b(?:urgent\w*|subito|immediatamente|prima possibile|al piu presto|quanto prima|"
@@ -117,6 +119,8 @@ def _service(
     runner_up = words_ranked[1][1] if len(words_ranked) > 1 else 0.0
     words_sure = top_score >= SURE_SCORE and top_score - runner_up >= SURE_MARGIN
     learnt = model.probabilities(text)
+    if len(words(text)) < LEARNT_MIN_WORDS:
+        learnt = {code: share for code, share in learnt.items() if code in evidence.scores}
     ranked = [
         (code, score)
         for code, score in blend(evidence.scores, learnt)
