@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from concierge.i18n import format_day, format_due
 from concierge.intake.catalogue import Service, active_services, get_service
-from concierge.intake.due_dates import PartOfDay, When
+from concierge.intake.due_dates import When
 from concierge.intake.readback import describe_series
+from concierge.intake.times_of_day import PartOfDay
 from concierge.intake.understanding import FALLBACK_SERVICE, Understanding
 from concierge.messages import Choice, Reply
 from concierge.team.operators import serving_cooperative

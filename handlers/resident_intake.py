@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from concierge.i18n import format_moment
 from concierge.intake.catalogue import get_service
-from concierge.intake.due_dates import AS_SOON_AS_POSSIBLE, PartOfDay, When, extract_when
+from concierge.intake.due_dates import AS_SOON_AS_POSSIBLE, When, extract_when
+from concierge.intake.times_of_day import PartOfDay
 from concierge.intake.two_asks import two_asks
 from concierge.intake.understanding import understand
 from concierge.intake.words import fold

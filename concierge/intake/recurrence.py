@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Literal
 
-from concierge.intake.due_dates import PartOfDay
+from concierge.intake.times_of_day import PartOfDay
 from concierge.intake.words import WEEKDAY_NAMES, WEEKDAY_PATTERN
 
 Frequency = Literal["daily", "weekly", "every_n_days", "monthly"]
