@@ -40,6 +40,7 @@ class IntakeState(BaseModel):
     recurrence: dict[str, object] | None = None  # read back only: no series of requests is made
     until: date | None = None  # the last day of a range or a series
     also: IntakeState | None = None  # a second errand told in the same message, confirmed with it
+    told_second: bool = False  # this errand came second in the message (read back in that order)
 
     @property
     def when(self) -> When | None:
@@ -178,11 +179,12 @@ async def _pair_line(turn: Turn, draft: IntakeState) -> str:
 async def pair_confirmation(turn: Turn, draft: IntakeState) -> Reply:
     """Two errands told at once, read back together and confirmed with one answer."""
     assert draft.also is not None
+    first, second = (draft.also, draft) if draft.told_second else (draft, draft.also)
     return Reply(
         text=turn.text(
             "intake.confirm_two",
-            first=await _pair_line(turn, draft),
-            second=await _pair_line(turn, draft.also),
+            first=await _pair_line(turn, first),
+            second=await _pair_line(turn, second),
         ),
         choices=_confirm_choices(turn),
     )
@@ -192,7 +194,8 @@ async def which_of_two_question(turn: Turn, draft: IntakeState) -> Reply:
     """Which of the two errands to change, by their service names."""
     assert draft.also is not None
     choices = []
-    for which, errand in (("first", draft), ("second", draft.also)):
+    told = (draft.also, draft) if draft.told_second else (draft, draft.also)
+    for which, errand in zip(("first", "second"), told, strict=True):
         assert errand.service is not None
         service = await get_service(turn.ctx.session, errand.service)
         choices.append(Choice(label=service.name(turn.language), payload=f"pick:{which}"))
@@ -200,11 +203,14 @@ async def which_of_two_question(turn: Turn, draft: IntakeState) -> Reply:
 
 
 def picked(draft: IntakeState, which: str) -> IntakeState:
-    """The errand chosen for a change, carrying the other one along (back to both after)."""
-    if which == "second" and draft.also is not None:
-        other = draft.model_copy(update={"also": None})
-        return draft.also.model_copy(update={"also": other, "step": "change"})
-    return draft.model_copy(update={"step": "change"})
+    """The errand chosen for a change ("first" or "second" as told), carrying the other one
+    along: both are read back again, in the order told, once it is changed."""
+    if draft.also is None or which == ("second" if draft.told_second else "first"):
+        return draft.model_copy(update={"step": "change"})
+    other = draft.model_copy(update={"also": None})
+    return draft.also.model_copy(
+        update={"also": other, "step": "change", "told_second": not draft.told_second}
+    )
 
 
 async def confirmation(turn: Turn, draft: IntakeState) -> Reply:

@@ -46,8 +46,20 @@ async def test_one_of_two_errands_is_changed_then_both_confirmed(demo_domain: Do
     await maria.tap("Stiratura")
     await maria.tap("Quando")
     (question,) = await maria.tap("Domani mattina")
-    assert "Stiratura, martedì 24 novembre, mattina — «stirare 5 camicie»" in question
-    assert "Spesa, appena possibile — «mi serve la spesa»" in question
+    intro, first, second, ask = question.split("\n")
+    assert (intro, ask) == ("Ho capito due richieste:", "Le confermi entrambe?")
+    # Still in the order told, each with its price.
+    assert first.startswith("1. Spesa, appena possibile — «mi serve la spesa». Prezzo 12,20")
+    assert second.startswith("2. Stiratura, martedì 24 novembre, mattina — «stirare 5 camicie»")
+    assert "l'ora IVA inclusa" in second
+    await maria.tap("Modifica")
+    assert maria.buttons() == ["Spesa", "Stiratura"]
+    await maria.tap("Spesa")
+    await maria.tap("Quando")
+    (question,) = await maria.tap("Domani pomeriggio")
+    assert question.startswith(
+        "Ho capito due richieste:\n1. Spesa, martedì 24 novembre, pomeriggio"
+    )
     await maria.tap("Confermo")
     assert sorted(code for code, _ in await _requests(demo_domain)) == ["ironing", "shopping"]
 
