@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers install clean
+.PHONY: run test lint typecheck layers install clean intake-corpus
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ typecheck: $(STAMP)
 
 test: $(STAMP) layers lint typecheck
 	$(BIN)/pytest
+
+# The service classifier's training corpus, rebuilt from tests/data's labelled sets (committed).
+intake-corpus: $(STAMP)
+	$(BIN)/python benchmarks/intake_corpus.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from concierge.i18n import format_day, format_due
 from concierge.intake.catalogue import Service, get_service
-from concierge.intake.due_dates import PartOfDay, When
+from concierge.intake.due_dates import When
 from concierge.intake.readback import describe_series
+from concierge.intake.times_of_day import PartOfDay
 from concierge.intake.understanding import FALLBACK_SERVICE, Understanding
 from concierge.messages import Choice, Reply
 from concierge.team.catalogue import catalogue_for
@@ -18,8 +19,8 @@ from concierge.team.operators import serving_cooperative
 from concierge.welfare.quotes import quote_line
 from handlers.turn import State, Turn, state_as
 
-Step = Literal["idle", "service", "when", "details", "confirm", "change"]
-DRAFT_STEPS = frozenset({"service", "when", "details", "confirm", "change"})
+Step = Literal["idle", "service", "when", "details", "confirm", "change", "pick"]
+DRAFT_STEPS = frozenset({"service", "when", "details", "confirm", "change", "pick"})
 
 
 class IntakeState(BaseModel):
@@ -39,6 +40,8 @@ class IntakeState(BaseModel):
     media: list[str] = []  # photos sent while telling the request
     recurrence: dict[str, object] | None = None  # read back only: no series of requests is made
     until: date | None = None  # the last day of a range or a series
+    also: IntakeState | None = None  # a second errand told in the same message, confirmed with it
+    told_second: bool = False  # this errand came second in the message (read back in that order)
 
     @property
     def when(self) -> When | None:
@@ -177,9 +180,67 @@ async def _price_line(turn: Turn, service_code: str) -> str | None:
     return await quote_line(turn.ctx, turn.person.id, service_code, cooperative_id, turn.language)
 
 
+def _confirm_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (
+        Choice(label=turn.text("choice.confirm"), payload="confirm"),
+        Choice(label=turn.text("choice.change"), payload="change"),
+        Choice(label=turn.text("choice.cancel"), payload="discard"),
+    )
+
+
+async def _pair_line(turn: Turn, draft: IntakeState) -> str:
+    """One of two errands as the confirmation reads it: service, when, details, price."""
+    assert draft.service is not None
+    details = f" — «{draft.details}»" if draft.details else ""
+    urgent = f" ({turn.text('request.urgent')})" if draft.urgent else ""
+    price = await _price_line(turn, draft.service)
+    name = await service_name(turn, draft.service)
+    line = f"{name}, {describe_when(turn, draft)}{details}{urgent}"
+    return f"{line}. {price}" if price else line
+
+
+async def pair_confirmation(turn: Turn, draft: IntakeState) -> Reply:
+    """Two errands told at once, read back together and confirmed with one answer."""
+    assert draft.also is not None
+    first, second = (draft.also, draft) if draft.told_second else (draft, draft.also)
+    return Reply(
+        text=turn.text(
+            "intake.confirm_two",
+            first=await _pair_line(turn, first),
+            second=await _pair_line(turn, second),
+        ),
+        choices=_confirm_choices(turn),
+    )
+
+
+async def which_of_two_question(turn: Turn, draft: IntakeState) -> Reply:
+    """Which of the two errands to change, by their service names."""
+    assert draft.also is not None
+    choices = []
+    told = (draft.also, draft) if draft.told_second else (draft, draft.also)
+    for which, errand in zip(("first", "second"), told, strict=True):
+        assert errand.service is not None
+        name = await service_name(turn, errand.service)
+        choices.append(Choice(label=name, payload=f"pick:{which}"))
+    return Reply(text=turn.text("intake.change_which"), choices=tuple(choices))
+
+
+def picked(draft: IntakeState, which: str) -> IntakeState:
+    """The errand chosen for a change ("first" or "second" as told), carrying the other one
+    along: both are read back again, in the order told, once it is changed."""
+    if draft.also is None or which == ("second" if draft.told_second else "first"):
+        return draft.model_copy(update={"step": "change"})
+    other = draft.model_copy(update={"also": None})
+    return draft.also.model_copy(
+        update={"also": other, "step": "change", "told_second": not draft.told_second}
+    )
+
+
 async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
     """ "Ho capito: ritiro pacco, martedì 24 novembre, mattina. Confermi?" and its three answers."""
     assert draft.service is not None
+    if draft.also is not None:
+        return await pair_confirmation(turn, draft)
     details = f" — «{draft.details}»" if draft.details else ""
     if draft.media:
         details += turn.text("intake.photos", count=len(draft.media))
@@ -193,9 +254,5 @@ async def confirmation(turn: Turn, draft: IntakeState) -> Reply:
             details=details + urgent,
             price=price or "",
         ),
-        choices=(
-            Choice(label=turn.text("choice.confirm"), payload="confirm"),
-            Choice(label=turn.text("choice.change"), payload="change"),
-            Choice(label=turn.text("choice.cancel"), payload="discard"),
-        ),
+        choices=_confirm_choices(turn),
     )

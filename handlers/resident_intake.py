@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from concierge.i18n import format_moment
 from concierge.intake.catalogue import get_service
-from concierge.intake.due_dates import AS_SOON_AS_POSSIBLE, PartOfDay, When, extract_when
+from concierge.intake.due_dates import AS_SOON_AS_POSSIBLE, When, extract_when
+from concierge.intake.times_of_day import PartOfDay
+from concierge.intake.two_asks import two_asks
 from concierge.intake.understanding import understand
 from concierge.intake.words import fold
 from concierge.messages import Choice, Reply
@@ -25,7 +27,7 @@ from concierge.routing.assignment import (
     waits_for_its_shift,
 )
 from concierge.routing.opening_hours import out_of_hours, reopens_at
-from concierge.team.catalogue import catalogue_for
+from concierge.team.catalogue import Catalogue, catalogue_for
 from handlers.catalogue_answers import offered_hours_then, offered_only, refused_service
 from handlers.follow_up_answers import handle_follow_up
 from handlers.intake_draft import (
@@ -37,9 +39,11 @@ from handlers.intake_draft import (
     details_question,
     from_understanding,
     not_offered_question,
+    picked,
     read_state,
     service_question,
     when_question,
+    which_of_two_question,
 )
 from handlers.noticeboard_answers import answer_noticeboard
 from handlers.turn import (
@@ -62,6 +66,15 @@ IDLE: State = {}
 
 
 async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
+    """Register the confirmed request, and the second errand told with it, if any."""
+    replies = []
+    for errand in (draft, draft.also):
+        if errand is not None:
+            replies += await _submit_one(turn, errand.model_copy(update={"also": None}))
+    return IDLE, replies
+
+
+async def _submit_one(turn: Turn, draft: IntakeState) -> list[Reply]:
     assert draft.service is not None
     when = draft.when
     zone = turn.ctx.zone
@@ -75,18 +88,18 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
         due_kind=when.kind if when else "time", attachments=tuple(draft.media),
     )  # fmt: skip
     if await offer_next(turn.ctx, request) is not None or request.status != "queued":
-        return IDLE, []
+        return []
     if await waits_for_its_shift(turn.ctx, request):
         at = await handed_out_at(turn.ctx, request)
         if at is None:
-            return IDLE, []
+            return []
         handover = format_moment(at, turn.language, zone)
-        return IDLE, [turn.reply("request.scheduled", id=request.id, when=handover)]
+        return [turn.reply("request.scheduled", id=request.id, when=handover)]
     reopening = await reopens_at(turn.ctx)
     if reopening is not None:
         opens = format_moment(reopening, turn.language, zone)
-        return IDLE, [turn.reply("request.waiting_closed", id=request.id, when=opens)]
-    return IDLE, [turn.reply("request.waiting", id=request.id)]
+        return [turn.reply("request.waiting_closed", id=request.id, when=opens)]
+    return [turn.reply("request.waiting", id=request.id)]
 
 
 async def _status(turn: Turn) -> Reply:
@@ -221,12 +234,17 @@ async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
         return menu.dump(), [await not_offered_question(turn, refused)]
     reading = offered_only(catalogue, reading)
     draft = from_understanding(reading).model_copy(update={"media": current.media})
+    pair = None if current.step == "service" else _two_errands(turn, text, current, catalogue)
+    if pair is not None:
+        return await _after_answer(turn, pair)
     if current.service is not None and not reading.sure and reading.when is not None:
         # "alle 11 invece" while confirming: the same request at another time.
         changed = current.with_when(reading.when).model_copy(update={"editing": True})
         return await _after_answer(turn, changed)
-    if current.step == "service" and reading.sure and _answers_service_question(current):
+    typed_service = reading.when is None and _answers_service_question(current)
+    if current.step == "service" and reading.sure and typed_service:
         # The service the bot asked for, typed instead of tapped: keep the rest of the draft.
+        # A message that also says when is a request of its own, read afresh below.
         urgent = current.urgent or reading.urgent
         kept = current.model_copy(
             update={"service": reading.category, "candidates": [], "urgent": urgent}
@@ -238,6 +256,23 @@ async def _free_text(turn: Turn, text: str, current: IntakeState) -> Outcome:
     if reading.candidates:
         return draft.dump(), [await candidates_question(turn, list(reading.candidates))]
     return draft.dump(), [await service_question(turn, "intake.not_understood")]
+
+
+def _two_errands(
+    turn: Turn, text: str, current: IntakeState, catalogue: Catalogue
+) -> IntakeState | None:
+    """Two errands in one message as one draft carrying the other, when both are clear, both
+    offered in the requester's zone and neither already past (that one would be asked again,
+    which two at once cannot be)."""
+    found = two_asks(text, turn.ctx.now(), turn.ctx.zone, turn.person.language)
+    if found is None or any(refused_service(catalogue, reading) for reading in found):
+        return None
+    first, second = (from_understanding(reading) for reading in found)
+    for errand in (first, second):
+        when = errand.when
+        if when is not None and when.due(turn.ctx.zone) <= turn.ctx.now():
+            return None
+    return first.model_copy(update={"also": second, "media": current.media})
 
 
 async def _answer(turn: Turn, draft: IntakeState, choice: str, text: str) -> Outcome | None:
@@ -268,6 +303,8 @@ async def _answer(turn: Turn, draft: IntakeState, choice: str, text: str) -> Out
     if draft.step == "details" and (choice == "details:skip" or text):
         details = "" if choice == "details:skip" else text
         return await _after_answer(turn, draft.model_copy(update={"details": details}))
+    if draft.step == "pick" and choice.startswith("pick:"):
+        return picked(draft, choice.removeprefix("pick:")).dump(), [change_question(turn)]
     if draft.step in ("confirm", "change") and choice.startswith("edit:"):
         part = choice.removeprefix("edit:")
         draft = draft.model_copy(update={"step": part, "editing": True})
@@ -306,6 +343,10 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     if draft.step == "confirm" and (choice == "confirm" or command is Command.YES):
         return await _submit(turn, draft)
     if draft.step == "confirm" and (choice == "change" or command is Command.CHANGE):
+        if draft.also is not None:  # two errands: first which one
+            return draft.model_copy(update={"step": "pick"}).dump(), [
+                await which_of_two_question(turn, draft)
+            ]
         return draft.model_copy(update={"step": "change"}).dump(), [change_question(turn)]
     if draft.step == "details" and command is Command.NO:
         return await _after_answer(turn, draft.model_copy(update={"details": ""}))
@@ -356,6 +397,8 @@ async def _ask_again(turn: Turn, draft: IntakeState) -> Reply:
         return details_question(turn)
     if draft.step == "change":
         return change_question(turn)
+    if draft.step == "pick" and draft.also is not None:
+        return await which_of_two_question(turn, draft)
     if draft.step == "confirm" and draft.service is not None:
         return await confirmation(turn, draft)
     if draft.step == "service" and draft.candidates:

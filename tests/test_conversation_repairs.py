@@ -129,8 +129,12 @@ async def test_an_unsure_guess_asks_offering_something_else(demo_domain: Domain)
         "Ho capito: Altro, appena possibile — «voglio comprare un'auto». Confermi?"
     ]
     newcomer = Speaker(demo_domain, NEWCOMER)
-    await newcomer.say("I want to buy a car")
+    await newcomer.say("I want to buy a boat")
     assert newcomer.buttons() == ["Shopping", "Something else", "All services"]
+    await newcomer.say("cancel")
+    # A car is one of the errands the catalogue leaves to "something else": read as sure.
+    (answer,) = await newcomer.say("I want to buy a car")
+    assert answer.startswith("I understood: Something else,")
 
 
 # 5. Cancelling takes one tap even for a request an operator is already working on.

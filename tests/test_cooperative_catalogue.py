@@ -152,10 +152,12 @@ async def test_english_residents_of_two_zones_read_two_catalogues(demo_domain: D
     assert await maria.say("I need 5 shirts ironed") == [
         "Sorry: «Ironing» is not a service offered in your area. Here is what we can do for you:"
     ]
+    # Il Portico does not repair bikes: for Maria it is any other errand, not Aurora's service.
     assert await maria.say("my bike has a flat tyre, tomorrow morning") == [
-        "I'm not sure I understood. Pick a service from the list, or write the request in "
-        "other words."
+        "I understood: Something else, Tuesday 24 November, morning — «my bike has a flat tyre». "
+        "Do you confirm?"
     ]
+    await maria.say("cancel")
 
     assert await giuseppe.say("my bike has a flat tyre, tomorrow morning") == [
         "I understood: Bike repair, Tuesday 24 November, morning — «my bike has a flat tyre». "

@@ -6,7 +6,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from concierge.intake.due_dates import PartOfDay, When, extract_when
+from concierge.intake.due_dates import When, extract_when
+from concierge.intake.times_of_day import PartOfDay
 from tests.conftest import ROME
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ROME)

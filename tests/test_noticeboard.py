@@ -125,7 +125,8 @@ async def test_errands_are_still_errands(demo_domain: Domain) -> None:
     await _board(demo_domain)
     maria = Speaker(demo_domain, MARIA)
     errand = await maria.say("Potete ritirare un pacco in farmacia domani?")
-    assert "bacheca" not in errand[-1] and "Ritiro pacchi" in errand[-1]
+    # A parcel at the pharmacy: the classifier leans to prescriptions, so the bot asks.
+    assert "bacheca" not in errand[-1] and "Ritiro pacchi" in maria.buttons()
     emma = Speaker(demo_domain, EMMA)
     errand = await emma.say("Could you buy groceries at the market on Saturday?")
     assert "noticeboard" not in errand[-1]

@@ -10,6 +10,14 @@ from pathlib import Path
 import pytest
 
 from benchmarks.intake_accuracy import score_file
+from benchmarks.intake_corpus import corpus_lines
+from concierge.intake.service_model import (
+    CORPUS_FILE,
+    ServiceModel,
+    read_corpus,
+    service_model,
+    trained_without,
+)
 from concierge.intake.understanding import understand
 from tests.conftest import ROME
 
@@ -24,6 +32,15 @@ EVALUATION_SETS = [DATA / "intake_eval.jsonl", DATA / "intake_holdout.jsonl"]
 # Written blind for issue 21 by someone who never saw the code; tuned on (the held-out twin,
 # intake_blind_holdout.jsonl, is only measured for the README, never tuned on or gated).
 BLIND_DEV = DATA / "intake_blind_dev.jsonl"
+# Written blind for issue 21's item 5 by a second writer who never saw the code, from the brief
+# the held-out sets are written from; the classifier's main training set.
+BLIND_TRAIN = DATA / "intake_blind_train.jsonl"
+
+
+def _never_saw(path: Path) -> ServiceModel:
+    """The classifier trained on every labelled file but this one: reading it imitates a new
+    writer (a classifier scored on its own training lines would prove nothing)."""
+    return trained_without(read_corpus(), path.stem)
 
 
 @pytest.mark.parametrize(
@@ -80,8 +97,10 @@ def test_the_evaluation_sets(path: Path) -> None:
     assert {case["lang"] for case in cases} == {"it", "en"}
     codes = dates = 0
     misses = []
+    model = _never_saw(path)
     for case in cases:
-        reading = understand(case["text"], datetime.fromisoformat(case["now"]), ROME, case["lang"])
+        now = datetime.fromisoformat(case["now"])
+        reading = understand(case["text"], now, ROME, case["lang"], model=model)
         day = reading.when.day.isoformat() if reading.when else None
         codes += reading.category == case["category"]
         dates += day == case["date"]
@@ -92,11 +111,47 @@ def test_the_evaluation_sets(path: Path) -> None:
     assert dates >= 0.85 * len(cases), misses
 
 
-def test_recurrence_on_the_blind_dev_set() -> None:
-    """At least 85% of the kinds of recurrence (none, daily, weekly, every_n_days, monthly)."""
-    score, misses = score_file(BLIND_DEV)
+@pytest.mark.parametrize("path", [BLIND_DEV, BLIND_TRAIN], ids=lambda path: path.stem)
+def test_the_blind_sets(path: Path) -> None:
+    """Each blind set, its services read by a classifier that never saw it: at least 90% of
+    the services and 85% of the kinds of recurrence (none, daily, weekly, every_n_days,
+    monthly). The word list was tuned on both sets, so its part is in-sample (see README)."""
+    score, misses = score_file(path, _never_saw(path))
     assert score.total >= 100
+    assert score.services >= 0.90 * score.total, misses
     assert score.recurrences >= 0.85 * score.total, misses
+
+
+def test_dates_of_the_blind_sets() -> None:
+    """At least 85% of the days over both blind sets. Alone, the first writer's set stays near
+    83%: he dated questions by the day asked about and read "adesso" as today, where the brief
+    of the second (and of the held-out sets) wants no day for either."""
+    scores = [score_file(path, _never_saw(path)) for path in (BLIND_DEV, BLIND_TRAIN)]
+    total = sum(score.total for score, _ in scores)
+    assert sum(score.dates for score, _ in scores) >= 0.85 * total, [m for _, m in scores]
+
+
+def test_the_corpus_is_built_from_the_labelled_sets() -> None:
+    """The committed training corpus is what `make intake-corpus` makes of tests/data today."""
+    assert CORPUS_FILE.read_text(encoding="utf-8").splitlines() == corpus_lines()
+    assert {example.source for example in read_corpus()} == {
+        "intake_eval",
+        "intake_holdout",
+        "intake_blind_dev",
+        "intake_blind_train",
+    }
+
+
+def test_the_classifier_offers_what_no_word_names_but_is_never_sure_alone() -> None:
+    guests = understand(
+        "i nostri ospiti arrivano sabato e le stanze sono un disastro", MONDAY_9, ROME
+    )
+    assert (guests.category, guests.sure, guests.candidates) == ("cleaning", False, ("cleaning",))
+    hello = understand("ciao", MONDAY_9, ROME)  # nothing credible: the menu, not three guesses
+    assert (hello.category, hello.sure, hello.candidates) == ("other", False, ())
+    probabilities = service_model().probabilities("stirare 5 camicie")
+    assert max(probabilities, key=lambda code: probabilities[code]) == "ironing"
+    assert abs(sum(probabilities.values()) - 1) < 1e-9
 
 
 @pytest.mark.parametrize(

@@ -1,73 +1,27 @@
 """When a request is for, read from free text: dateparser finds the dates, and a thin, tested
-layer around it handles what it gets wrong in Italian (times of day, "alle 10", bare day numbers
-such as "entro il 30", "dopodomani", far-future years)."""
+layer around it handles what it gets wrong in Italian (bare day numbers such as "entro il 30",
+ranges, "dopodomani", far-future years). Hours and parts of the day: intake/times_of_day.py."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dateparser.search import search_dates
 
-from concierge.intake.words import fold
+from concierge.intake.times_of_day import (
+    END_OF_SERVICE_DAY,
+    PART_SPAN,
+    PART_WORDS,
+    clock_time,
+)
 
+# PartOfDay stays importable from here, where callers found it before the split.
+from concierge.intake.times_of_day import PartOfDay as PartOfDay
+from concierge.intake.words import WEEKDAY_NAMES, WEEKDAY_PATTERN, fold
 
-class PartOfDay(StrEnum):
-    """A stretch of the day people name instead of an hour."""
-
-    MORNING = "morning"
-    AFTERNOON = "afternoon"
-    EVENING = "evening"
-
-
-# Where a part of the day starts (what the bot reads it as) and ends (when the errand is late).
-PART_SPAN: dict[PartOfDay, tuple[time, time]] = {
-    PartOfDay.MORNING: (time(9), time(12)),
-    PartOfDay.AFTERNOON: (time(15), time(18)),
-    PartOfDay.EVENING: (time(19), time(21)),
-}
-END_OF_SERVICE_DAY = time(18)
-
-_PART_WORDS: dict[str, tuple[PartOfDay, int | None]] = {
-    # word → part of the day, and the day it implies (0 = today) when it says so itself;
-    # "this afternoon" before "afternoon", so that no "this" is left in the details
-    # meals people time errands by ("dopo pranzo", "after lunch")
-    "prima di pranzo": (PartOfDay.MORNING, None),
-    "before lunch": (PartOfDay.MORNING, None),
-    "dopo colazione": (PartOfDay.MORNING, None),
-    "after breakfast": (PartOfDay.MORNING, None),
-    "dopo pranzo": (PartOfDay.AFTERNOON, None),
-    "dopopranzo": (PartOfDay.AFTERNOON, None),
-    "after lunch": (PartOfDay.AFTERNOON, None),
-    "prima di cena": (PartOfDay.AFTERNOON, None),
-    "before dinner": (PartOfDay.AFTERNOON, None),
-    "dopo cena": (PartOfDay.EVENING, None),
-    "after dinner": (PartOfDay.EVENING, None),
-    "ora di pranzo": (PartOfDay.MORNING, None),
-    "lunchtime": (PartOfDay.MORNING, None),
-    "this morning": (PartOfDay.MORNING, 0),
-    "this afternoon": (PartOfDay.AFTERNOON, 0),
-    "this evening": (PartOfDay.EVENING, 0),
-    "questa mattina": (PartOfDay.MORNING, 0),
-    "questo pomeriggio": (PartOfDay.AFTERNOON, 0),
-    "questa sera": (PartOfDay.EVENING, 0),
-    "stamattina": (PartOfDay.MORNING, 0),
-    "stamani": (PartOfDay.MORNING, 0),
-    "mattina": (PartOfDay.MORNING, None),
-    "mattino": (PartOfDay.MORNING, None),
-    "mattinata": (PartOfDay.MORNING, None),
-    "morning": (PartOfDay.MORNING, None),
-    "pomeriggio": (PartOfDay.AFTERNOON, None),
-    "afternoon": (PartOfDay.AFTERNOON, None),
-    "stasera": (PartOfDay.EVENING, 0),
-    "sera": (PartOfDay.EVENING, None),
-    "serata": (PartOfDay.EVENING, None),
-    "evening": (PartOfDay.EVENING, None),
-    "tonight": (PartOfDay.EVENING, 0),
-}
 # Relative days dateparser misreads in Italian ("dopodomani") or in English ("day after
 # tomorrow" comes back as tomorrow), and the weekend, which it does not know.
 _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
@@ -75,9 +29,8 @@ _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     # Past days, read so that the dialogue can say they are past instead of ignoring them.
     (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
     (re.compile(r"\bieri\b|\byesterday\b"), -1),
-    (re.compile(r"\b(?:adesso|in questo momento|right now|now)\b"), 0),
     (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
-    (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), 7),
+    (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), "monday"),
     (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
 )
 # Answers that mean "no particular time" when the bot asks when.
@@ -94,6 +47,8 @@ _ABBREVIATIONS = (
     (re.compile(r"\b(?:dmn|dom1|domani\?)\b"), "domani"),
     (re.compile(r"\b(?:tmrw|tmr|tmrow|2moro|2morrow)\b"), "tomorrow"),
     (re.compile(r"\b(?:cmq|qnd|xo|pls|plz|tvb)\b"), " "),  # "comunque", "quando"…: no date
+    # "Adesso", "right now": as soon as possible (urgency says it), not a day to keep to.
+    (re.compile(r"\b(?:adesso|in questo momento|right now|now)\b"), " "),
     (re.compile(r"\bx\b"), "per"),  # "x domani", "x le 10"
     (re.compile(r"\bpome\b|\bpom\b"), "pomeriggio"),
     (re.compile(r"\bsett\b"), "settimana"),
@@ -101,13 +56,6 @@ _ABBREVIATIONS = (
 )
 _RECURRING = re.compile(r"\b(?:ogni|tutte le|tutti i|every)\s*$")
 _DEADLINE = re.compile(r"\b(?:entro|non oltre|prima di|by|before|no later than|within)\b")
-_CLOCK_TIME = re.compile(
-    r"(?:\b(?P<prefix>alle|ore|all'|verso le|dalle|entro le|per le|at|around|by|before)\s*)?"
-    r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
-    r"(?![\d.,]\d|\s*(?:euro|eur|€|%))(?=\W|$)"  # "45.50 euro" is an amount, not 45:50
-)
-# "Alle 5" in a working day is five in the afternoon: bare hours up to 7 are read as p.m.
-LAST_MORNING_HOUR_READ_AS_PM = 7
 _MONTHS = (
     "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|"
     "dicembre|january|february|march|april|may|june|july|august|september|october|november|"
@@ -125,9 +73,11 @@ _BARE_DAYS = (
 )
 # Words that make a text worth handing to dateparser; without any, it is not called at all.
 _DATE_HINT = re.compile(
-    r"\d|\b(?:oggi|domani|ieri|lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|"
-    r"settimana|giorni|giorno|mese|today|tomorrow|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|week|days|month|tonight|now|" + _MONTHS + r")\b"
+    r"\d|\b(?:oggi|domani|ieri|"
+    + WEEKDAY_PATTERN
+    + r"|settimana|giorni|giorno|mese|today|tomorrow|week|days|month|tonight|now|"
+    + _MONTHS
+    + r")\b"
 )
 # A dateparser match must hold one of these: "giu" (down) alone is not June, nor "ago" August.
 _STRONG_DATE = re.compile(
@@ -136,24 +86,10 @@ _STRONG_DATE = re.compile(
     r"dicembre|january|february|march|april|may|june|july|august|september|october|november|"
     r"december)\b"
 )
-_WEEKDAYS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("lunedi", "monday", "mon"),
-            ("martedi", "tuesday", "tue"),
-            ("mercoledi", "wednesday", "wed"),
-            ("giovedi", "thursday", "thu"),
-            ("venerdi", "friday", "fri"),
-            ("sabato", "saturday", "sat"),
-            ("domenica", "sunday", "sun"),
-        )
-    )
-    for name in names
-}
+_WEEKDAYS = WEEKDAY_NAMES
 _WEEKDAY = re.compile(
     r"\b(?P<every>ogni |tutti i |tutte le |every |il |on )?(?:(?:questo|prossimo|this|next) )?"
-    r"(?P<name>" + "|".join(_WEEKDAYS) + r")\b(?!\s*\d)"
+    r"(?P<name>" + WEEKDAY_PATTERN + r")\b(?!\s*\d)"
 )
 _MONTH_NUMBERS = {
     name: number
@@ -191,10 +127,8 @@ _DAY_RANGE = re.compile(
 # Without a month, only "dal 4 al 16" or "the 4th to the 16th" are days ("10 to 12" are hours).
 _ORDINAL_OR_THE = re.compile(r"^(?:dal|dall'|del)|\d(?:st|nd|rd|th)\b|\bthe\b")
 _WEEKDAY_RANGE = re.compile(
-    r"\b(?:da|dal|from)\s+(?P<a>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|"
-    r"tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:a|al|to|till|until)\s+"
-    r"(?P<b>lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
-    r"thursday|friday|saturday|sunday)\b"
+    rf"\b(?:da|dal|from)\s+(?P<a>{WEEKDAY_PATTERN})\s+(?:a|al|to|till|until)\s+"
+    rf"(?P<b>{WEEKDAY_PATTERN})\b"
 )
 _NUMBER_WORDS = {
     "un": 1, "una": 1, "uno": 1, "a": 1, "one": 1, "due": 2, "two": 2, "tre": 3, "three": 3,
@@ -216,11 +150,8 @@ _DAY_MONTH = (
         rf"\b(?:(?:il )?giorno |the )?(?P<d>[12]?\d|3[01]){_TH}\s+(?:di\s+|of\s+)?(?P<m>{_MONTH})\b"
     ),
     re.compile(rf"\b(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>[12]?\d|3[01]){_TH}\b(?![:.]\d)"),
-    re.compile(
-        r"\b(?:lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|monday|tuesday|wednesday|"
-        r"thursday|friday|saturday|sunday)\s+(?:the\s+)?(?P<d>[12]?\d|3[01])"
-        + _TH
-        + r"\b(?![:.]\d)"
+    re.compile(  # "venerdì 13", "Thu the 4th"
+        rf"\b{WEEKDAY_PATTERN}\s+(?:the\s+)?(?P<d>[12]?\d|3[01]){_TH}\b(?![:.]\d)"
     ),
 )
 _END_OF_YEAR = re.compile(
@@ -277,24 +208,7 @@ class FoundWhen:
     when: When
     spans: tuple[str, ...]
     until: date | None = None
-
-
-def _hour(match: re.Match[str]) -> time:
-    hour, minute, ampm = int(match["h"]), int(match["m"] or 0), (match["ampm"] or "")
-    afternoon = ampm.startswith("p") or (not ampm and hour <= LAST_MORNING_HOUR_READ_AS_PM)
-    if afternoon and 1 <= hour < 12:
-        hour += 12
-    elif ampm.startswith("a") and hour == 12:
-        hour = 0
-    return time(hour, minute)
-
-
-def _clock_time(text: str) -> tuple[time, str] | None:
-    """An hour the text names ("alle 10", "17:30", "at 5pm") and the words that name it."""
-    for match in _CLOCK_TIME.finditer(text):
-        if match["prefix"] or match["m"] is not None or match["ampm"]:
-            return _hour(match), match.group(0)
-    return None
+    dated: bool = True  # False: only an hour or a part of the day was said, the day is implied
 
 
 def _next_day_of_month(day_number: int, today: date) -> date | None:
@@ -353,7 +267,7 @@ class _Reading:
 
 
 def _part_of_day(reading: _Reading, today: date) -> tuple[PartOfDay | None, date | None]:
-    for word, (part, implied_day) in _PART_WORDS.items():
+    for word, (part, implied_day) in PART_WORDS.items():
         match = re.search(rf"\b{word}\b", reading.rest)
         if match is None:
             continue
@@ -371,6 +285,8 @@ def _relative_day(reading: _Reading, today: date) -> date | None:
             reading.take(match.group(0))
             if shift == "saturday":  # on a Saturday, "this weekend" is today
                 return today + timedelta(days=(5 - today.weekday()) % 7)
+            if shift == "monday":  # "next week" with no day: from its Monday
+                return today + timedelta(days=7 - today.weekday())
             assert isinstance(shift, int)
             return today + timedelta(days=shift)
     return None
@@ -497,7 +413,7 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
     if span is not None:
         day = span[0]
     at: time | None = None
-    clock = _clock_time(reading.rest)
+    clock = clock_time(reading.rest)
     if clock is not None:
         at = clock[0]
         reading.take(clock[1])
@@ -514,6 +430,7 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         if parsed is not None:
             day = parsed[0]
             reading.take(parsed[1])
+    dated = day is not None
     if day is None and (at is not None or part is not None):
         # Only an hour or a part of the day: today if it is still ahead, else tomorrow.
         start = at if at is not None else PART_SPAN[part][0] if part is not None else time(0)
@@ -523,4 +440,4 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         return None
     when = When(day=day, at=at, part=None if at else part, deadline=deadline and span is None)
     until = span[1] if span is not None else None
-    return FoundWhen(when, tuple(piece for piece in reading.spans if piece), until)
+    return FoundWhen(when, tuple(piece for piece in reading.spans if piece), until, dated)

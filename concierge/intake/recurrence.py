@@ -11,27 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Literal
 
-from concierge.intake.due_dates import PartOfDay
+from concierge.intake.times_of_day import PartOfDay
+from concierge.intake.words import WEEKDAY_NAMES, WEEKDAY_PATTERN
 
 Frequency = Literal["daily", "weekly", "every_n_days", "monthly"]
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_DAY_NAMES: dict[str, int] = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("lunedi", "monday", "mondays"),
-            ("martedi", "tuesday", "tuesdays"),
-            ("mercoledi", "wednesday", "wednesdays"),
-            ("giovedi", "thursday", "thursdays"),
-            ("venerdi", "friday", "fridays"),
-            ("sabato", "sabati", "saturday", "saturdays"),
-            ("domenica", "domeniche", "sunday", "sundays"),
-        )
-    )
-    for name in names
-}
-_DAY = "(?:" + "|".join(sorted(_DAY_NAMES, key=len, reverse=True)) + ")"
+_DAY_NAMES = WEEKDAY_NAMES
+_DAY = WEEKDAY_PATTERN
 _NUMBER_WORDS = {
     "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "dieci": 10,
     "quindici": 15, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

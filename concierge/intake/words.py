@@ -17,3 +17,25 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case, accent-free words of a text."""
     return [w.strip("'-") for w in _WORD.findall(fold(text)) if w.strip("'-")]
+
+
+# The days of the week as people write them, Monday = 0: Italian and English names, plurals
+# ("i sabati", "on Saturdays") and abbreviations ("gio", "Thu"). One table for due dates and
+# recurrence alike. "mar" is left out: it is March as often as Tuesday.
+WEEKDAY_NAMES: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("lunedi", "lun", "monday", "mondays", "mon"),
+            ("martedi", "tuesday", "tuesdays", "tue", "tues"),
+            ("mercoledi", "mer", "wednesday", "wednesdays", "wed"),
+            ("giovedi", "gio", "thursday", "thursdays", "thu", "thur", "thurs"),
+            ("venerdi", "ven", "friday", "fridays", "fri"),
+            ("sabato", "sabati", "sab", "saturday", "saturdays", "sat"),
+            ("domenica", "domeniche", "dom", "sunday", "sundays", "sun"),
+        )
+    )
+    for name in names
+}
+# Longest first, so that a pattern built from them takes "mondays" whole before "mon".
+WEEKDAY_PATTERN = "(?:" + "|".join(sorted(WEEKDAY_NAMES, key=len, reverse=True)) + ")"
