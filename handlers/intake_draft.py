@@ -36,7 +36,7 @@ class IntakeState(BaseModel):
     details: str = ""
     urgent: bool = False
     media: list[str] = []  # photos sent while telling the request
-    recurrence: dict[str, object] | None = None  # read back only: no series of requests is made
+    recurrence: dict[str, object] | None = None  # confirmed, it becomes a standing order
     until: date | None = None  # the last day of a range or a series
 
     @property
@@ -74,6 +74,10 @@ def from_understanding(reading: Understanding) -> IntakeState:
         urgent=reading.urgent,
     )
     series = reading.recurrence.as_json() if reading.recurrence else None
+    if reading.recurrence is not None and series is not None:
+        # Which day of the month, for the standing order the confirmation makes.
+        nth = reading.recurrence.nth_weekday
+        series.update(month_day=reading.recurrence.month_day, nth_weekday=list(nth) if nth else None)
     return draft.with_when(reading.when).model_copy(
         update={"recurrence": series, "until": reading.until}
     )

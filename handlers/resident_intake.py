@@ -39,6 +39,7 @@ from handlers.intake_draft import (
     when_question,
 )
 from handlers.noticeboard_answers import answer_noticeboard
+from handlers.standing_answers import answer_standing, start_series
 from handlers.turn import (
     Command,
     Outcome,
@@ -58,8 +59,10 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
     when = draft.when
     zone = turn.ctx.zone
     details = draft.details
-    if draft.recurrence is not None or draft.until is not None:
-        # No series of requests is made: the operator reads the schedule with the details.
+    if draft.recurrence is not None and when is not None:
+        return IDLE, [await start_series(turn, draft, when)]
+    if draft.until is not None:
+        # A span of days is one request: the operator reads the span with the details.
         details = f"{details} — {describe_when(turn, draft)}".strip(" —")
     request = await create_request(
         turn.ctx, turn.person, draft.service, details, turn.inbound.channel,
@@ -263,6 +266,7 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     answered = answered or await answer_credit(turn, state)
     answered = answered or await answer_enrolment(turn, state)
     answered = answered or await answer_noticeboard(turn, state)
+    answered = answered or await answer_standing(turn, state)
     if answered is not None:
         return answered
     draft = read_state(state)
