@@ -4,6 +4,9 @@ routed as usual, made once per planned day however often the timer fires."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import cache
+
+import holidays
 
 from sqlalchemy import select
 
@@ -46,21 +49,38 @@ async def _made(ctx: DomainContext, order_id: int) -> set[date]:
     return set(rows.all())
 
 
+@cache
+def _national_names(country: str, year: int, language: str) -> dict[date, str]:
+    locale = {"it": "it_IT", "en": "en_US"}.get(language)
+    try:
+        calendar = holidays.country_holidays(country, years=year, language=locale)
+    except NotImplementedError:  # a country without that language: its own names
+        calendar = holidays.country_holidays(country, years=year)
+    return {day: str(name) for day, name in calendar.items()}
+
+
+def holiday_name(ctx: DomainContext, day: date, language: str) -> str:
+    """The holiday on `day` as the reader names it (a local day keeps the calendar's name)."""
+    named = _national_names(ctx.settings.holiday_country, day.year, language).get(day)
+    return named or ctx.calendar.holiday(day) or ""
+
+
 async def _tell_holiday(ctx: DomainContext, order: StandingOrder, slot: Slot) -> None:
     """The requester hears which occurrence a holiday skips or moves, and where to."""
     lang = order_language(ctx, order)
+    name = holiday_name(ctx, slot.planned, lang)
     planned = format_day(slot.planned, lang)
     prefix = f"standing:{order.id}:holiday:{slot.planned.isoformat()}"
     if slot.day is None:
         record(ctx, order, "system", "holiday_skipped", slot.planned.isoformat())
         await tell_requester(
-            ctx, order, "standing.holiday_skipped", prefix, day=planned, holiday=slot.holiday
+            ctx, order, "standing.holiday_skipped", prefix, day=planned, holiday=name
         )
         return
     record(ctx, order, "system", "moved", f"{slot.planned.isoformat()} -> {slot.day.isoformat()}")
     await tell_requester(
         ctx, order, "standing.holiday_moved", prefix,
-        day=planned, holiday=slot.holiday, moved=format_day(slot.day, lang),
+        day=planned, holiday=name, moved=format_day(slot.day, lang),
     )  # fmt: skip
 
 

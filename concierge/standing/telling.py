@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from concierge.context import DomainContext
-from concierge.i18n import t
+from concierge.i18n import format_day, t
+from concierge.intake.readback import describe_series
 from concierge.messages import Reply
 from concierge.requests.notifications import language_of, tell_person
 from concierge.standing.orders import StandingOrder
+from concierge.standing.schedule import DAY_CODES
 
 
 def order_language(ctx: DomainContext, order: StandingOrder) -> str:
@@ -33,3 +35,14 @@ async def tell_requester(
         ctx, order.requester, order.channel, Reply(text=text), dedupe_key,
         cooperative_id=order.cooperative_id,
     )  # fmt: skip
+
+
+def series_words(order: StandingOrder, language: str) -> str:
+    """How often the series comes back, from when and to when, in words ("ogni martedì,
+    a partire da martedì 24 novembre")."""
+    rule = order.schedule
+    series: dict[str, object] = {
+        "freq": rule.freq, "days": [DAY_CODES[day] for day in rule.days],
+        "interval": rule.interval, "time": order.at_time,
+    }  # fmt: skip
+    return describe_series(series, format_day(rule.anchor, language), rule.until, language)
