@@ -77,7 +77,9 @@ def from_understanding(reading: Understanding) -> IntakeState:
     if reading.recurrence is not None and series is not None:
         # Which day of the month, for the standing order the confirmation makes.
         nth = reading.recurrence.nth_weekday
-        series.update(month_day=reading.recurrence.month_day, nth_weekday=list(nth) if nth else None)
+        series.update(
+            month_day=reading.recurrence.month_day, nth_weekday=list(nth) if nth else None
+        )
     return draft.with_when(reading.when).model_copy(
         update={"recurrence": series, "until": reading.until}
     )

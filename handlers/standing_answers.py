@@ -150,7 +150,7 @@ def _which(turn: Turn, orders: list[StandingOrder], ask: Ask) -> Reply:
 
 async def _chosen(turn: Turn, state: State, choice: str) -> Outcome:
     """A series picked from the list the bot offered this sender (handlers.choices checked)."""
-    _, action, raw_id, raw_day = (choice.split(":") + ["", "", ""])[:4]
+    _, action, raw_id, raw_day = [*choice.split(":"), "", "", ""][:4]
     order_id, weekday = number_in(raw_id), number_in(raw_day)
     if order_id is None or action not in ("skip", "pause", "resume", "stop"):
         return state, [turn.reply("standing.none")]

@@ -87,7 +87,7 @@ async def stop_order(ctx: DomainContext, order: StandingOrder, actor: str) -> No
 
 async def upcoming(ctx: DomainContext, order: StandingOrder, count: int) -> list[Slot]:
     """The next `count` occurrences still to be made, from the next one on (holidays applied)."""
-    rule, slots = order.schedule, []
+    rule, slots = order.schedule, list[Slot]()
     today = ctx.now().astimezone(ctx.zone).date()
     planned = order.next_planned or planned_after(rule, today - timedelta(days=8))
     for _ in range(SKIP_SEARCH):

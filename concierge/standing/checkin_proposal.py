@@ -1,4 +1,4 @@
-""""Telefonate a mia madre tutti i giorni alle 10" is no errand to repeat: it is a daily check-in
+""" "Telefonate a mia madre tutti i giorni alle 10" is no errand to repeat: it is a daily check-in
 of someone else, which a coordinator sets up only once the family agrees. The ask becomes a
 request for the coordinators (a proposed plan, with the hour asked for), not a standing order."""
 

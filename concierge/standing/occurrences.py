@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import holidays
-
 from sqlalchemy import select
 
 from concierge.context import DomainContext
@@ -149,12 +148,10 @@ async def make_occurrence(ctx: DomainContext, timer: Timer) -> None:
         ctx, order.requester, order.service_code, details, order.channel,
         due_at=when.due(ctx.zone), due_kind=when.kind,
     )  # fmt: skip
-    ctx.session.add(
-        StandingOccurrence(
-            order_id=order.id, planned=planned, day=day, request_id=request.id,
-            created_at=ctx.now(),
-        )  # fmt: skip
+    occurrence = StandingOccurrence(
+        order_id=order.id, planned=planned, day=day, request_id=request.id, created_at=ctx.now()
     )
+    ctx.session.add(occurrence)
     record(ctx, order, "system", "made", f"{planned.isoformat()} request {request.id}")
     await ctx.session.flush()
     await offer_next(ctx, request)

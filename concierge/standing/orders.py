@@ -104,7 +104,9 @@ class StandingEvent(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-def record(ctx: DomainContext, order: StandingOrder, actor: str, action: str, detail: str = "") -> None:
+def record(
+    ctx: DomainContext, order: StandingOrder, actor: str, action: str, detail: str = ""
+) -> None:
     """Add a line to the series' history, in the same transaction as the change."""
     order.updated_at = ctx.now()
     ctx.session.add(
@@ -130,7 +132,9 @@ async def live_orders_of(ctx: DomainContext, person: Person) -> list[StandingOrd
     return list(rows.unique().all())
 
 
-async def orders_of_cooperative(ctx: DomainContext, cooperative_id: int | None) -> list[StandingOrder]:
+async def orders_of_cooperative(
+    ctx: DomainContext, cooperative_id: int | None
+) -> list[StandingOrder]:
     """Every series of a cooperative (all when `cooperative_id` is None), newest first."""
     query = select(StandingOrder).order_by(StandingOrder.id.desc())
     if cooperative_id is not None:
