@@ -10,8 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from concierge.jobs.dispatch import fire_timer
-from concierge.messages import Channel
+from concierge.messages import Channel, IdentityKind
 from concierge.outbox import OutboxMessage
+from concierge.people.person import find_person
+from concierge.privacy.erasure import erase_person
+from concierge.privacy.records import export_person
 from concierge.requests.request import ServiceRequest
 from concierge.service_calendar import ServiceCalendar
 from concierge.standing.occurrences import make_occurrence
@@ -235,3 +238,20 @@ async def test_daily_calls_to_a_relative_become_a_proposed_checkin(demo_domain: 
         "Proposta di controllo quotidiano da confermare con la famiglia: n. 1 · Chiamata di "
         "controllo"
     )
+
+
+async def test_erasing_the_requester_stops_the_series_and_forgets_its_words(
+    demo_domain: Domain,
+) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    await maria.say("ogni martedì mattina ritirate le camicie")
+    await maria.tap("Confermo")
+    async with demo_domain.unit() as ctx:
+        person = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert person is not None
+        exported = await export_person(ctx, person, "cli")
+        assert [o["details"] for o in exported["standing_orders"]] == ["ritirate le camicie"]
+        await erase_person(ctx, person, "cli")
+    order = await _order(demo_domain)
+    assert (order.status, order.details) == ("stopped", "[erased]")
+    assert await _standing_timers(demo_domain) == []

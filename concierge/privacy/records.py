@@ -22,6 +22,7 @@ from concierge.requests.notes import RequestNote
 from concierge.requests.request import RequestEvent, ServiceRequest
 from concierge.requests.satisfaction import Satisfaction
 from concierge.requests.task_reports import TaskReport
+from concierge.standing.orders import StandingOrder
 from concierge.welfare.enrolment import Enrolment
 from concierge.welfare.ledger import Entry, Movement
 from concierge.welfare.referrals import Referral
@@ -124,5 +125,11 @@ async def export_person(ctx: DomainContext, person: Person, actor: str) -> Docum
         "messages_received": [row(message) for message in inbound],
         "messages_sent": [row(m, leave_out=("claim_token", "claimed_until")) for m in outbound],
         "checkin_plans": await _plans(ctx, person, actor),
+        "standing_orders": [
+            row(order)
+            for order in await _all(
+                ctx, select(StandingOrder).where(StandingOrder.requester_id == person.id)
+            )
+        ],
         "welfare": await _welfare(ctx, person),
     }

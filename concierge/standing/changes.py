@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue
 from concierge.intake.due_dates import When
@@ -114,3 +116,18 @@ async def skip_next(
                 await plan_next(ctx, order, slot.planned)
             return slot
     raise InvalidValue(f"standing order {order.id} has no occurrence to skip")
+
+
+async def forget_orders(ctx: DomainContext, person: Person, erased: str) -> int:
+    """A person erased: their series stop and their words go; returns how many there were."""
+    orders = (
+        await ctx.session.scalars(
+            select(StandingOrder).where(StandingOrder.requester_id == person.id)
+        )
+    ).unique()
+    count = 0
+    for count, order in enumerate(orders, start=1):
+        if order.status in LIVE_STATUSES:
+            await stop_order(ctx, order, "system")
+        order.details = erased
+    return count
