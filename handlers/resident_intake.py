@@ -61,8 +61,9 @@ async def _submit(turn: Turn, draft: IntakeState) -> Outcome:
     details = draft.details
     if draft.recurrence is not None and when is not None:
         return IDLE, [await start_series(turn, draft, when)]
-    if draft.until is not None:
-        # A span of days is one request: the operator reads the span with the details.
+    if draft.recurrence is not None or draft.until is not None:
+        # A span of days (or a series with no first day) is one request: the operator reads
+        # the schedule with the details.
         details = f"{details} — {describe_when(turn, draft)}".strip(" —")
     request = await create_request(
         turn.ctx, turn.person, draft.service, details, turn.inbound.channel,
