@@ -120,14 +120,10 @@ async def skip_next(
 
 async def forget_orders(ctx: DomainContext, person: Person, erased: str) -> int:
     """A person erased: their series stop and their words go; returns how many there were."""
-    orders = (
-        await ctx.session.scalars(
-            select(StandingOrder).where(StandingOrder.requester_id == person.id)
-        )
-    ).unique()
-    count = 0
-    for count, order in enumerate(orders, start=1):
+    query = select(StandingOrder).where(StandingOrder.requester_id == person.id)
+    orders = list((await ctx.session.scalars(query)).unique().all())
+    for order in orders:
         if order.status in LIVE_STATUSES:
             await stop_order(ctx, order, "system")
         order.details = erased
-    return count
+    return len(orders)
