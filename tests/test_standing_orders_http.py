@@ -73,6 +73,9 @@ def test_coordinators_steer_their_series_and_not_anothers(
     ours = _series(sqlite_url, clock, "+393402000001", "camicie di Maria")
     theirs = _series(sqlite_url, clock, "+393402000004", "camicie di Emma", theirs=True)
 
+    visitor = staff(server.base_url)
+    assert visitor.client.get(PAGE).headers["location"] == f"/dashboard/login?next={PAGE}"
+    assert visitor.client.post(f"{PAGE}/{ours}/stop").status_code == 403  # no CSRF token
     giulia = staff(server.base_url)
     giulia.log_in("giulia")
     assert giulia.client.get(PAGE).status_code == 403, "operators do not steer series"
