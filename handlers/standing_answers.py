@@ -82,14 +82,14 @@ def _names(order: StandingOrder) -> set[str]:
 
 
 def _matching(orders: list[StandingOrder], ask: Ask) -> list[StandingOrder]:
-    """The series the words name (by service or details; a prefix will do: "stiro", "stiratura");
-    all of them when the words name none."""
+    """The series the words name (by service or details; the first four letters will do:
+    "stireria" names "Stiratura"); all of them when the words name none."""
     if not ask.rest:
         return orders
     found = [
         order
         for order in orders
-        if any(w[:5] == n[:5] for w in ask.rest if len(w) > 3 for n in _names(order))
+        if any(w[:4] == n[:4] for w in ask.rest if len(w) > 3 for n in _names(order))
     ]
     return found or orders
 

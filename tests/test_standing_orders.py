@@ -205,7 +205,7 @@ async def test_several_series_ask_which_and_stop_is_still_the_opt_out(demo_domai
         "serie n. 2 (Pagamento bollette, «pagare l'affitto»)",
     ]
     assert (await maria.say("2"))[0].startswith("Ho sospeso la serie n. 2")
-    assert (await maria.say("sospendi la stiratura"))[0].startswith("Ho sospeso la serie n. 1")
+    assert (await maria.say("sospendi la stireria"))[0].startswith("Ho sospeso la serie n. 1")
     assert (await maria.say("riprendi le camicie"))[0].startswith("Ho ripreso la serie n. 1")
     assert (await maria.say("STOP"))[0].startswith("Fatto: da ora non ti mandiamo più messaggi")
     assert (await _order(demo_domain, 1)).status == "active", "STOP is the opt-out, not a stop"
@@ -255,3 +255,27 @@ async def test_erasing_the_requester_stops_the_series_and_forgets_its_words(
     order = await _order(demo_domain)
     assert (order.status, order.details) == ("stopped", "[erased]")
     assert await _standing_timers(demo_domain) == []
+
+
+async def test_skip_list_and_stop_in_english(demo_domain: Domain) -> None:
+    emma = Speaker(demo_domain, EMMA)
+    assert (await emma.say("iron my shirts every Tuesday morning"))[0].startswith(
+        "I understood: Ironing, every Tuesday, starting Tuesday 24 November, morning"
+    )
+    await emma.tap("Confirm")
+    assert await emma.say("skip Tuesday") == [
+        "All right: series no. 1 (Ironing, «iron my shirts») skips Tuesday 24 November; the "
+        "next one is Tuesday 1 December."
+    ]
+    assert await emma.say("my series") == [
+        "Your series:\n• series no. 1 (Ironing, «iron my shirts»): on; the next one is Tuesday "
+        "1 December"
+    ]
+    await run_until(demo_domain, _at(2))
+    assert [day for day, _ in await _made(demo_domain)] == [date(2026, 12, 1)]
+    assert await emma.say("stop the ironing") == [
+        "I stopped series no. 1 (Ironing, «iron my shirts»): no more requests will be made. "
+        "Those already made stay."
+    ]
+    await run_until(demo_domain, _at(16))
+    assert len(await _made(demo_domain)) == 1
