@@ -279,3 +279,18 @@ async def test_skip_list_and_stop_in_english(demo_domain: Domain) -> None:
     ]
     await run_until(demo_domain, _at(16))
     assert len(await _made(demo_domain)) == 1
+
+
+async def test_plants_every_two_days_in_august_read_back_and_planned(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    assert await maria.say("bagnare le piante ogni 2 giorni dal 4 al 16 agosto") == [
+        "Ho capito: Casa, piante e animali, ogni 2 giorni, a partire da mercoledì 4 agosto, fino "
+        "a lunedì 16 agosto — «bagnare le piante». Confermi?"
+    ]
+    assert "La prima richiesta partirà mercoledì 4 agosto" in (await maria.tap("Confermo"))[0]
+    order = await _order(demo_domain)
+    assert order.schedule == Rule(
+        freq="every_n_days", interval=2, anchor=date(2027, 8, 4), until=date(2027, 8, 16)
+    )
+    [timer] = await _standing_timers(demo_domain)
+    assert timer.due_at == datetime(2027, 8, 4, 7, 0, tzinfo=ROME)
