@@ -18,7 +18,7 @@ from concierge.privacy.records import export_person
 from concierge.requests.request import ServiceRequest
 from concierge.service_calendar import ServiceCalendar
 from concierge.standing.occurrences import make_occurrence
-from concierge.standing.orders import StandingOccurrence, StandingOrder
+from concierge.standing.orders import StandingOccurrence, StandingOrder, history_of
 from concierge.standing.schedule import Rule, planned_after, resolve
 from concierge.timers import Timer, TimerKind, pending_timers
 from tests.conftest import ROME, Domain
@@ -130,6 +130,19 @@ async def test_four_weeks_of_shirts_with_a_holiday_a_skip_and_a_stop(demo_domain
     await run_until(demo_domain, _at(31))
     assert len(await _made(demo_domain)) == 3, "stopped: the 22nd and 29th make nothing"
     assert (await _order(demo_domain)).status == "stopped"
+    async with demo_domain.unit() as ctx:
+        history = [(e.actor, e.action) for e in await history_of(ctx, 1)]
+    maria_acts = history[0][0]
+    assert maria_acts.startswith("person:")
+    assert history == [
+        (maria_acts, "created"),
+        ("system", "made"),
+        (maria_acts, "skipped"),
+        ("system", "moved"),  # told once, though planned again after the skip
+        ("system", "made"),
+        ("system", "made"),
+        (maria_acts, "stopped"),
+    ]
     assert await maria.say("le mie serie") == [
         "Non hai serie attive. Per crearne una scrivi ad esempio «ogni martedì ritirate le "
         "camicie»."

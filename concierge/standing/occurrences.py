@@ -16,6 +16,7 @@ from concierge.requests.request import create_request
 from concierge.routing.assignment import offer_next
 from concierge.standing.orders import (
     OrderStatus,
+    StandingEvent,
     StandingOccurrence,
     StandingOrder,
     record,
@@ -66,6 +67,15 @@ def holiday_name(ctx: DomainContext, day: date, language: str) -> str:
 
 async def _tell_holiday(ctx: DomainContext, order: StandingOrder, slot: Slot) -> None:
     """The requester hears which occurrence a holiday skips or moves, and where to."""
+    told = await ctx.session.scalar(
+        select(StandingEvent.id).where(
+            StandingEvent.order_id == order.id,
+            StandingEvent.action.in_(("moved", "holiday_skipped")),
+            StandingEvent.detail.startswith(slot.planned.isoformat()),
+        )
+    )
+    if told is not None:  # planned again (a resume, a skip): said once is enough
+        return
     lang = order_language(ctx, order)
     name = holiday_name(ctx, slot.planned, lang)
     planned = format_day(slot.planned, lang)
