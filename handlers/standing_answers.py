@@ -195,7 +195,8 @@ async def start_series(turn: Turn, draft: IntakeState, first: When) -> Reply:
     assert draft.service is not None and draft.recurrence is not None
     series = {**draft.recurrence, "until": draft.until.isoformat() if draft.until else None}
     order, slot = await create_order(
-        turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel, series, first
+        turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel, series, first,
+        urgent=draft.urgent,
     )
     return turn.reply(
         "standing.created",

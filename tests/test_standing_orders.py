@@ -307,3 +307,22 @@ async def test_plants_every_two_days_in_august_read_back_and_planned(demo_domain
     )
     [timer] = await _standing_timers(demo_domain)
     assert timer.due_at == datetime(2027, 8, 4, 7, 0, tzinfo=ROME)
+
+
+async def test_an_urgent_series_makes_urgent_requests(demo_domain: Domain) -> None:
+    maria = Speaker(demo_domain, MARIA)
+    [asked] = await maria.say("urgente: ogni martedì mattina ritirate le camicie")
+    assert "(URGENTE)" in asked, asked
+    await maria.tap("Confermo")
+    assert (await _order(demo_domain)).urgent
+    await run_until(demo_domain, _at(2))
+    async with demo_domain.unit() as ctx:
+        rows = (await ctx.session.scalars(select(ServiceRequest))).unique().all()
+        assert [(r.due_at.astimezone(ROME).date(), r.urgent) for r in rows if r.due_at] == [
+            (date(2026, 11, 24), True),
+            (date(2026, 12, 1), True),
+        ]
+    plain = Speaker(demo_domain, EMMA)
+    await plain.say("every Tuesday morning collect my shirts")
+    await plain.tap("Confirm")
+    assert not (await _order(demo_domain, 2)).urgent

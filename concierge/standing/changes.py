@@ -30,13 +30,14 @@ async def create_order(
     channel: Channel,
     series: dict[str, Any],
     first: When,
+    urgent: bool = False,
 ) -> tuple[StandingOrder, Slot | None]:
     """A confirmed recurring request: the series, and its first occurrence on a timer."""
     rule = Rule.from_series(series, first.day, _until(series))
     now = ctx.now()
     order = StandingOrder(
         requester_id=person.id, service_code=service_code, details=details.strip(),
-        channel=channel, rule=rule.model_dump(mode="json"),
+        urgent=urgent, channel=channel, rule=rule.model_dump(mode="json"),
         cooperative_id=await serving_cooperative(ctx.session, person, service_code),
         at_time=first.at.strftime("%H:%M") if first.at else None,
         part=first.part.value if first.part else None, status=OrderStatus.ACTIVE,

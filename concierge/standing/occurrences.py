@@ -156,7 +156,7 @@ async def make_occurrence(ctx: DomainContext, timer: Timer) -> None:
     when = order.when_on(day)
     request = await create_request(
         ctx, order.requester, order.service_code, details, order.channel,
-        due_at=when.due(ctx.zone), due_kind=when.kind,
+        urgent=order.urgent, due_at=when.due(ctx.zone), due_kind=when.kind,
     )  # fmt: skip
     occurrence = StandingOccurrence(
         order_id=order.id, planned=planned, day=day, request_id=request.id, created_at=ctx.now()

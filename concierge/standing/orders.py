@@ -8,7 +8,17 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge.context import DomainContext
@@ -42,6 +52,8 @@ class StandingOrder(Base):
     requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     service_code: Mapped[str] = mapped_column(ForeignKey("services.code"))
     details: Mapped[str] = mapped_column(Text, default="")
+    # Asked as urgent ("subito"): every occurrence's request is urgent too.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[Channel] = mapped_column(String(20))
     # Whose coordinators see and steer it: the cooperative serving the requester for it.
     cooperative_id: Mapped[int | None] = mapped_column(

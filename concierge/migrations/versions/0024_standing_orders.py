@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("requester_id", sa.Integer(), nullable=False),
         sa.Column("service_code", sa.String(length=40), nullable=False),
         sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("cooperative_id", sa.Integer(), nullable=True),
         sa.Column("rule", sa.JSON(), nullable=False),
