@@ -169,10 +169,11 @@ async def answer_standing(turn: Turn, state: State) -> Outcome | None:
     if not text or choice or read_state(state).step != "idle":
         return None
     if daily_call_asked(text):
-        request = await propose_checkin(
+        plan = await propose_checkin(
             turn.ctx, turn.person, turn.inbound.channel, text, turn.language
         )
-        return state, [turn.reply("standing.checkin_proposed", id=request.id)]
+        label = plan.call_label or turn.text("checkin.proposal.someone")
+        return state, [turn.reply("standing.checkin_proposed", label=label, time=plan.at_time)]
     ask = read_ask(text)
     if ask is None:
         return None
@@ -195,7 +196,13 @@ async def start_series(turn: Turn, draft: IntakeState, first: When) -> Reply:
     assert draft.service is not None and draft.recurrence is not None
     series = {**draft.recurrence, "until": draft.until.isoformat() if draft.until else None}
     order, slot = await create_order(
-        turn.ctx, turn.person, draft.service, draft.details, turn.inbound.channel, series, first,
+        turn.ctx,
+        turn.person,
+        draft.service,
+        draft.details,
+        turn.inbound.channel,
+        series,
+        first,
         urgent=draft.urgent,
     )
     return turn.reply(

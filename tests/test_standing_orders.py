@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.outbox import OutboxMessage
 from concierge.people.person import find_person
 from concierge.privacy.erasure import erase_person
 from concierge.privacy.records import export_person
@@ -223,34 +222,6 @@ async def test_several_series_ask_which_and_stop_is_still_the_opt_out(demo_domai
     assert (await maria.say("STOP"))[0].startswith("Fatto: da ora non ti mandiamo più messaggi")
     assert (await _order(demo_domain, 1)).status == "active", "STOP is the opt-out, not a stop"
     assert (await _order(demo_domain, 2)).status == "paused"
-
-
-async def test_daily_calls_to_a_relative_become_a_proposed_checkin(demo_domain: Domain) -> None:
-    maria, emma = Speaker(demo_domain, MARIA), Speaker(demo_domain, EMMA)
-    assert await maria.say("Telefonate a mia madre tutti i giorni alle 10") == [
-        "Per le telefonate di ogni giorno proponiamo un controllo quotidiano: un coordinatore ti "
-        "contatterà per concordarlo con la famiglia prima di attivarlo (richiesta n. 1)."
-    ]
-    assert await emma.say("call my mum every day at 10") == [
-        "For a call every day we propose a daily check-in: a coordinator will contact you to "
-        "agree it with the family before it starts (request no. 2)."
-    ]
-    async with demo_domain.unit() as ctx:
-        request = await ctx.session.get(ServiceRequest, 1)
-        assert request is not None and request.service_code == "elder_checkin"
-        assert request.details == (
-            "Proposta di controllo quotidiano alle 10:00, da confermare con la famiglia prima di "
-            "attivare il piano («Telefonate a mia madre tutti i giorni alle 10»)."
-        )
-        assert await ctx.session.scalar(select(func.count(StandingOrder.id))) == 0
-        told = await ctx.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key.like("standing:checkin:1:%"))
-        )
-        [to_paola] = [m for m in told if m.address == PAOLA]
-    assert to_paola.text.startswith(
-        "Proposta di controllo quotidiano da confermare con la famiglia: n. 1 · Chiamata di "
-        "controllo"
-    )
 
 
 async def test_erasing_the_requester_stops_the_series_and_forgets_its_words(

@@ -72,7 +72,9 @@ async def _request(ctx: DomainContext, request: ServiceRequest) -> Document:
 
 
 async def _plans(ctx: DomainContext, person: Person, actor: str) -> list[Document]:
-    plans = await _all(ctx, select(CheckinPlan).where(CheckinPlan.person_id == person.id))
+    # Their own plans, and those they proposed for someone close (their words, their number).
+    mine = or_(CheckinPlan.person_id == person.id, CheckinPlan.proposed_by_id == person.id)
+    plans = await _all(ctx, select(CheckinPlan).where(mine))
     found = []
     for plan in plans:
         rounds = await _all(ctx, select(CheckinRound).where(CheckinRound.plan_id == plan.id))

@@ -1,4 +1,5 @@
-"""standing orders: recurring requests, what each occurrence became, and their history
+"""standing orders: recurring requests, what each occurrence became, and their history;
+check-in plans proposed from a chat, waiting for a coordinator to confirm them
 
 Revision ID: 0024
 Revises: 0023
@@ -69,9 +70,43 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_standing_events_order_id", "standing_events", ["order_id"])
+    _proposed_checkin_plans()
+
+
+def _proposed_checkin_plans() -> None:
+    # A proposed plan has nobody to call yet: its person comes with the coordinator's confirmation.
+    with op.batch_alter_table("checkin_plans", schema=None) as batch_op:
+        batch_op.alter_column("person_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(
+            sa.Column("status", sa.String(length=20), nullable=False, server_default="active")
+        )
+        batch_op.add_column(sa.Column("proposed_by_id", sa.Integer(), nullable=True))
+        for name, kind in (
+            ("proposed_on", sa.String(length=20)),
+            ("proposal_text", sa.Text()),
+            ("call_label", sa.String(length=80)),
+            ("call_phone", sa.String(length=40)),
+            ("decline_reason", sa.Text()),
+        ):
+            batch_op.add_column(sa.Column(name, kind, nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("starts_on", sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_checkin_plans_proposed_by_id"), ["proposed_by_id"])
+        batch_op.create_foreign_key(
+            "fk_checkin_plans_proposed_by_id_people", "people", ["proposed_by_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM checkin_plans WHERE person_id IS NULL")
+    with op.batch_alter_table("checkin_plans", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_checkin_plans_proposed_by_id_people", type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_checkin_plans_proposed_by_id"))
+        for name in (
+            "starts_on", "decline_reason", "call_phone", "call_label", "proposal_text",
+            "proposed_on", "proposed_by_id", "status",
+        ):  # fmt: skip
+            batch_op.drop_column(name)
+        batch_op.alter_column("person_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("standing_events")
     op.drop_table("standing_occurrences")
     op.drop_table("standing_orders")
