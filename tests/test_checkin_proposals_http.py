@@ -136,7 +136,7 @@ def test_a_proposal_confirmed_calls_the_next_morning(server: LiveServer, databas
         "Il piano di telefonate per mia madre è attivo da domani alle 10:30.",
     ) in (_texts_to(url, clock, MARIA))
     page = paola.client.get(BOARD).text
-    assert "Piano n. %d confermato" % plan_id in page and "Rosa Bianchi" in page
+    assert f"Piano n. {plan_id} confermato" in page and "Rosa Bianchi" in page
     assert 'id="proposals"' not in page
     assert paola.submit(confirm, form, BOARD).status_code == 303, "decided once: refused plainly"
 
