@@ -288,7 +288,8 @@ async def test_an_urgent_series_makes_urgent_requests(demo_domain: Domain) -> No
     assert (await _order(demo_domain)).urgent
     await run_until(demo_domain, _at(2))
     async with demo_domain.unit() as ctx:
-        rows = (await ctx.session.scalars(select(ServiceRequest))).unique().all()
+        query = select(ServiceRequest).order_by(ServiceRequest.id)
+        rows = (await ctx.session.scalars(query)).unique().all()
         assert [(r.due_at.astimezone(ROME).date(), r.urgent) for r in rows if r.due_at] == [
             (date(2026, 11, 24), True),
             (date(2026, 12, 1), True),
