@@ -15,6 +15,7 @@ from concierge.messages import Channel, IdentityKind
 from concierge.outbox import OutboxMessage
 from concierge.people.person import find_person
 from concierge.privacy.erasure import erase_person
+from concierge.privacy.records import export_person
 from concierge.requests.request import ServiceRequest
 from concierge.standing.orders import StandingOrder
 from concierge.team.operators import Cooperative
@@ -114,6 +115,8 @@ async def test_erasing_the_requester_forgets_the_proposal(demo_domain: Domain) -
     async with demo_domain.unit() as ctx:
         asker = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
         assert asker is not None
+        exported = await export_person(ctx, asker, "cli")
+        assert [p["call_label"] for p in exported["checkin_plans"]] == ["mia madre"]
         await erase_person(ctx, asker, "test")
     [plan] = await _plans(demo_domain)
     assert plan.status == PlanStatus.DECLINED and not plan.active
