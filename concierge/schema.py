@@ -14,6 +14,7 @@ from concierge.parcels import shelf  # noqa: F401
 from concierge.people import conversations, person  # noqa: F401
 from concierge.requests import notes, offers, request, satisfaction, task_reports  # noqa: F401
 from concierge.routing import assignment  # noqa: F401
+from concierge.standing import orders  # noqa: F401
 from concierge.team import catalogue as cooperative_catalogue  # noqa: F401
 from concierge.team import coordinators, login_throttle, operators, rota, users  # noqa: F401
 from concierge.welfare import (  # noqa: F401

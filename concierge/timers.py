@@ -29,6 +29,7 @@ class TimerKind(StrEnum):
     PARCEL_REMINDER = "parcel_reminder"  # subject: a parcel held at the desk
     CREDIT_ROUND = "credit_round"  # welfare credits: notices before a plan ends, then expiry
     RETENTION = "retention"  # nightly redaction of old texts (privacy.retention)
+    STANDING_ORDER = "standing_order"  # subject: a standing order, its next occurrence
 
 
 class TimerStatus(StrEnum):

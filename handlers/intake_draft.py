@@ -38,7 +38,7 @@ class IntakeState(BaseModel):
     details: str = ""
     urgent: bool = False
     media: list[str] = []  # photos sent while telling the request
-    recurrence: dict[str, object] | None = None  # read back only: no series of requests is made
+    recurrence: dict[str, object] | None = None  # confirmed, it becomes a standing order
     until: date | None = None  # the last day of a range or a series
     also: IntakeState | None = None  # a second errand told in the same message, confirmed with it
     told_second: bool = False  # this errand came second in the message (read back in that order)
@@ -78,6 +78,12 @@ def from_understanding(reading: Understanding) -> IntakeState:
         urgent=reading.urgent,
     )
     series = reading.recurrence.as_json() if reading.recurrence else None
+    if reading.recurrence is not None and series is not None:
+        # Which day of the month, for the standing order the confirmation makes.
+        nth = reading.recurrence.nth_weekday
+        series.update(
+            month_day=reading.recurrence.month_day, nth_weekday=list(nth) if nth else None
+        )
     return draft.with_when(reading.when).model_copy(
         update={"recurrence": series, "until": reading.until}
     )

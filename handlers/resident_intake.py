@@ -46,6 +46,7 @@ from handlers.intake_draft import (
     which_of_two_question,
 )
 from handlers.noticeboard_answers import answer_noticeboard
+from handlers.standing_answers import answer_standing, start_series
 from handlers.turn import (
     Command,
     Outcome,
@@ -79,8 +80,11 @@ async def _submit_one(turn: Turn, draft: IntakeState) -> list[Reply]:
     when = draft.when
     zone = turn.ctx.zone
     details = draft.details
+    if draft.recurrence is not None and when is not None:
+        return [await start_series(turn, draft, when)]
     if draft.recurrence is not None or draft.until is not None:
-        # No series of requests is made: the operator reads the schedule with the details.
+        # A span of days (or a series with no first day) is one request: the operator reads
+        # the schedule with the details.
         details = f"{details} — {describe_when(turn, draft)}".strip(" —")
     request = await create_request(
         turn.ctx, turn.person, draft.service, details, turn.inbound.channel,
@@ -324,6 +328,7 @@ async def handle_resident(turn: Turn, state: State) -> Outcome:
     answered = answered or await answer_receipt(turn, state)
     answered = answered or await answer_fiscal_code(turn, state)
     answered = answered or await answer_noticeboard(turn, state)
+    answered = answered or await answer_standing(turn, state)
     if answered is not None:
         return answered
     draft = read_state(state)

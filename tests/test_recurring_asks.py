@@ -1,12 +1,15 @@
 """Recurring asks, spans of days and the new services, told in free text: the confirmation
-reads the schedule back in words, and the request keeps it for the operator (no series of
-requests is made)."""
+reads the schedule back in words; a recurring ask confirmed becomes a standing order (its
+occurrences: tests/test_standing_orders.py), a span of days one request that keeps it."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import select
 
 from concierge.requests.request import ServiceRequest
+from concierge.standing.orders import StandingOrder
 from tests.conftest import Domain
 from tests.transcript import Speaker
 
@@ -25,11 +28,13 @@ async def test_a_weekly_ask_is_read_back_and_kept_in_italian(demo_domain: Domain
         "martedì 24 novembre — «portare fuori il cane». Confermi?"
     ]
     await maria.tap("Confermo")
-    (request,) = await _requests(demo_domain)
-    assert request.details == (
-        "portare fuori il cane — ogni martedì e venerdì alle 10:00, a partire da martedì "
-        "24 novembre"
-    )
+    assert await _requests(demo_domain) == [], "the first occurrence is made on its day"
+    async with demo_domain.unit() as ctx:
+        (order,) = (await ctx.session.scalars(select(StandingOrder))).unique().all()
+    assert (order.details, order.at_time, order.next_day) == (
+        "portare fuori il cane", "10:00", date(2026, 11, 24),
+    )  # fmt: skip
+    assert order.schedule.days == (1, 4)
 
 
 async def test_a_span_of_days_and_every_other_day_in_english(demo_domain: Domain) -> None:

@@ -176,7 +176,9 @@ def list_plans(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None)
     language = cli_language(settings, lang)
 
     async def listing(ctx: DomainContext) -> list[str]:
-        plans = (await ctx.session.scalars(select(CheckinPlan).order_by(CheckinPlan.id))).unique()
+        # Proposals (nobody to call yet) wait on the dashboard's check-ins board.
+        query = select(CheckinPlan).where(CheckinPlan.person_id.is_not(None))
+        plans = (await ctx.session.scalars(query.order_by(CheckinPlan.id))).unique()
         return [_describe(plan, language) for plan in plans]
 
     for line in run_unit(settings, listing) or [t(language, "cli.checkins.no_plans")]:

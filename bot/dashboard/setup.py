@@ -11,7 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.dashboard import company_page, receipt_page, request_page, rota_page
+from bot.dashboard import (
+    company_page,
+    proposals_page,
+    receipt_page,
+    request_page,
+    rota_page,
+    standing_page,
+)
 from bot.dashboard.admin_page import router as admin_routes
 from bot.dashboard.audit_page import audit_router
 from bot.dashboard.auth import (
@@ -77,6 +84,8 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(receipt_page.router)
     app.include_router(company_page.router)
     app.include_router(rota_page.router)
+    app.include_router(standing_page.router)
+    app.include_router(proposals_page.router)
     app.include_router(numbers_router(runtime))
     app.include_router(watch_router(runtime, committed))
     app.include_router(notices_router(runtime))

@@ -11,6 +11,7 @@ from bot.dashboard.auth import Checked, Forbidden, Lead
 from bot.dashboard.pages import flash, flash_refusal, render
 from bot.runtime import Runtime
 from concierge.checkins.board import MARK_STATES, history_days, today_board
+from concierge.checkins.proposals import proposals
 from concierge.errors import DomainError
 from concierge.outbox import OutboxMessage
 from concierge.requests.undelivered import send_again, undelivered
@@ -27,9 +28,11 @@ def watch_router(runtime: Runtime, on_commit: Callable[[], None]) -> APIRouter:
         async with runtime.unit() as ctx:
             board = await today_board(ctx, scope)
             days = {line.plan.id: await history_days(ctx, line.plan, ctx.now()) for line in board}
+            proposed = await proposals(ctx, scope)
         return render(
-            request, runtime, "checkins.html", user, board=board, days=days, legend=MARK_STATES
-        )
+            request, runtime, "checkins.html", user, board=board, days=days, legend=MARK_STATES,
+            proposals=proposed,
+        )  # fmt: skip
 
     @router.get("/deliveries", response_class=HTMLResponse)
     async def deliveries(request: Request, user: Lead) -> HTMLResponse:

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import or_, select
 
-from concierge.checkins.plans import CheckinPlan, CheckinRound, RoundStatus
+from concierge.checkins.plans import CheckinPlan, CheckinRound, PlanStatus, RoundStatus
 from concierge.context import DomainContext
 from concierge.local_time import at_local
 from concierge.timers import Timer, TimerKind, TimerStatus
@@ -61,6 +61,8 @@ def _without_round(
     """Why no round was made today: not yet, not a day of the plan, or why it did not run."""
     if plan.paused_on(today):
         return DayState.PAUSED
+    if plan.starts_on is not None and today < plan.starts_on:
+        return DayState.ENROLLED_AFTER  # confirmed today: its first round is on `starts_on`
     if planned is None:
         return DayState.OFF
     if timer is not None and timer.due_at <= now:
@@ -85,7 +87,7 @@ def _next_run(plan: CheckinPlan, timer: Timer | None, ctx: DomainContext) -> dat
     # The plan's timer is what will really happen; without one (not planned yet), its next time.
     if timer is not None and timer.due_at > ctx.now():
         return timer.due_at
-    return plan.next_time(ctx.now(), ctx) if plan.active else None
+    return plan.next_time(ctx.now(), ctx) if plan.runs else None
 
 
 async def today_board(ctx: DomainContext, cooperative_id: int | None = None) -> list[BoardLine]:
@@ -94,7 +96,9 @@ async def today_board(ctx: DomainContext, cooperative_id: int | None = None) -> 
     happen today and why; with each plan's next run."""
     now = ctx.now()
     today = now.astimezone(ctx.zone).date()
-    query = select(CheckinPlan).where(CheckinPlan.active.is_(True))
+    query = select(CheckinPlan).where(
+        CheckinPlan.active.is_(True), CheckinPlan.status == PlanStatus.ACTIVE
+    )
     if cooperative_id is not None:
         query = query.where(
             or_(CheckinPlan.cooperative_id == cooperative_id, CheckinPlan.cooperative_id.is_(None))

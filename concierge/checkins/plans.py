@@ -72,13 +72,38 @@ class AttemptOutcome(StrEnum):
     MACHINE = "machine"
 
 
+class PlanStatus(StrEnum):
+    """Whether a plan runs: a proposed one (asked for by the family in a chat) waits for a
+    coordinator to confirm it and never places a call; a declined one never will."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    DECLINED = "declined"
+
+
 class CheckinPlan(Base):
     """When and how a resident is checked on, and who is alerted when they do not answer."""
 
     __tablename__ = "checkin_plans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # None only while the plan is proposed or declined (nobody to call is known yet); a plan
+    # that runs always has its person, and only running plans' person is read.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    status: Mapped[PlanStatus] = mapped_column(
+        String(20), default=PlanStatus.ACTIVE, server_default=PlanStatus.ACTIVE.value
+    )
+    # A proposal: who asked (the family contact), on which channel they are answered, their
+    # words, whom they named ("mia madre") and the number they gave, if any.
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id"), nullable=True, index=True
+    )
+    proposed_on: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    proposal_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    call_label: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    call_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # no round before it
     # The cooperative whose coordinators watch this resident's check-ins.
     cooperative_id: Mapped[int | None] = mapped_column(
         ForeignKey("cooperatives.id"), nullable=True, index=True
@@ -97,7 +122,13 @@ class CheckinPlan(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    person: Mapped[Person] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(lazy="joined", foreign_keys=[person_id])
+    proposed_by: Mapped[Person | None] = relationship(lazy="joined", foreign_keys=[proposed_by_id])
+
+    @property
+    def runs(self) -> bool:
+        """Whether the plan places calls: confirmed and on (a proposal never does)."""
+        return self.active and self.status == PlanStatus.ACTIVE
 
     @property
     def contact_list(self) -> list[Contact]:
@@ -116,6 +147,8 @@ class CheckinPlan(Base):
         day = after.astimezone(ctx.zone).date()
         for offset in range(LOOK_AHEAD_DAYS):
             candidate = day + timedelta(days=offset)
+            if self.starts_on is not None and candidate < self.starts_on:
+                continue
             if candidate.weekday() not in self.weekdays or self.paused_on(candidate):
                 continue
             moment = at_local(candidate, time(hour, minute), ctx.zone)
@@ -178,7 +211,7 @@ async def plan_next_checkin(
     # A plan's moment is its time plus its stagger: one due at 9:00:05 is still today's at
     # 9:00:02.
     stagger = await _stagger(ctx, plan, place)
-    start = plan.next_time(ctx.now() - stagger, ctx) if plan.active else None
+    start = plan.next_time(ctx.now() - stagger, ctx) if plan.runs else None
     due = start + stagger if start is not None else None
     if pending == "look up":
         pending = await pending_timer(ctx, TimerKind.CHECKIN, plan.id)

@@ -87,7 +87,7 @@ async def start_checkin(ctx: DomainContext, timer: Timer) -> None:
     exists = await ctx.session.scalar(
         select(CheckinRound.id).where(CheckinRound.plan_id == plan.id, CheckinRound.day == day)
     )
-    if plan.active and not plan.paused_on(day) and exists is None:
+    if plan.runs and not plan.paused_on(day) and exists is None:
         round_ = CheckinRound(
             plan_id=plan.id, day=day, status=RoundStatus.PENDING, attempts=0,
             started_at=ctx.now(),

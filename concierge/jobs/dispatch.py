@@ -15,6 +15,7 @@ from concierge.requests.reminders import alert_overdue, remind_operator
 from concierge.requests.satisfaction import ask_satisfaction, close_satisfaction
 from concierge.routing.assignment import expire_offer
 from concierge.routing.opening_hours import on_shift_start
+from concierge.standing.occurrences import make_occurrence
 from concierge.timers import Timer, TimerKind, TimerStatus
 from concierge.welfare.expiry import credit_round
 
@@ -32,6 +33,7 @@ ACTIONS: dict[TimerKind, Callable[[DomainContext, Timer], Awaitable[None]]] = {
     TimerKind.PARCEL_REMINDER: remind_collection,
     TimerKind.CREDIT_ROUND: credit_round,
     TimerKind.RETENTION: run_retention,
+    TimerKind.STANDING_ORDER: make_occurrence,
 }
 
 # A scheduler whose clock runs a little ahead of the database's must not be refused.

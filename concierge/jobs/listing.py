@@ -6,6 +6,7 @@ from concierge.checkins.plans import CheckinPlan, CheckinRound
 from concierge.context import DomainContext
 from concierge.i18n import t
 from concierge.requests.request import ServiceRequest
+from concierge.standing.orders import StandingOrder
 from concierge.team.operators import Operator
 from concierge.timers import Timer, TimerKind, pending_timers
 
@@ -29,6 +30,9 @@ async def _subject(ctx: DomainContext, timer: Timer, request: ServiceRequest | N
     if timer.kind == TimerKind.CHECKIN_RETRY and timer.subject_id is not None:
         round_ = await ctx.session.get(CheckinRound, timer.subject_id)
         return round_.plan.person.display_name if round_ else None
+    if timer.kind == TimerKind.STANDING_ORDER and timer.subject_id is not None:
+        order = await ctx.session.get(StandingOrder, timer.subject_id)
+        return order.requester.display_name if order else None
     if request is not None and timer.kind in (TimerKind.FOLLOW_UP, TimerKind.FOLLOW_UP_CLOSE):
         return request.requester.display_name
     if request is not None and request.operator is not None:  # a reminder: the task's operator

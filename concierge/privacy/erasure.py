@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, select, update
 
 from concierge.audit import AuditAction, audit
 from concierge.checkins.plans import CheckinPlan, plan_next_checkin
+from concierge.checkins.proposals import forget_proposals
 from concierge.context import DomainContext
 from concierge.dead_letters import DeadLetter
 from concierge.errors import DomainError
@@ -19,6 +20,7 @@ from concierge.requests.notes import RequestNote
 from concierge.requests.request import RequestEvent, ServiceRequest, transition
 from concierge.requests.satisfaction import Satisfaction
 from concierge.requests.task_reports import TaskReport
+from concierge.standing.changes import forget_orders
 from concierge.team.coordinators import Coordinator
 from concierge.team.operators import Operator
 from concierge.welfare.enrolment import Enrolment
@@ -115,6 +117,8 @@ async def erase_person(ctx: DomainContext, person: Person, actor: str, force: bo
     ).unique():
         plan.sealed_notes, plan.contacts, plan.active = "", [], False
         await plan_next_checkin(ctx, plan)
+    await forget_proposals(ctx, person, addresses, ERASED)
+    await forget_orders(ctx, person, ERASED)
     person.first_name, person.last_name, person.address = ERASED, "", ""
     person.fiscal_code = ""
     audit(ctx.session, ctx.now(), actor, AuditAction.ERASE, f"person:{person.id}")

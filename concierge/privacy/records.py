@@ -22,6 +22,7 @@ from concierge.requests.notes import RequestNote
 from concierge.requests.request import RequestEvent, ServiceRequest
 from concierge.requests.satisfaction import Satisfaction
 from concierge.requests.task_reports import TaskReport
+from concierge.standing.orders import StandingOrder
 from concierge.welfare.enrolment import Enrolment
 from concierge.welfare.ledger import Entry, Movement
 from concierge.welfare.receipts import Receipt
@@ -72,7 +73,9 @@ async def _request(ctx: DomainContext, request: ServiceRequest) -> Document:
 
 
 async def _plans(ctx: DomainContext, person: Person, actor: str) -> list[Document]:
-    plans = await _all(ctx, select(CheckinPlan).where(CheckinPlan.person_id == person.id))
+    # Their own plans, and those they proposed for someone close (their words, their number).
+    mine = or_(CheckinPlan.person_id == person.id, CheckinPlan.proposed_by_id == person.id)
+    plans = await _all(ctx, select(CheckinPlan).where(mine))
     found = []
     for plan in plans:
         rounds = await _all(ctx, select(CheckinRound).where(CheckinRound.plan_id == plan.id))
@@ -128,5 +131,11 @@ async def export_person(ctx: DomainContext, person: Person, actor: str) -> Docum
         "messages_received": [row(message) for message in inbound],
         "messages_sent": [row(m, leave_out=("claim_token", "claimed_until")) for m in outbound],
         "checkin_plans": await _plans(ctx, person, actor),
+        "standing_orders": [
+            row(order)
+            for order in await _all(
+                ctx, select(StandingOrder).where(StandingOrder.requester_id == person.id)
+            )
+        ],
         "welfare": await _welfare(ctx, person),
     }

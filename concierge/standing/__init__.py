@@ -1,0 +1,1 @@
+"""Standing orders: recurring requests that become one request per occurrence."""
