@@ -73,7 +73,7 @@ def head_revisions() -> set[str]:
 def _current_heads(connection: Connection) -> set[str]:
     if not inspect(connection).has_table(VERSION_TABLE):
         return set()
-    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))  # noqa: S608
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
     return {str(row[0]) for row in rows}
 
 

@@ -96,7 +96,8 @@ def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_
     folder, url = demo_db
     out = str(tmp_path / "x.csv")
     wrong_month = concierge("report", "company", "Acme Bergamo S.p.A.", "--month", "2026-13",
-                            "--csv", out, cwd=folder, DATABASE_URL=url, LANG="en_GB.UTF-8")  # fmt: skip
+                            "--csv", out, cwd=folder, DATABASE_URL=url,
+                            LANG="en_GB.UTF-8")  # fmt: skip
     assert wrong_month.returncode == 2
     assert (
         wrong_month.stderr.strip()

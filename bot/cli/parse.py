@@ -31,6 +31,12 @@ PROBLEMS = {
 }
 
 
+WRITER_LANG_HELP = (
+    "The writer's language setting: it or en (what this command says follows"
+    " `concierge --lang`, else the locale)."
+)
+
+
 class ParseLine(BaseModel):
     """One line of a `concierge parse --batch` file."""
 
@@ -83,13 +89,7 @@ def parse(
     now: Annotated[
         str | None, typer.Option(help="When it was written, ISO-8601 (default: now).")
     ] = None,
-    lang: Annotated[
-        str | None,
-        typer.Option(
-            help="The writer's language setting: it or en (what this command says "
-            "follows `concierge --lang`, else the locale)."
-        ),
-    ] = None,  # fmt: skip
+    lang: Annotated[str | None, typer.Option(help=WRITER_LANG_HELP)] = None,
     batch: Annotated[
         Path | None,
         typer.Option(help='A JSON Lines file of {"text", "now", "lang"}; one answer per line.'),
