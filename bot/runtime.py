@@ -95,6 +95,10 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         """Open the engine for the configured database (connections are made lazily)."""
+        # Every table mapped before the first query, whatever the caller imported: a command
+        # imports only its own modules, and a relationship may name a model none of them does.
+        import concierge.schema  # noqa: F401
+
         try:
             engine = create_engine(settings)
         except OSError as exc:  # the SQLite file's folder cannot be created

@@ -63,6 +63,7 @@ COMMANDS = {
     ),
     "companies": Lazy("bot.cli.welfare:companies_app", "Member companies and their welfare plans."),
     "report": Lazy("bot.cli.welfare:report_app", "Reports: a company's month."),
+    "parcels": Lazy("bot.cli.parcels:parcels_app", "Parcels held at the desks."),
 }
 
 app = typer.Typer(

@@ -75,10 +75,6 @@ def settings_or_fail() -> Settings:
 
 def runtime_or_fail(settings: Settings) -> Runtime:
     """A runtime on the configured database, or a one-line error."""
-    # Every table mapped before the first query: a command imports only its own modules,
-    # and a relationship may name a model none of them imports.
-    import concierge.schema  # noqa: F401
-
     try:
         return Runtime.create(settings)
     except StartupError as exc:
