@@ -12,12 +12,10 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from concierge.checkins.private_notes import check_sealing
 from concierge.clock import Clock, SystemClock
 from concierge.context import DomainContext
 from concierge.database import create_engine, session_factory, transaction
 from concierge.migrate import pending_migrations
-from concierge.sealing import SealingError
 from concierge.settings import Settings
 
 
@@ -27,7 +25,13 @@ def first_line(exc: BaseException) -> str:
 
 
 class StartupError(Exception):
-    """The service cannot start; the message names the setting or the command that fixes it."""
+    """The service cannot start; the message names the setting or the command that fixes it.
+    `key` and `params` say the same in the catalogue, for the command line's reader."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 # The lock files this process holds, with how many holders each (serve, then the app).
@@ -60,7 +64,9 @@ def hold_sqlite_file(settings: Settings) -> None:
         raise StartupError(
             f"DATABASE_URL: another process is serving {settings.sqlite_path}; SQLite takes "
             "one process: stop the other, or use PostgreSQL "
-            "(DATABASE_URL=postgresql://…) to run several"
+            "(DATABASE_URL=postgresql://…) to run several",
+            key="cli.startup.sqlite_busy",
+            path=str(settings.sqlite_path),
         ) from None
     _HELD[lock] = (handle, 1)
 
@@ -89,10 +95,18 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         """Open the engine for the configured database (connections are made lazily)."""
+        # Every table mapped before the first query, whatever the caller imported: a command
+        # imports only its own modules, and a relationship may name a model none of them does.
+        import concierge.schema  # noqa: F401
+
         try:
             engine = create_engine(settings)
         except OSError as exc:  # the SQLite file's folder cannot be created
-            raise StartupError(f"DATABASE_URL: cannot create the database folder: {exc}") from exc
+            raise StartupError(
+                f"DATABASE_URL: cannot create the database folder: {exc}",
+                key="cli.startup.no_folder",
+                reason=str(exc),
+            ) from exc
         return cls(settings, engine, session_factory(engine), clock or SystemClock())
 
     async def check_database(self) -> None:
@@ -102,13 +116,23 @@ class Runtime:
                 await connection.execute(text("SELECT 1"))
             behind = await pending_migrations(self.engine)
         except Exception as exc:  # any driver error means the URL does not lead to a database
+            reason = first_line(exc)
             raise StartupError(
-                f"DATABASE_URL: cannot use {self.safe_url}: {first_line(exc)}"
+                f"DATABASE_URL: cannot use {self.safe_url}: {reason}",
+                key="cli.startup.unusable",
+                url=self.safe_url,
+                reason=reason,
             ) from exc
         if behind:
             raise StartupError(
-                "DATABASE_URL: the database is not up to date; run `concierge db upgrade`"
+                "DATABASE_URL: the database is not up to date; run `concierge db upgrade`",
+                key="cli.startup.not_migrated",
             )
+        # Imported here: the check reads the whole schema and the cipher, which the start of a
+        # process (and a command's `--help`) has no use for.
+        from concierge.checkins.private_notes import check_sealing
+        from concierge.sealing import SealingError
+
         try:
             async with self.unit() as ctx:
                 await check_sealing(ctx)

@@ -1,21 +1,28 @@
-"""Alembic migrations, applied from the command line or from async code (tests, start-up)."""
+"""Alembic migrations, applied from the command line or from async code (tests, start-up).
+
+Alembic is imported only to migrate: every command checks that the database is up to date,
+and importing Alembic (its DDL modules, Mako, Pygments) costs more than the command itself."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default; env.py keeps it
 
 
 def alembic_config(database_url: str | None = None) -> Config:
     """An Alembic configuration pointing at our migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if database_url is not None:
@@ -24,6 +31,8 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 
 def _upgrade_on(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
@@ -35,13 +44,41 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(_upgrade_on, revision)
 
 
+def _script_revisions(script: Path) -> tuple[str, set[str]]:
+    """A migration script's revision and the ones it follows (several when it merges)."""
+    found: dict[str, object] = {}
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    found[target.id] = ast.literal_eval(node.value)
+    down = found.get("down_revision")
+    follows = {down} if isinstance(down, str) else set(down) if isinstance(down, tuple) else set()
+    return str(found["revision"]), {str(rev) for rev in follows}
+
+
+def head_revisions() -> set[str]:
+    """The newest migrations, those no other follows: Alembic's script heads, read from the
+    scripts without importing Alembic."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        revision, follows = _script_revisions(script)
+        revisions.add(revision)
+        followed |= follows
+    return revisions - followed
+
+
 def _current_heads(connection: Connection) -> set[str]:
-    return set(MigrationContext.configure(connection).get_current_heads())
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return set()
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return {str(row[0]) for row in rows}
 
 
 async def pending_migrations(engine: AsyncEngine) -> bool:
     """Whether the database is behind the newest migration."""
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     async with engine.connect() as connection:
         current = await connection.run_sync(_current_heads)
-    return current != heads
+    return current != head_revisions()

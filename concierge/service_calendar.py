@@ -8,8 +8,6 @@ from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from concierge.settings import Settings
 
 
@@ -30,6 +28,8 @@ class ServiceCalendar:
 
 @cache
 def _national_holidays(country: str, year: int) -> dict[date, str]:
+    import holidays  # on the first day asked: most commands never ask
+
     calendar = holidays.country_holidays(country, years=year)
     return {day: str(name) for day, name in calendar.items()}
 

@@ -262,10 +262,11 @@ class Settings(BaseSettings):
     @field_validator("holiday_country")
     @classmethod
     def _holiday_country(cls, value: str) -> str:
-        import holidays
+        # The registry names the countries without importing their ~250 modules.
+        from holidays.registry import EntityLoader
 
         code = value.strip().upper()
-        if code not in holidays.list_supported_countries():
+        if code not in EntityLoader.get_country_codes():
             raise ValueError(f"no public holidays known for {value!r}; use a code such as IT")
         return code
 

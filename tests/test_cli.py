@@ -51,16 +51,24 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 def test_serve_with_a_broken_database_url(tmp_path: Path, url: str, message: str) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     url = url.format(tmp=tmp_path)
-    result = concierge("serve", cwd=tmp_path, DATABASE_URL=url)
+    result = concierge("serve", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert result.returncode != 0
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    result = concierge("serve", cwd=tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
+    empty = f"sqlite:///{tmp_path}/empty.db"
+    result = concierge("serve", cwd=tmp_path, DATABASE_URL=empty, **ENGLISH)
     assert result.returncode == 2
-    assert "run `concierge db upgrade`" in result.stderr
+    assert result.stderr.strip() == (
+        "Error: DATABASE_URL: the database is not up to date; run `concierge db upgrade`"
+    )
+    italian = concierge("serve", cwd=tmp_path, DATABASE_URL=empty, LANG="it_IT.UTF-8")
+    assert (italian.returncode, italian.stderr.strip()) == (
+        2,
+        "Errore: DATABASE_URL: il database non è aggiornato; eseguite `concierge db upgrade`",
+    )
 
 
 def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
@@ -82,7 +90,7 @@ def test_upgrade_then_demo_twice(tmp_path: Path) -> None:
 
 def test_a_wrong_setting_in_dot_env_is_named(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TIME_ZONE=Mars/Olympus\n")
-    result = concierge("demo", cwd=tmp_path)
+    result = concierge("demo", cwd=tmp_path, **ENGLISH)
     assert result.returncode == 2
     assert (
         result.stderr.strip()
@@ -208,15 +216,42 @@ def test_parse_prints_a_recurrence(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["pacco", "--now", "2026-11-23"], "Error: --now: Input should have timezone info"),
-        (["pacco", "--lang", "fr"], "Error: --lang: Input should be 'it' or 'en'"),
+        (["pacco", "--lang", "fr"], "Error: --lang: expected one of 'it', 'en'"),
         ([], "Error: give either a TEXT or --batch FILE"),
         (["--batch", "missing.jsonl"], "Error: cannot read missing.jsonl"),
     ],
 )
 def test_parse_explains_what_is_wrong(tmp_path: Path, args: list[str], message: str) -> None:
-    result = concierge("parse", *args, cwd=tmp_path)
+    result = concierge("parse", *args, cwd=tmp_path, **ENGLISH)
     assert result.returncode == 2
     assert result.stderr.startswith(message), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["pacco", "--now", "2026-11-23"], "Errore: --now: manca il fuso orario"),
+        (["pacco", "--now", "domani"], "Errore: --now: attese data e ora come 2026-11-23T09"),
+        (["pacco", "--lang", "fr"], "Errore: --lang: atteso uno tra 'it', 'en'"),
+        ([], "Errore: date un TEXT oppure --batch FILE"),
+        (["--batch", "missing.jsonl"], "Errore: impossibile leggere missing.jsonl"),
+    ],
+)
+def test_parse_explains_what_is_wrong_in_italian(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    # Issue 18 item 14: the reader's language is `concierge --lang`, else the locale, else
+    # DEFAULT_LANGUAGE; `parse --lang` is the writer's, and the JSON keys stay English.
+    by_default = concierge("parse", *args, cwd=tmp_path)
+    by_option = concierge("--lang", "it", "parse", *args, cwd=tmp_path, **ENGLISH)
+    for result in (by_default, by_option):
+        assert result.returncode == 2
+        assert result.stderr.startswith(message), result.stderr
+    english = concierge(
+        "--lang", "en", "parse", "pacco domani", "--lang", "it", "--now",
+        "2026-11-23T09:00:00+01:00", cwd=tmp_path, LANG="it_IT.UTF-8",
+    )  # fmt: skip
+    assert json.loads(english.stdout)["category"] == "parcel"
 
 
 def test_operators_and_rota(tmp_path: Path) -> None:
@@ -289,11 +324,16 @@ def test_every_command_speaks_one_language_and_a_day_off_can_be_taken_back(
         "dom",
     )
     timeline = concierge("request", "99", cwd=tmp_path, DATABASE_URL=url, LANG="it_IT.UTF-8")
-    assert timeline.stderr.strip() == "Error: non c'è una richiesta numero 99"
+    assert timeline.stderr.strip() == "Errore: non c'è una richiesta numero 99"
     wrong = concierge("--lang", "fr", "jobs", cwd=tmp_path, DATABASE_URL=url)
     assert (wrong.returncode, wrong.stderr.strip()) == (
         2,
-        "Error: --lang: expected it or en, got 'fr'",
+        "Errore: --lang: atteso uno tra it, en, non 'fr'",
+    )
+    wrong = concierge("jobs", "--lang", "fr", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
+    assert (wrong.returncode, wrong.stderr.strip()) == (
+        2,
+        "Error: --lang: expected one of it, en, got 'fr'",
     )
 
     removed = concierge(
@@ -304,7 +344,7 @@ def test_every_command_speaks_one_language_and_a_day_off_can_be_taken_back(
     again = concierge("rota", "remove-off", giulia, "2026-12-02", cwd=tmp_path, DATABASE_URL=url)
     assert (again.returncode, again.stderr.strip()) == (
         2,
-        "Error: nessuna assenza registrata per 3331000001 il 2026-12-02",
+        "Errore: nessuna assenza registrata per 3331000001 il 2026-12-02",
     )
 
     for command in (["--help"], ["rota", "off", "--help"], ["checkins", "pause", "--help"]):
@@ -373,7 +413,7 @@ def test_checkins_from_the_command_line(tmp_path: Path) -> None:
 def test_users_add_makes_the_first_admin_and_explains_refusals(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/concierge.sqlite3"
     assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
-    password = {"CONCIERGE_USER_PASSWORD": "a-long-secret"}
+    password = {"CONCIERGE_USER_PASSWORD": "a-long-secret", **ENGLISH}
     added = concierge("users", "add", "Anna.Rossi", cwd=tmp_path, DATABASE_URL=url, **password)
     assert added.returncode == 0, added.stderr
     assert "User anna.rossi added (admin)." in added.stdout
@@ -382,8 +422,9 @@ def test_users_add_makes_the_first_admin_and_explains_refusals(tmp_path: Path) -
     assert again.returncode == 2
     assert again.stderr.strip() == "Error: the username anna.rossi is taken"
     short = concierge(
-        "users", "add", "bruno", cwd=tmp_path, DATABASE_URL=url, CONCIERGE_USER_PASSWORD="short"
-    )
+        "users", "add", "bruno", cwd=tmp_path, DATABASE_URL=url, CONCIERGE_USER_PASSWORD="short",
+        **ENGLISH,
+    )  # fmt: skip
     assert short.stderr.strip() == "Error: the password must be at least 8 characters"
     lost = concierge(
         "users", "add", "carla", "--role", "coordinator", cwd=tmp_path, DATABASE_URL=url,
@@ -393,9 +434,72 @@ def test_users_add_makes_the_first_admin_and_explains_refusals(tmp_path: Path) -
     typed = concierge("users", "add", "dario", cwd=tmp_path, DATABASE_URL=url)
     assert typed.returncode != 0  # no terminal to type the password in: nothing is added
 
-    listed = concierge("users", "list", cwd=tmp_path, DATABASE_URL=url)
+    listed = concierge("users", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
     assert listed.returncode == 0
     assert [line.split()[:2] for line in listed.stdout.splitlines()] == [["anna.rossi", "admin"]]
+
+
+def test_users_speak_the_readers_language(tmp_path: Path) -> None:
+    # Issue 18 item 14: `users` prints, and fails, in `--lang`, else the locale, else
+    # DEFAULT_LANGUAGE (Italian here).
+    url = f"sqlite:///{tmp_path}/concierge.sqlite3"
+    assert concierge("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+    empty = concierge("users", "list", cwd=tmp_path, DATABASE_URL=url)
+    assert empty.stdout.strip() == (
+        "Ancora nessun utente: aggiungete il primo con `concierge users add`."
+    )
+    assert concierge("demo", cwd=tmp_path, DATABASE_URL=url).returncode == 0
+
+    def rows(result: subprocess.CompletedProcess[str]) -> list[list[str]]:
+        assert result.returncode == 0, result.stderr
+        return [line.split()[:2] + line.split()[-1:] for line in result.stdout.splitlines()]
+
+    italian = rows(concierge("users", "list", cwd=tmp_path, DATABASE_URL=url))
+    assert italian[:2] == [["admin", "amministratore", "attivo"], ["giulia", "operatore", "attivo"]]
+    assert ["paola", "coordinatore", "attivo"] in italian
+    english = rows(concierge("users", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH))
+    assert english[:2] == [["admin", "admin", "active"], ["giulia", "operator", "active"]]
+    by_option = concierge("users", "list", "--lang", "en", cwd=tmp_path, DATABASE_URL=url,
+                          LANG="it_IT.UTF-8")  # fmt: skip
+    by_root = concierge("--lang", "en", "users", "list", cwd=tmp_path, DATABASE_URL=url)
+    assert rows(by_option) == rows(by_root) == english
+
+    secret = {"CONCIERGE_USER_PASSWORD": "a-long-secret"}
+    taken = concierge("users", "add", "admin", cwd=tmp_path, DATABASE_URL=url, **secret)
+    assert (taken.returncode, taken.stderr.strip()) == (
+        2, "Errore: il nome utente admin è già usato",
+    )  # fmt: skip
+    taken = concierge("users", "add", "admin", cwd=tmp_path, DATABASE_URL=url, **secret, **ENGLISH)
+    assert taken.stderr.strip() == "Error: the username admin is taken"
+    nobody = concierge("users", "password", "mallory", cwd=tmp_path, DATABASE_URL=url, **secret)
+    assert nobody.stderr.strip() == "Errore: nessun utente di nome mallory"
+    added = concierge(
+        "users", "add", "carla", "--role", "coordinator", "--cooperative", "Nessuna",
+        cwd=tmp_path, DATABASE_URL=url, **secret,
+    )  # fmt: skip
+    assert added.stderr.strip() == "Errore: nessuna cooperativa di nome Nessuna"
+    changed = concierge("users", "password", "sara", cwd=tmp_path, DATABASE_URL=url, **secret)
+    assert changed.stdout.strip() == "Password di sara cambiata."
+
+
+def test_a_failure_speaks_the_readers_language_before_any_setting_is_read(
+    tmp_path: Path,
+) -> None:
+    # `fail` before the settings (or with them wrong): `--lang`, else the locale, else the
+    # setting's own default.
+    folder = f"sqlite:///{tmp_path}/a-file/x.db"
+    (tmp_path / "a-file").write_text("not a folder")
+    italian = concierge("jobs", cwd=tmp_path, DATABASE_URL=folder)
+    assert italian.stderr.startswith(
+        "Errore: DATABASE_URL: impossibile creare la cartella del database: "
+    ), italian.stderr
+    english = concierge("--lang", "en", "jobs", cwd=tmp_path, DATABASE_URL=folder)
+    assert english.stderr.startswith("Error: DATABASE_URL: cannot create the database folder")
+    (tmp_path / ".env").write_text("TIME_ZONE=Mars/Olympus\n")
+    wrong = concierge("users", "list", cwd=tmp_path, LANG="it_IT.UTF-8")
+    assert wrong.stderr.strip() == (
+        "Errore: TIME_ZONE: unknown time zone 'Mars/Olympus', e.g. Europe/Rome"
+    ), "the prefix in the reader's language; the setting's own message as written"
 
 
 def _free_port() -> int:

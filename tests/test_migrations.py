@@ -6,9 +6,11 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 
 from bot.runtime import Runtime
+from concierge.migrate import alembic_config, head_revisions, pending_migrations
 from concierge.schema import metadata, ours
 
 
@@ -32,3 +34,20 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(runtime: Runtime) -> No
     async with runtime.engine.connect() as connection:
         assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_the_up_to_date_check_reads_the_heads_alembic_reads(runtime: Runtime) -> None:
+    # Every command checks the database is migrated; it reads the scripts without Alembic.
+    heads = head_revisions()
+    assert heads == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    assert not await pending_migrations(runtime.engine)
+    [head] = heads
+    try:
+        async with runtime.engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        assert await pending_migrations(runtime.engine)
+    finally:
+        async with runtime.engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+            )

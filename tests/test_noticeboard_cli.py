@@ -43,5 +43,5 @@ def test_notices_from_the_command_line(tmp_path: Path) -> None:
         (["notices", "retire", "9"], "Error: no notice 9"),
     ]
     for args, message in wrong:
-        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url)
+        result = concierge(*args, cwd=tmp_path, DATABASE_URL=url, LANG="en_GB.UTF-8")
         assert (result.returncode, result.stderr[: len(message)]) == (2, message), result.stderr

@@ -270,28 +270,30 @@ def _serve(tmp_path: Path, url: str, **env: str) -> Iterator[str]:
 
 
 PUBLIC = {"PUBLIC_BASE_URL": "https://concierge.example.org", "SESSION_SECRET": "s" * 32}
+ENGLISH = {"LANG": "en_GB.UTF-8"}  # the lines below are read in English
 
 
 def test_serve_refuses_demo_passwords_on_https(demo_database: str, tmp_path: Path) -> None:
-    refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC)
+    refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC, **ENGLISH)
     assert refused.returncode == 2
     [line] = [text for text in refused.stderr.splitlines() if text.startswith("Error:")]
     assert "demo password" in line and DEMO_USERS in line
     assert "concierge users password NAME" in line
 
     demo_chat = concierge(
-        "serve", cwd=tmp_path, DATABASE_URL=demo_database, WEBCHAT_DEMO="true", **PUBLIC
-    )
+        "serve", cwd=tmp_path, DATABASE_URL=demo_database, WEBCHAT_DEMO="true", **PUBLIC,
+        **ENGLISH,
+    )  # fmt: skip
     assert demo_chat.returncode == 2 and "Error: WEBCHAT_DEMO is on" in demo_chat.stderr
 
     change_passwords(demo_database, "acme-hr", "admin", "paola", "giulia", "marco")
-    refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC)
+    refused = concierge("serve", cwd=tmp_path, DATABASE_URL=demo_database, **PUBLIC, **ENGLISH)
     assert refused.returncode == 2 and ": sara;" in refused.stderr
 
     def password(name: str, new: str) -> subprocess.CompletedProcess[str]:
         return concierge(
             "users", "password", name, cwd=tmp_path, DATABASE_URL=demo_database,
-            CONCIERGE_USER_PASSWORD=new,
+            CONCIERGE_USER_PASSWORD=new, **ENGLISH,
         )  # fmt: skip
 
     short = password("sara", "short")
@@ -300,7 +302,7 @@ def test_serve_refuses_demo_passwords_on_https(demo_database: str, tmp_path: Pat
     assert nobody.returncode == 2 and "no user named mallory" in nobody.stderr
     changed = password("sara", "sara-long-secret")
     assert changed.returncode == 0 and "Password of sara changed." in changed.stdout
-    with _serve(tmp_path, demo_database, **PUBLIC) as printed:
+    with _serve(tmp_path, demo_database, **PUBLIC, **ENGLISH) as printed:
         assert "Dashboard:" in printed and "Web chat" not in printed
 
 

@@ -152,10 +152,18 @@ def test_set_webhook_from_the_command_line(
         "TELEGRAM_LIBRARY": library,
     }
     url = "https://concierge.example.org/telegram/webhook"
-    refused = concierge("telegram", "set-webhook", url, cwd=tmp_path, **env)
+    refused = concierge("telegram", "set-webhook", url, cwd=tmp_path, **env, LANG="en_GB.UTF-8")
     assert refused.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET is not set" in refused.stderr
+    italian = concierge("telegram", "set-webhook", url, cwd=tmp_path, **env)
+    assert italian.stderr.strip() == (
+        "Errore: TELEGRAM_WEBHOOK_SECRET non è impostato: il webhook rifiuterebbe ogni chiamata"
+    )
     done = concierge(
         "telegram", "set-webhook", url, cwd=tmp_path, TELEGRAM_WEBHOOK_SECRET=SECRET, **env
     )
     assert done.returncode == 0, done.stderr
+    assert (
+        done.stdout.strip()
+        == f"Webhook impostato: {url} (impostate TELEGRAM_MODE=webhook sul servizio)."
+    )
     assert fake.webhook == {"url": url, "secret": SECRET}

@@ -61,7 +61,7 @@ def test_credit_of_a_worker(demo_db: tuple[Path, str]) -> None:
     assert "you have €451.20 of credit left" in emma.stdout
     maria = concierge("credit", "+393402000001", cwd=folder, DATABASE_URL=url)
     assert "Non risulti iscritto a un piano welfare" in maria.stdout
-    nobody = concierge("credit", "+393409999999", cwd=folder, DATABASE_URL=url)
+    nobody = concierge("credit", "+393409999999", cwd=folder, DATABASE_URL=url, LANG="en_GB.UTF-8")
     assert nobody.returncode == 2 and nobody.stderr.startswith("Error: nobody with phone")
 
 
@@ -102,7 +102,8 @@ def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_
     folder, url = demo_db
     out = str(tmp_path / "x.csv")
     wrong_month = concierge("report", "company", "Acme Bergamo S.p.A.", "--month", "2026-13",
-                            "--csv", out, cwd=folder, DATABASE_URL=url)  # fmt: skip
+                            "--csv", out, cwd=folder, DATABASE_URL=url,
+                            LANG="en_GB.UTF-8")  # fmt: skip
     assert wrong_month.returncode == 2
     assert (
         wrong_month.stderr.strip()

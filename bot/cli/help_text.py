@@ -67,9 +67,14 @@ class PlainGroup(TyperGroup):
 def _plain_commands(group: TyperGroup) -> None:
     # Typer builds every command with its own classes; they become ours, help and all.
     for command in group.commands.values():
-        if isinstance(command, TyperGroup):
-            if not isinstance(command, PlainGroup):
-                command.__class__ = PlainGroup
-            _plain_commands(command)
-        elif isinstance(command, TyperCommand) and not isinstance(command, PlainCommand):
-            command.__class__ = PlainCommand
+        make_plain(command)
+
+
+def make_plain(command: object) -> None:
+    """A command, or a group and all its commands, with plain placeholders in their help."""
+    if isinstance(command, TyperGroup):
+        if not isinstance(command, PlainGroup):
+            command.__class__ = PlainGroup
+        _plain_commands(command)
+    elif isinstance(command, TyperCommand) and not isinstance(command, PlainCommand):
+        command.__class__ = PlainCommand

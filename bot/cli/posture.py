@@ -11,6 +11,7 @@ import typer
 from bot.cli.support import run_unit, settings_or_fail
 from concierge.context import DomainContext
 from concierge.demo import DEMO_PASSWORD
+from concierge.i18n import t
 from concierge.sealing import key_file
 from concierge.settings import Settings
 from concierge.team.users import users_with_password
@@ -27,12 +28,10 @@ def demo_users(settings: Settings) -> list[str]:
     return run_unit(settings, work)
 
 
-def demo_refusal(names: list[str]) -> str:
+def demo_refusal(names: list[str], language: str) -> str:
     """The one line `serve` stops with while demo passwords remain on a public service."""
-    return (
-        f"PUBLIC_BASE_URL is https but these dashboard users still have the demo password"
-        f" {DEMO_PASSWORD!r}: {', '.join(names)}; change each with"
-        f" `concierge users password NAME`, or disable it on the Admin page"
+    return t(
+        language, "cli.serve.demo_passwords", password=repr(DEMO_PASSWORD), names=", ".join(names)
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-import phonenumbers
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -94,6 +93,8 @@ class ChannelIdentity(Base):
 
 def normalise_phone(raw: str, default_region: str = "IT") -> str:
     """The number in E.164 (+393331234567); InvalidPhoneNumber when it is not a valid number."""
+    import phonenumbers  # its metadata loads slowly; only numbers being read need it
+
     cleaned = raw.strip().removeprefix("whatsapp:").removeprefix("tel:")
     try:
         number = phonenumbers.parse(cleaned, default_region)

@@ -30,6 +30,14 @@ def _dummy_hash() -> str:
     return _HASHER.hash("not a password of anyone")
 
 
+class UserRefused(InvalidValue):
+    """A user that cannot be added or changed as asked; `key` says why in the catalogue."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message, **params)
+        self.key = key
+
+
 class Role(StrEnum):
     """What a user may see and do."""
 
@@ -92,30 +100,51 @@ def hash_password(password: str) -> str:
 async def add_user(ctx: DomainContext, new: UserInput) -> User:
     """Create a user; InvalidValue when the name is taken or the role lacks its cooperative."""
     if await ctx.session.scalar(select(User.id).where(User.username == new.username)):
-        raise InvalidValue(f"the username {new.username} is taken")
+        raise UserRefused(
+            f"the username {new.username} is taken",
+            key="error.user.taken",
+            username=new.username,
+        )
     cooperative: Cooperative | None = None
     operator: Operator | None = None
     if new.role == Role.OPERATOR:
         if new.operator_id is None:
-            raise InvalidValue("an operator user needs the operator it is (--operator-phone)")
+            raise UserRefused(
+                "an operator user needs the operator it is (--operator-phone)",
+                key="error.user.needs_operator",
+            )
         operator = await ctx.session.get(Operator, new.operator_id)
         if operator is None:
             raise NotFound(f"no operator {new.operator_id}", what=new.operator_id)
         if await ctx.session.scalar(select(User.id).where(User.operator_id == operator.id)):
-            raise InvalidValue(f"operator {operator.id} already has a user")
+            raise UserRefused(
+                f"operator {operator.id} already has a user",
+                key="error.user.operator_has_user",
+                operator=operator.person.display_name,
+            )
         cooperative = operator.cooperative
     elif new.cooperative is not None:
         cooperative = await ctx.session.scalar(
             select(Cooperative).where(Cooperative.name == new.cooperative)
         )
         if cooperative is None:
-            raise NotFound(f"no cooperative named {new.cooperative}", what=new.cooperative)
+            raise UserRefused(
+                f"no cooperative named {new.cooperative}",
+                key="error.user.no_cooperative",
+                cooperative=new.cooperative,
+            )
     if new.role == Role.COORDINATOR and cooperative is None:
-        raise InvalidValue("a coordinator user needs a cooperative (--cooperative)")
+        raise UserRefused(
+            "a coordinator user needs a cooperative (--cooperative)",
+            key="error.user.needs_cooperative",
+        )
     if (new.role == Role.COMPANY) != (new.company_id is not None) or (
         new.role == Role.COMPANY and cooperative is not None
     ):
-        raise InvalidValue("a company user needs a company (--company) and no cooperative")
+        raise UserRefused(
+            "a company user needs a company (--company) and no cooperative",
+            key="error.user.company_needs_company",
+        )
     if new.company_id is not None and not await ctx.session.scalar(
         select(_COMPANIES.c.id).where(_COMPANIES.c.id == new.company_id)
     ):
@@ -173,13 +202,17 @@ async def users_with_password(ctx: DomainContext, password: str) -> list[str]:
 
 
 async def set_password(ctx: DomainContext, username: str, password: str) -> User:
-    """Give a user a new password; InvalidValue when it is too short, NotFound without them."""
+    """Give a user a new password; UserRefused when it is too short or there is no such user."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserRefused(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters",
+            key="error.user.short_password",
+            min=MIN_PASSWORD_LENGTH,
+        )
     name = username.strip().lower()
     user = await ctx.session.scalar(select(User).where(User.username == name))
     if user is None:
-        raise NotFound(f"no user named {name}", what=name)
+        raise UserRefused(f"no user named {name}", key="error.user.unknown", username=name)
     user.password_hash = hash_password(password)
     await ctx.session.flush()
     return user
