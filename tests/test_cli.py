@@ -455,10 +455,18 @@ def test_users_speak_the_readers_language(tmp_path: Path) -> None:
         return [line.split()[:2] + line.split()[-1:] for line in result.stdout.splitlines()]
 
     italian = rows(concierge("users", "list", cwd=tmp_path, DATABASE_URL=url))
-    assert italian[:2] == [["admin", "amministratore", "attivo"], ["giulia", "operatore", "attivo"]]
+    assert italian[:3] == [
+        ["acme-hr", "azienda", "attivo"],
+        ["admin", "amministratore", "attivo"],
+        ["giulia", "operatore", "attivo"],
+    ]
     assert ["paola", "coordinatore", "attivo"] in italian
     english = rows(concierge("users", "list", cwd=tmp_path, DATABASE_URL=url, **ENGLISH))
-    assert english[:2] == [["admin", "admin", "active"], ["giulia", "operator", "active"]]
+    assert english[:3] == [
+        ["acme-hr", "company", "active"],
+        ["admin", "admin", "active"],
+        ["giulia", "operator", "active"],
+    ]
     by_option = concierge("users", "list", "--lang", "en", cwd=tmp_path, DATABASE_URL=url,
                           LANG="it_IT.UTF-8")  # fmt: skip
     by_root = concierge("--lang", "en", "users", "list", cwd=tmp_path, DATABASE_URL=url)

@@ -52,7 +52,9 @@ COMMANDS = {
         "bot.cli.notices:notices_app",
         "The neighbourhood noticeboard: markets, events, pharmacies on duty, office hours.",
     ),
-    "users": Lazy("bot.cli.users:users_app", "Dashboard users: admins, coordinators, operators."),
+    "users": Lazy(
+        "bot.cli.users:users_app", "Dashboard users: admins, coordinators, operators, company HR."
+    ),
     "people": Lazy(
         "bot.cli.people:people_app",
         "A person's data: export everything held about them, or erase it.",
