@@ -20,6 +20,7 @@ from concierge.requests.offers import withdraw_pending_offers
 from concierge.requests.promises import plan_timers
 from concierge.requests.threads import mark_request
 from concierge.team.operators import Operator, serving_cooperative
+from concierge.timers import note_new_request
 
 
 class ServiceRequest(Base):
@@ -169,6 +170,7 @@ async def create_request(
         )
     )
     mark_request(ctx, request.id, created=True)
+    note_new_request(ctx, request.id)
     await transition(ctx, request, S.QUEUED, actor, "confirmed")
     return request
 
