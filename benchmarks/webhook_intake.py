@@ -144,6 +144,24 @@ def running(command: list[str], port: int, env: dict[str, str]) -> Iterator[int]
             process.kill()
 
 
+@contextmanager
+def sampled(pid: int, output: str | None, seconds: int) -> Iterator[None]:
+    """With an output file: py-spy samples the process while the block runs (its top functions,
+    by own time, in `output`)."""
+    if output is None:
+        yield
+        return
+    spy = subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--duration", str(seconds), "--format", "raw",
+         "--output", output, "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        spy.wait(timeout=seconds + 30)
+
+
 def rss_mb(pid: int) -> float:
     """The resident memory of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -241,7 +259,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         with running(serve, port, {**env, "PWD": name}) as pid:
             idle = rss_mb(pid)
             load(port, warm_up, args, seconds=2)  # first turns load the dialogues' libraries
-            service = load(port, script, args)
+            with sampled(pid, args.py_spy, args.duration):
+                service = load(port, script, args)
             loaded = rss_mb(pid)
         stored = outcome(folder)
     return {
@@ -278,6 +297,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--residents", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=len(CONVERSATION), help="messages each")
+    parser.add_argument("--py-spy", default=None, help="sample the service into this file")
     args = parser.parse_args()
     if which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
