@@ -162,7 +162,8 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float =
 @contextmanager
 def running(command: list[str], port: int, env: dict[str, str]) -> Iterator[int]:
     """Run a server until the block ends; yields its process id."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    # In the folder of the database's set-up: the sealing key (var/) is found there.
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=env.get("PWD"))
     try:
         wait_listening(port, process)
         yield process.pid
