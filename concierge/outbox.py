@@ -154,12 +154,11 @@ async def enqueue(
     )
     if existing is not None:
         return None
-    row = OutboxMessage(
-        **_row(
-            reply, dedupe_key, now, channel=channel, address=address, person_id=person_id,
-            request_id=request_id, language=language, cooperative_id=cooperative_id,
-        )  # fmt: skip
-    )
+    where = {
+        "channel": channel, "address": address, "person_id": person_id,
+        "request_id": request_id, "language": language, "cooperative_id": cooperative_id,
+    }  # fmt: skip
+    row = OutboxMessage(**_row(reply, dedupe_key, now, **where))
     session.add(row)
     await session.flush()
     return row
@@ -179,8 +178,10 @@ async def enqueue_all(
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     rows = [_row(reply, key, now, **where) for key, reply in replies]
-    statement = insert(OutboxMessage).values(rows).on_conflict_do_nothing(
-        index_elements=[OutboxMessage.dedupe_key]
+    statement = (
+        insert(OutboxMessage)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
     )
     await session.execute(statement)
 
