@@ -30,6 +30,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
@@ -104,6 +106,35 @@ class OutboxMessage(Base):
         )
 
 
+def _row(
+    reply: Reply,
+    dedupe_key: str,
+    now: datetime,
+    **where: Any,
+) -> dict[str, Any]:
+    """The columns of a new outbox row; `where`: channel, address, and optionally person_id,
+    request_id, language, cooperative_id."""
+    return {
+        "dedupe_key": dedupe_key,
+        "person_id": None,
+        "request_id": None,
+        "cooperative_id": None,
+        "language": None,
+        **where,
+        "text": reply.text,
+        "choices": [choice.model_dump() for choice in reply.choices],
+        "media": list(reply.media),
+        "template": reply.template.model_dump() if reply.template else None,
+        "priority": priority_of(dedupe_key),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_error": "",
+        "private": reply.private,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -123,29 +154,36 @@ async def enqueue(
     )
     if existing is not None:
         return None
-    row = OutboxMessage(
-        dedupe_key=dedupe_key,
-        channel=channel,
-        address=address,
-        person_id=person_id,
-        request_id=request_id,
-        cooperative_id=cooperative_id,
-        text=reply.text,
-        choices=[choice.model_dump() for choice in reply.choices],
-        media=list(reply.media),
-        template=reply.template.model_dump() if reply.template else None,
-        language=language,
-        priority=priority_of(dedupe_key),
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        last_error="",
-        private=reply.private,
-    )
+    where = {
+        "channel": channel, "address": address, "person_id": person_id,
+        "request_id": request_id, "language": language, "cooperative_id": cooperative_id,
+    }  # fmt: skip
+    row = OutboxMessage(**_row(reply, dedupe_key, now, **where))
     session.add(row)
     await session.flush()
     return row
+
+
+async def enqueue_all(
+    session: AsyncSession, replies: Sequence[tuple[str, Reply]], now: datetime, **where: Any
+) -> None:
+    """Add messages to the outbox in the caller's transaction, in one INSERT, each `(dedupe
+    key, reply)`; a key already known is skipped, as `enqueue` does. `where`: the columns the
+    rows share (channel, address, person_id, request_id, language, cooperative_id).
+
+    For hot paths that need no row back (a turn's replies: issue 20), one statement instead of
+    a look-up and an insert a message."""
+    if not replies:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [_row(reply, key, now, **where) for key, reply in replies]
+    statement = (
+        insert(OutboxMessage)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+    )
+    await session.execute(statement)
 
 
 URGENT, ROUTINE = 10, 0

@@ -57,6 +57,16 @@ class Timer(Base):
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+# A request made in this unit of work has no pending timer but those set here, so calling off
+# its timers needs no query (issue 20: two statements off the turn that confirms a request).
+_NEW_REQUESTS = "concierge.timers.new_requests"  # in session.info: made here, timers set here
+
+
+def note_new_request(ctx: DomainContext, request_id: int) -> None:
+    """Tell the timers that this unit of work made the request (it has none yet)."""
+    ctx.session.info.setdefault(_NEW_REQUESTS, {})[request_id] = False
+
+
 async def set_timer(
     ctx: DomainContext,
     kind: TimerKind,
@@ -66,6 +76,9 @@ async def set_timer(
 ) -> Timer:
     """Promise to do `kind` at `due_at`; replaces a pending timer of the same kind and request."""
     await cancel_timers(ctx, request_id, [kind])
+    new_requests: dict[int, bool] = ctx.session.info.get(_NEW_REQUESTS, {})
+    if request_id in new_requests:
+        new_requests[request_id] = True  # it has a timer now: the next call-off looks
     timer = Timer(
         kind=kind,
         request_id=request_id,
@@ -83,6 +96,8 @@ async def cancel_timers(
     ctx: DomainContext, request_id: int | None, kinds: list[TimerKind] | None = None
 ) -> int:
     """Call off a request's pending timers (of some kinds, or all); returns how many."""
+    if ctx.session.info.get(_NEW_REQUESTS, {}).get(request_id, True) is False:
+        return 0
     query = select(Timer).where(Timer.request_id == request_id, Timer.status == TimerStatus.PENDING)
     if kinds is not None:
         query = query.where(Timer.kind.in_(kinds))

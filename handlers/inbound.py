@@ -18,7 +18,7 @@ from concierge.errors import DomainError
 from concierge.i18n import t
 from concierge.intake.words import words
 from concierge.messages import Channel, IdentityKind, Inbound, Reply, identity_kind
-from concierge.outbox import enqueue
+from concierge.outbox import enqueue_all
 from concierge.people.conversations import (
     already_received,
     load_conversation,
@@ -84,18 +84,19 @@ async def _queue_replies(
     if inbound.channel in ANSWERED_IN_RESPONSE:
         return replace(handled, answers=tuple(replies))
     cooperative_id = await cooperative_of_person(ctx.session, person.id) if replies else None
-    for index, reply in enumerate(replies):
-        await enqueue(
-            ctx.session,
-            channel=inbound.channel,
-            address=address,
-            reply=reply,
-            dedupe_key=f"reply:{inbound.channel}:{inbound.provider_message_id}:{index}",
-            now=ctx.now(),
-            person_id=person.id,
-            language=language or language_of(ctx, person),
-            cooperative_id=cooperative_id,
-        )
+    await enqueue_all(
+        ctx.session,
+        [
+            (f"reply:{inbound.channel}:{inbound.provider_message_id}:{index}", reply)
+            for index, reply in enumerate(replies)
+        ],
+        ctx.now(),
+        channel=inbound.channel,
+        address=address,
+        person_id=person.id,
+        language=language or language_of(ctx, person),
+        cooperative_id=cooperative_id,
+    )
     return handled
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.messages import Channel, Choice, OutboundMessage, Reply
@@ -16,6 +17,7 @@ from concierge.outbox import (
     delivered_to,
     due,
     enqueue,
+    enqueue_all,
     mark_failed,
     mark_sent,
 )
@@ -51,6 +53,24 @@ async def test_a_dedupe_key_is_queued_once(domain: Domain) -> None:
         claimed = await _claim_due(ctx.session, ctx.now())
     assert [(m.text, m.choices) for m, _ in claimed] == [
         ("first", (Choice(label="Sì", payload="yes"),))
+    ]
+
+
+async def test_a_turns_replies_go_in_at_once_each_key_once(domain: Domain) -> None:
+    await _queue(domain, "reply:sms:SM1:1", "queued before")
+    replies = [(f"reply:sms:SM1:{n}", Reply(text=f"reply {n}")) for n in range(3)]
+    async with domain.unit() as ctx:
+        await enqueue_all(
+            ctx.session, replies, ctx.now(), channel=Channel.WEBCHAT, address=PHONE, person_id=None
+        )
+    async with domain.unit() as ctx:  # the same replies again: nothing more is queued
+        await enqueue_all(ctx.session, replies, ctx.now(), channel=Channel.WEBCHAT, address=PHONE)
+        rows = await ctx.session.scalars(select(OutboxMessage).order_by(OutboxMessage.dedupe_key))
+        queued = [(row.dedupe_key, row.text, row.status, row.address) for row in rows]
+    assert queued == [
+        ("reply:sms:SM1:0", "reply 0", OutboxStatus.PENDING, PHONE),
+        ("reply:sms:SM1:1", "queued before", OutboxStatus.PENDING, PHONE),
+        ("reply:sms:SM1:2", "reply 2", OutboxStatus.PENDING, PHONE),
     ]
 
 

@@ -125,3 +125,21 @@ async def test_a_cancelled_request_gets_no_reminder(demo_domain: Domain) -> None
     assert TimerStatus.FIRED not in statuses
     assert not any(t.startswith("Promemoria") for t in await _texts_to(demo_domain, GIULIA))
     assert await _texts_to(demo_domain, PAOLA) == []
+
+
+async def test_a_request_made_and_cancelled_in_one_unit_leaves_no_timer(
+    demo_domain: Domain,
+) -> None:
+    # A request made in a unit of work skips the look-up of its timers (it has none) until one
+    # is set; the cancellation in the same unit must still find and call off those set.
+    async with demo_domain.unit() as ctx:
+        maria = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert maria is not None
+        request = await create_request(
+            ctx, maria, "parcel", "", Channel.WEBCHAT, due_at=AFTERNOON + timedelta(days=1)
+        )
+        await offer_next(ctx, request)
+        set_here = {TimerKind(t.kind) for t in await pending_timers(ctx)}
+        await cancel_request(ctx, maria, request.id)
+    assert TimerKind.OVERDUE in set_here
+    assert [t for t in (await _pending(demo_domain)).values() if t.request_id == request.id] == []

@@ -22,6 +22,7 @@ from concierge.requests.promises import plan_timers
 from concierge.requests.threads import mark_request
 from concierge.team.catalogue import CooperativeService, service_as_offered
 from concierge.team.operators import Operator, serving_cooperative
+from concierge.timers import note_new_request
 
 
 class ServiceRequest(Base):
@@ -188,6 +189,7 @@ async def create_request(
         )
     )
     mark_request(ctx, request.id, created=True)
+    note_new_request(ctx, request.id)
     await transition(ctx, request, S.QUEUED, actor, "confirmed")
     return request
 

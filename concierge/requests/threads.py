@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from concierge.context import DomainContext
 from concierge.messages import Inbound
@@ -37,71 +38,63 @@ def _turn_request(ctx: DomainContext) -> tuple[int | None, bool]:
     return None, False
 
 
-def _replies_to(channel: str, provider_message_id: str) -> ColumnElement[bool]:
-    """The outbox rows replying to one message, not yet tied to a request: their dedupe key
+def _replies_to(channel: str, provider_message_ids: list[str]) -> ColumnElement[bool]:
+    """The outbox rows replying to some messages, not yet tied to a request: their dedupe key
     carries the message's provider id (handlers.inbound)."""
-    literal = f"reply:{channel}:{provider_message_id}:"
-    escaped = literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return and_(
-        OutboxMessage.dedupe_key.like(f"{escaped}%", escape="\\"),
-        OutboxMessage.request_id.is_(None),
-    )
+    keys = []
+    for provider_message_id in provider_message_ids:
+        literal = f"reply:{channel}:{provider_message_id}:"
+        escaped = literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        keys.append(OutboxMessage.dedupe_key.like(f"{escaped}%", escape="\\"))
+    return and_(or_(*keys), OutboxMessage.request_id.is_(None))
 
 
-async def _tie_intake(
-    ctx: DomainContext, person_id: int, inbound: Inbound, request_id: int
-) -> None:
+def _intake(ctx: DomainContext, person_id: int, inbound: Inbound) -> ColumnElement[bool]:
     """The intake before a new request: the person's untied messages on this channel since the
-    last of theirs that was about a request (within a draft's lifetime), and the replies to
-    them."""
+    last of theirs that was about a request (within a draft's lifetime)."""
     expiry = timedelta(minutes=ctx.settings.conversation_expiry_minutes)
-    last_tied = await ctx.session.scalar(
-        select(func.max(InboundRecord.id)).where(
-            InboundRecord.person_id == person_id,
-            InboundRecord.channel == inbound.channel,
-            InboundRecord.request_id.is_not(None),
+    earlier = aliased(InboundRecord)  # not correlated with the row being updated
+    last_tied = (
+        select(func.max(earlier.id))
+        .where(
+            earlier.person_id == person_id,
+            earlier.channel == inbound.channel,
+            earlier.request_id.is_not(None),
         )
+        .scalar_subquery()
     )
-    intake = (
-        await ctx.session.scalars(
-            select(InboundRecord).where(
-                InboundRecord.person_id == person_id,
-                InboundRecord.channel == inbound.channel,
-                InboundRecord.request_id.is_(None),
-                InboundRecord.id > (last_tied or 0),
-                # A draft older than this was dropped: its words are not this request's.
-                InboundRecord.received_at >= ctx.now() - expiry,
-            )
-        )
-    ).all()
-    for record in intake:
-        record.request_id = request_id
-        await ctx.session.execute(
-            update(OutboxMessage)
-            .where(_replies_to(record.channel, record.provider_message_id))
-            .values(request_id=request_id)
-        )
+    return and_(
+        InboundRecord.person_id == person_id,
+        InboundRecord.channel == inbound.channel,
+        InboundRecord.request_id.is_(None),
+        InboundRecord.id > func.coalesce(last_tied, 0),
+        # A draft older than this was dropped: its words are not this request's.
+        InboundRecord.received_at >= ctx.now() - expiry,
+    )
 
 
 async def tie_turn(ctx: DomainContext, person_id: int, inbound: Inbound) -> int | None:
     """Tie this turn's message and replies to the request the turn was about (see the module's
-    docstring); the request's number, if any."""
+    docstring); the request's number, if any. Two statements whatever the intake's length: the
+    messages, then every reply to them (issue 20: it was two a message)."""
     request_id, created = _turn_request(ctx)
     if request_id is None:
         return None
-    if created:
-        await _tie_intake(ctx, person_id, inbound, request_id)
-    await ctx.session.execute(
-        update(InboundRecord)
-        .where(
-            InboundRecord.channel == inbound.channel,
-            InboundRecord.provider_message_id == inbound.provider_message_id,
-        )
-        .values(request_id=request_id)
+    this_message = and_(
+        InboundRecord.channel == inbound.channel,
+        InboundRecord.provider_message_id == inbound.provider_message_id,
     )
+    tied = await ctx.session.execute(
+        update(InboundRecord)
+        .where(or_(this_message, _intake(ctx, person_id, inbound)) if created else this_message)
+        .values(request_id=request_id)
+        .returning(InboundRecord.provider_message_id)
+    )
+    # The turn's own replies are tied whatever the update found (as they were before).
+    answered = sorted({*tied.scalars(), inbound.provider_message_id})
     await ctx.session.execute(
         update(OutboxMessage)
-        .where(_replies_to(inbound.channel, inbound.provider_message_id))
+        .where(_replies_to(inbound.channel, answered))
         .values(request_id=request_id)
     )
     return request_id
