@@ -168,13 +168,15 @@ async def due(
     channel: Channel,
     limit: int = 1,
     skip: Collection[int] = (),
+    resting: Collection[str] = (),
 ) -> list[OutboundMessage]:
     """The messages of one channel that may be sent now, urgent first, then oldest first.
 
     Nothing is claimed: `claim` takes each one just before its send. A row whose claim expired
     (its sender died mid-way) is due again: nothing is lost. A row waits while an earlier one
     to the same address is undelivered, so a person reads the messages in the order they were
-    written even when one had to be retried; `skip` are rows this sender already holds.
+    written even when one had to be retried; `skip` are rows this sender already holds, and
+    `resting` addresses it may not send to yet (the provider's pace per chat).
     """
     earlier = aliased(OutboxMessage)
     undelivered_before = (
@@ -199,6 +201,8 @@ async def due(
     )
     if skip:
         query = query.where(OutboxMessage.id.not_in(list(skip)))
+    if resting:
+        query = query.where(OutboxMessage.address.not_in(list(resting)))
     rows = await session.scalars(query)
     return [row.to_message() for row in rows]
 

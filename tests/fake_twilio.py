@@ -1,5 +1,7 @@
 """A fake Twilio REST API on 127.0.0.1 (Messages and Calls, with basic auth), faithful enough
-for the real twilio library; it can inject errors and an outage. And a signer that posts
+for the real twilio library; it can inject errors and an outage, and with `per_number_rate`
+refuse (429, error 20429) a message sent from a number sooner than its rate allows after the
+previous one. And a signer that posts
 webhooks the way Twilio does, signed with Twilio's own code for the public address."""
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class FakeTwilio:
     # Answers for the next create calls, in order: (HTTP status, Twilio error code).
     faults: list[tuple[int, int]] = field(default_factory=list)
     down_until: float = 0.0  # until this time.monotonic(), every call gets a 503
+    # Messages a second one sending number may create (None: no limit); `too_many` counts 429s.
+    per_number_rate: float | None = None
+    too_many: int = 0
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each message
+    _number_last: dict[str, float] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -62,6 +69,8 @@ class FakeTwilio:
             status, code = self.faults.pop(0)
             return _error(status, code, "Injected fault")
         form = {key: str(value) for key, value in (await request.post()).items()}
+        if kind == "Messages" and self._too_soon(form.get("From", "")):
+            return _error(429, 20429, "Too Many Requests")
         prefix = "SM" if kind == "Messages" else "CA"
         sid = f"{prefix}{next(self._ids):032x}"
         (self.messages if kind == "Messages" else self.calls).append({**form, "Sid": sid})
@@ -73,6 +82,18 @@ class FakeTwilio:
             },
             status=201,
         )  # fmt: skip
+
+    def _too_soon(self, number: str) -> bool:
+        """Whether a message from `number` now exceeds its rate (when not, it counts)."""
+        now = time.monotonic()
+        if self.per_number_rate is None:
+            return False
+        if now - self._number_last.get(number, now - 3600) < 1 / self.per_number_rate:
+            self.too_many += 1
+            return True
+        self._number_last[number] = now
+        self.accepted_at.append(now)
+        return False
 
     async def _messages(self, request: web.Request) -> web.Response:
         return await self._create(request, "Messages")
