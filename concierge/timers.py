@@ -100,6 +100,18 @@ async def pending_timers(ctx: DomainContext) -> list[Timer]:
     return list(rows.all())
 
 
+async def timers_due_by(ctx: DomainContext, until: datetime, limit: int) -> list[Timer]:
+    """The pending timers due by `until`, soonest first, at most `limit`: the scheduler's
+    window, so it never holds every promise months ahead at once."""
+    rows = await ctx.session.scalars(
+        select(Timer)
+        .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= until)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
 async def pending_timer(
     ctx: DomainContext, kind: TimerKind, subject_id: int | None = None
 ) -> Timer | None:

@@ -37,6 +37,7 @@ class FakeTwilio:
     too_many: int = 0
     accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each message
     _number_last: dict[str, float] = field(default_factory=dict)
+    created_at: list[float] = field(default_factory=list)  # time.time() of each message
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -74,6 +75,8 @@ class FakeTwilio:
         prefix = "SM" if kind == "Messages" else "CA"
         sid = f"{prefix}{next(self._ids):032x}"
         (self.messages if kind == "Messages" else self.calls).append({**form, "Sid": sid})
+        if kind == "Messages":
+            self.created_at.append(time.time())
         return web.json_response(
             {
                 "sid": sid, "account_sid": ACCOUNT_SID, "to": form.get("To"),
