@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
@@ -43,6 +43,8 @@ class Timer(Base):
     """One thing to do at one moment for one request."""
 
     __tablename__ = "timers"
+    # The scheduler's window (pending, soonest first) without walking every timer that fired.
+    __table_args__ = (Index("ix_timers_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[TimerKind] = mapped_column(String(30))
