@@ -1,12 +1,14 @@
 """Morning check-ins: 2,000 plans due at the same minute, first attempts placed at the
 provider's rate, answers processed as they come.
 
-Usage: python benchmarks/morning_checkins.py [--plans 2000] [--rate 20] [--database-url URL]
+Usage: python benchmarks/morning_checkins.py [--plans 2000] [--rate 10] [--number-rate 20]
+       [--database-url URL]
 Makes `--plans` residents with a daily SMS check-in at the next local minute at least 45 s
 away (the "09:00" of the run), then runs, in this process and with the real clock, what
 `concierge serve` runs for it: the SchedulingService (each plan's timer, staggered at
 CHECKINS_PER_SECOND = `--rate`), the outbox's SMS lane, and the fake Twilio refusing (20429)
-what the number sends faster than `--rate`. Each resident answers "1" as soon as the
+what the number sends faster than `--number-rate` (default twice `--rate`: the number also
+carries the reply to each answer). Each resident answers "1" as soon as the
 question arrives, through handle_inbound. Measures each first attempt's placing against its
 bound (the minute + its place / rate) and how long each answer took. Stops when every round
 is answered, or at a time limit. Prints JSON, then a table.
@@ -84,12 +86,15 @@ class Residents:
         self._runtime, self._fake = runtime, fake
         self.answer_ms: list[float] = []
         self._seen = 0
+        self._asked: set[str] = set()
 
     async def answer_new(self) -> int:
         """Answer every question that arrived since the last look; how many."""
-        new = self._fake.messages[self._seen :]
-        self._seen += len(new)
+        arrived = self._fake.messages[self._seen :]
+        self._seen += len(arrived)
         settings: Settings = self._runtime.settings
+        new = [m for m in arrived if m["To"] not in self._asked]  # the question, not the thanks
+        self._asked.update(m["To"] for m in new)
         for index, message in enumerate(new):
             inbound = Inbound(
                 channel=Channel.SMS, provider_message_id=f"SMbench{self._seen + index}",
@@ -135,7 +140,7 @@ async def run(args: argparse.Namespace, fake: FakeTwilio) -> dict[str, Any]:
         DATABASE_URL=url, _env_file=None, CHECKINS_PER_SECOND=str(args.rate),
         TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_PHONE_NUMBER=SERVICE_NUMBER, TWILIO_API_BASE=fake.base_url,
-        TWILIO_MESSAGES_PER_SECOND=str(args.rate),
+        TWILIO_MESSAGES_PER_SECOND=str(args.number_rate),
     )  # fmt: skip
     runtime = Runtime.create(settings, SystemClock())
     at = await fill(runtime, args.plans)
@@ -163,6 +168,7 @@ async def run(args: argparse.Namespace, fake: FakeTwilio) -> dict[str, Any]:
     answers = residents.answer_ms
     return {
         "database": settings.url.get_backend_name(), "plans": args.plans, "rate": args.rate,
+        "number_rate": args.number_rate,
         "minute": at.isoformat(), "rounds": rounds, "answered_well": well,
         **placing(fake, at, args.rate), "error_20429": fake.too_many,
         "answer_ms": {
@@ -176,16 +182,20 @@ async def run(args: argparse.Namespace, fake: FakeTwilio) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plans", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--number-rate", type=float, default=None)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    fake = FakeTwilio(per_number_rate=args.rate)
+    # The number also carries each answer's reply: twice the check-ins' rate leaves them room.
+    args.number_rate = args.number_rate or 2 * args.rate
+    fake = FakeTwilio(per_number_rate=args.number_rate)
     with served(fake_app(fake)) as fake.port:
         result = asyncio.run(run(args, fake))
     print(json.dumps(result, indent=2))
     bound, answers = result["after_bound_seconds"], result["answer_ms"]
     print(table([
-        ("plans / rate", f"{result['plans']} / {result['rate']}/s"),
+        ("plans / check-ins a second / number's rate",
+         f"{result['plans']} / {result['rate']} / {result['number_rate']}"),
         ("first attempts placed", str(result["placed"])),
         ("after bound med / p99 / max", f"{bound['median']} / {bound['p99']} / {bound['max']} s"),
         ("last placed after the minute", f"{result['last_placed_after_minute_seconds']} s"),

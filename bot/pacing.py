@@ -45,8 +45,13 @@ class Pace:
         self._users: dict[str, int] = {}  # sends holding or waiting for an address's lock
 
     @asynccontextmanager
-    async def turn(self, address: str) -> AsyncIterator[None]:
-        """Wait until one send to `address` may start; the address rests from its end."""
+    async def turn(self, address: str | None = None) -> AsyncIterator[None]:
+        """Wait until one send to `address` may start; the address rests from its end. With
+        no address only the overall pace is kept, and sends may overlap."""
+        if address is None:
+            await self._overall()
+            yield
+            return
         self._users[address] = self._users.get(address, 0) + 1
         lock = self._locks.setdefault(address, asyncio.Lock())
         try:
@@ -69,8 +74,12 @@ class Pace:
         self._next_start = start + self._interval
         await asyncio.sleep(start - now)
 
-    def hold(self, address: str, seconds: float) -> None:
-        """The provider asked to wait (a 429's retry_after) before sending there again."""
+    def hold(self, address: str | None, seconds: float) -> None:
+        """The provider asked to wait (a 429's retry_after) before sending there again (no
+        address: before sending at all)."""
+        if address is None:
+            self._next_start = max(self._next_start, self._now() + seconds)
+            return
         self._free_at[address] = max(self._free_at.get(address, 0.0), self._now() + seconds)
 
     def resting(self) -> set[str]:

@@ -1,7 +1,7 @@
 """A fake Twilio REST API on 127.0.0.1 (Messages and Calls, with basic auth), faithful enough
 for the real twilio library; it can inject errors and an outage, and with `per_number_rate`
-refuse (429, error 20429) a message sent from a number sooner than its rate allows after the
-previous one. And a signer that posts
+refuse (429, error 20429) what a number sends beyond its rate (a bucket of one second's
+messages, refilled at the rate). And a signer that posts
 webhooks the way Twilio does, signed with Twilio's own code for the public address."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class FakeTwilio:
     per_number_rate: float | None = None
     too_many: int = 0
     accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each message
-    _number_last: dict[str, float] = field(default_factory=dict)
+    _number_tokens: dict[str, tuple[float, float]] = field(default_factory=dict)
     created_at: list[float] = field(default_factory=list)  # time.time() of each message
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -87,14 +87,19 @@ class FakeTwilio:
         )  # fmt: skip
 
     def _too_soon(self, number: str) -> bool:
-        """Whether a message from `number` now exceeds its rate (when not, it counts)."""
-        now = time.monotonic()
-        if self.per_number_rate is None:
+        """Whether a message from `number` now exceeds its rate (when not, it counts): a bucket
+        of one second's messages, refilled at the rate."""
+        now, rate = time.monotonic(), self.per_number_rate
+        if rate is None:
             return False
-        if now - self._number_last.get(number, now - 3600) < 1 / self.per_number_rate:
+        burst = max(1.0, rate)
+        tokens, at = self._number_tokens.get(number, (burst, now))
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1:
+            self._number_tokens[number] = (tokens, now)
             self.too_many += 1
             return True
-        self._number_last[number] = now
+        self._number_tokens[number] = (tokens - 1, now)
         self.accepted_at.append(now)
         return False
 

@@ -122,9 +122,8 @@ class TwilioMessaging:
             raise ValueError(f"no Twilio number configured for {channel}")
         self._from = f"{WHATSAPP}{number}" if channel == Channel.WHATSAPP else number
         # Twilio refuses (20429) or queues what a number sends too fast: keep under its rate,
-        # measured between the end of one send and the start of the next.
-        rate = settings.twilio_messages_per_second
-        self._pace = Pace(rate, per_address=rate)
+        # sends spaced evenly (they may overlap: one slow answer does not halve the rate).
+        self._pace = Pace(settings.twilio_messages_per_second)
 
     async def _in_window(self, message: OutboundMessage) -> bool:
         if message.person_id is None:
@@ -157,7 +156,7 @@ class TwilioMessaging:
         )
         base = self._runtime.settings.public_base_url
         callback = {"status_callback": f"{base.rstrip('/')}/twilio/status"} if base else {}
-        async with self._pace.turn(self._from):
+        async with self._pace.turn():
             try:
                 sent = await self._twilio.client.messages.create_async(
                     to=to, from_=self._from, **content, **callback
@@ -165,6 +164,6 @@ class TwilioMessaging:
             except TwilioRestException as exc:
                 error = delivery_error(exc)
                 if isinstance(error, RetryAfter):  # the whole number waits, not just this row
-                    self._pace.hold(self._from, error.seconds)
+                    self._pace.hold(None, error.seconds)
                 raise error from exc
         return str(sent.sid)
