@@ -3,8 +3,8 @@
 Texts go out as plain text (no parse mode), so whatever a person wrote cannot turn into markup.
 Choices become an inline keyboard, one button a row. Sending keeps under Telegram's limits
 (about 30 messages a second overall, one a second per chat) with a `Pace`; a 429 becomes a
-retry after Telegram's `retry_after` (and the chat rests that long), a chat that blocked the bot
-(403) is given up at once.
+retry after Telegram's `retry_after` (the chat's later rows wait behind it), a chat that blocked
+the bot (403) is given up at once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from concierge.clock import Clock
 from concierge.database import is_outage
 from concierge.dead_letters import SetAside
 from concierge.messages import Channel, Inbound, OutboundMessage
-from concierge.outbox import RetryAfter
 from concierge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,19 +86,16 @@ class TelegramChannel:
         pieces = split_text(message.text)
         chat, address = int(message.address), message.address
         buttons = [(choice.label, choice.payload) for choice in message.choices]
-        try:
-            # A retry after a failure part-way sends the whole row again: at least once.
-            for media in message.media:
-                if media.startswith(MEDIA_PREFIX):  # other channels' files are only counted
-                    async with self._pace.turn(address):
-                        await self.client.send_photo(chat, media.removeprefix(MEDIA_PREFIX))
-            for index, piece in enumerate(pieces):
-                last = index == len(pieces) - 1
+        # A retry after a failure part-way sends the whole row again: at least once, by design.
+        # After a 429 the row waits its retry_after, and the chat's later rows wait behind it.
+        for media in message.media:
+            if media.startswith(MEDIA_PREFIX):  # other channels' files are only counted
                 async with self._pace.turn(address):
-                    await self.client.send_message(chat, piece, buttons if last else [])
-        except RetryAfter as exc:
-            self._pace.hold(address, exc.seconds)
-            raise
+                    await self.client.send_photo(chat, media.removeprefix(MEDIA_PREFIX))
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            async with self._pace.turn(address):
+                await self.client.send_message(chat, piece, buttons if last else [])
 
     def resting(self) -> set[str]:
         """Chats that cannot be written to now (Telegram's one a second per chat)."""
