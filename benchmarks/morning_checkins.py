@@ -95,9 +95,9 @@ class Residents:
         settings: Settings = self._runtime.settings
         new = [m for m in arrived if m["To"] not in self._asked]  # the question, not the thanks
         self._asked.update(m["To"] for m in new)
-        for index, message in enumerate(new):
+        for message in new:
             inbound = Inbound(
-                channel=Channel.SMS, provider_message_id=f"SMbench{self._seen + index}",
+                channel=Channel.SMS, provider_message_id=f"SMbench{len(self.answer_ms)}",
                 sender=message["To"], received_at=self._runtime.clock.now(), text="1",
             )  # fmt: skip
             started = time.perf_counter()
