@@ -3,17 +3,19 @@ another channel. Within a lane, up to `outbox_lane_concurrency` rows are on thei
 one per address (a person reads messages in order), urgent rows first; each row is claimed with
 its own token just before its send, and marked sent or failed only while the token is its own.
 The provider's pace (Telegram's 30/s overall and 1/s per chat, Twilio's rate per number) is kept
-by the channel senders themselves."""
+by the channel senders themselves (bot/pacing.py); a lane does not take rows for an address its
+sender says is resting, so no slot waits on one chat while others could be written to."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Protocol
 
+from bot.pacing import Paced
 from bot.runtime import Runtime
 from concierge.database import transaction
 from concierge.messages import Channel, OutboundMessage
@@ -28,6 +30,8 @@ from concierge.outbox import (
 )
 
 log = logging.getLogger(__name__)
+# How soon a lane looks again when rows may have waited only for their address to cool down.
+RESTED_POLL_SECONDS = 0.05
 
 
 class ChannelSender(Protocol):
@@ -48,17 +52,20 @@ class Lane:
         self._lease = timedelta(seconds=runtime.settings.outbox_lease_seconds)
         self._flying: dict[int, asyncio.Task[None]] = {}
         self.woken = asyncio.Event()
+        # Whether the last fill had room but addresses resting: look again soon, not at the poll.
+        self.rested = False
 
     async def fill(self) -> int:
         """Start as many due rows as there is room for, urgent first; how many were started."""
         started = 0
+        paced = self._sender if isinstance(self._sender, Paced) else None
+        self.rested = False
         while len(self._flying) < self._width:
-            async with self._runtime.sessions() as session:  # reading only: `claim` decides
-                found = await due(
-                    session, self._runtime.clock.now(), channel=self._channel,
-                    skip=set(self._flying),
-                )  # fmt: skip
+            resting = paced.resting() if paced is not None else ()
+            found = await self._due(resting)
             if not found:
+                # Rows left only for resting addresses: they go once those have cooled down.
+                self.rested = bool(resting) and bool(await self._due(()))
                 break
             message = found[0]
             task = asyncio.create_task(self._deliver(message), name=f"outbox-{message.id}")
@@ -66,6 +73,13 @@ class Lane:
             task.add_done_callback(self._landed)
             started += 1
         return started
+
+    async def _due(self, resting: Collection[str]) -> list[OutboundMessage]:
+        async with self._runtime.sessions() as session:  # reading only: `claim` decides
+            return await due(
+                session, self._runtime.clock.now(), channel=self._channel,
+                skip=set(self._flying), resting=resting,
+            )  # fmt: skip
 
     def _landed(self, task: asyncio.Task[None]) -> None:
         self._flying = {key: t for key, t in self._flying.items() if t is not task}
@@ -153,9 +167,9 @@ class OutboxSender:
         total = 0
         while True:
             total += await lane.fill()
-            if not lane.busy:
+            if not lane.busy and not lane.rested:
                 return total
-            await lane.settle(wait_at_most=None)
+            await lane.settle(wait_at_most=RESTED_POLL_SECONDS if lane.rested else None)
 
     async def _run(self, lane: Lane) -> None:
         poll = self._runtime.settings.outbox_poll_seconds
@@ -164,7 +178,7 @@ class OutboxSender:
                 await lane.fill()
             except Exception:
                 log.exception("outbox delivery round failed; retrying")
-            await lane.settle(wait_at_most=poll)
+            await lane.settle(wait_at_most=min(poll, RESTED_POLL_SECONDS) if lane.rested else poll)
 
     def start(self) -> None:
         """Start delivering in the background, one loop per lane."""

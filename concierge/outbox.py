@@ -20,16 +20,19 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     case,
     cast,
     false,
+    literal_column,
     or_,
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -49,10 +52,32 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"
 
 
+# Rows not yet delivered, written with literals: the partial indexes below are used only by
+# queries holding this very condition (SQLite's planner cannot match a bound parameter).
+UNDELIVERED_SQL = "status IN ('pending', 'sending')"
+
+
+def _undelivered(table: str) -> Any:
+    return literal_column(f"{table}.{UNDELIVERED_SQL}")
+
+
 class OutboxMessage(Base):
     """One message waiting to go out, going out, or gone."""
 
     __tablename__ = "outbox"
+    # `due` walks the undelivered rows of a channel in the order they go (urgent, then oldest)
+    # and asks, per row, whether one to the same address is still undelivered: both on small
+    # partial indexes, not on the whole history of sent messages (a scan and a sort per row).
+    __table_args__ = (
+        Index(
+            "ix_outbox_due", "channel", sql_text("priority DESC"), "id",
+            sqlite_where=sql_text(UNDELIVERED_SQL), postgresql_where=sql_text(UNDELIVERED_SQL),
+        ),
+        Index(
+            "ix_outbox_undelivered_address", "channel", "address", "id",
+            sqlite_where=sql_text(UNDELIVERED_SQL), postgresql_where=sql_text(UNDELIVERED_SQL),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -206,22 +231,25 @@ async def due(
     channel: Channel,
     limit: int = 1,
     skip: Collection[int] = (),
+    resting: Collection[str] = (),
 ) -> list[OutboundMessage]:
     """The messages of one channel that may be sent now, urgent first, then oldest first.
 
     Nothing is claimed: `claim` takes each one just before its send. A row whose claim expired
     (its sender died mid-way) is due again: nothing is lost. A row waits while an earlier one
     to the same address is undelivered, so a person reads the messages in the order they were
-    written even when one had to be retried; `skip` are rows this sender already holds.
+    written even when one had to be retried; `skip` are rows this sender already holds, and
+    `resting` addresses it may not send to yet (the provider's pace per chat).
     """
-    earlier = aliased(OutboxMessage)
+    earlier_name = "earlier"
+    earlier = aliased(OutboxMessage, name=earlier_name)
     undelivered_before = (
         select(earlier.id)
         .where(
             earlier.channel == OutboxMessage.channel,
             earlier.address == OutboxMessage.address,
             earlier.id < OutboxMessage.id,
-            earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            _undelivered(earlier_name),
         )
         .exists()
     )
@@ -229,6 +257,7 @@ async def due(
         select(OutboxMessage)
         .where(
             OutboxMessage.channel == channel,
+            _undelivered("outbox"),
             ~undelivered_before,
             _claimable(now),
         )
@@ -237,6 +266,8 @@ async def due(
     )
     if skip:
         query = query.where(OutboxMessage.id.not_in(list(skip)))
+    if resting:
+        query = query.where(OutboxMessage.address.not_in(list(resting)))
     rows = await session.scalars(query)
     return [row.to_message() for row in rows]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
@@ -44,6 +44,8 @@ class Timer(Base):
     """One thing to do at one moment for one request."""
 
     __tablename__ = "timers"
+    # The scheduler's window (pending, soonest first) without walking every timer that fired.
+    __table_args__ = (Index("ix_timers_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[TimerKind] = mapped_column(String(30))
@@ -112,6 +114,18 @@ async def pending_timers(ctx: DomainContext) -> list[Timer]:
     """Every timer still to fire, soonest first."""
     rows = await ctx.session.scalars(
         select(Timer).where(Timer.status == TimerStatus.PENDING).order_by(Timer.due_at, Timer.id)
+    )
+    return list(rows.all())
+
+
+async def timers_due_by(ctx: DomainContext, until: datetime, limit: int) -> list[Timer]:
+    """The pending timers due by `until`, soonest first, at most `limit`: the scheduler's
+    window, so it never holds every promise months ahead at once."""
+    rows = await ctx.session.scalars(
+        select(Timer)
+        .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= until)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
     )
     return list(rows.all())
 

@@ -1,8 +1,10 @@
-"""Jobs that fire the domain's timers: one persistent APScheduler job per pending timer."""
+"""Jobs that fire the domain's timers: one persistent APScheduler job per pending timer due
+within the next HORIZON; later timers wait in the timers table until a round brings them in."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,13 +15,20 @@ from concierge.jobs.dispatch import fire_timer
 from concierge.numbers.digest import plan_digest
 from concierge.privacy.retention import plan_retention
 from concierge.routing.opening_hours import plan_shift_start
-from concierge.timers import pending_timers
+from concierge.timers import timers_due_by
 from concierge.welfare.expiry import plan_credit_round
 from scheduling.domain_worker import DomainWorker
 from scheduling.scheduler import PERSISTENT
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "timer-"
+# Only timers due within the horizon have a job: each round (every SCHEDULER_SYNC_SECONDS, at
+# most five minutes) brings the next ones in, so a start with 100,000 timers months ahead
+# writes a few jobs, not 100,000, and memory holds the window, not every promise. At most
+# WINDOW_JOBS at once: if more fall due together, the soonest go first and the rest follow
+# as they fire.
+HORIZON = timedelta(minutes=15)
+WINDOW_JOBS = 2000
 
 
 # Persistent jobs are stored as a function reference and ids, never as objects: the running
@@ -77,8 +86,9 @@ async def periodic_round(scheduler: AsyncIOScheduler) -> None:
 
 
 async def sync_timers(scheduler: AsyncIOScheduler) -> tuple[int, int]:
-    """Make the persistent jobs match the pending timers; returns (added, removed)."""
-    pending = await bound().unit(pending_timers)
+    """Make the persistent jobs match the pending timers due within the horizon; returns
+    (added, removed)."""
+    pending = await bound().unit(lambda ctx: timers_due_by(ctx, ctx.now() + HORIZON, WINDOW_JOBS))
     timers = {f"{JOB_PREFIX}{t.id}": t for t in pending if t.id not in _running}
     jobs = {job.id: job.next_run_time for job in scheduler.get_jobs(jobstore=PERSISTENT)}
     added = removed = 0

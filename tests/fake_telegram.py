@@ -1,13 +1,17 @@
 """A fake Telegram Bot API on 127.0.0.1, faithful enough for the real aiogram and
 python-telegram-bot code: getMe, getUpdates (long polling), setWebhook, deleteWebhook,
 sendMessage, sendPhoto, editMessageText, answerCallbackQuery; it can inject 429 (with
-retry_after), 5xx, 403 (a chat that blocked the bot), time-outs and an outage of some seconds."""
+retry_after), 5xx, 403 (a chat that blocked the bot), time-outs and an outage of some seconds.
+With `enforce_rates` it keeps the Bot API's limits as Telegram does: 30 messages a second
+overall (a bucket of 30, refilled at 30 a second) and one a second per chat (two arrivals to a
+chat less than a second apart: the second is refused), answering 429 with retry_after."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,6 +56,15 @@ class FakeTelegram:
     send_hangs: int = 0
     # How many of the next sendMessage calls time out without being accepted (nothing sent).
     send_stalls: int = 0
+    # The Bot API's limits, kept only when `enforce_rates`; `too_many` counts the 429s given.
+    enforce_rates: bool = False
+    overall_per_second: float = 30.0
+    chat_per_second: float = 1.0
+    too_many: int = 0
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each send
+    _tokens: float = -1.0  # the overall bucket (full at first use)
+    _refilled: float = 0.0
+    _chat_last: dict[int, float] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -160,6 +173,28 @@ class FakeTelegram:
         result: web.Response = await handler(params)
         return result
 
+    def _over_limits(self, chat_id: int) -> int | None:
+        """With `enforce_rates`: the retry_after of a 429 for a send to `chat_id` now, or None
+        when it is within the limits (and then it counts against them)."""
+        if not self.enforce_rates:
+            return None
+        now = time.monotonic()
+        if self._tokens < 0:
+            self._tokens, self._refilled = self.overall_per_second, now
+        self._tokens = min(
+            self.overall_per_second,
+            self._tokens + (now - self._refilled) * self.overall_per_second,
+        )
+        self._refilled = now
+        rests = self._chat_last.get(chat_id, now - 3600) + 1 / self.chat_per_second - now
+        if rests > 0 or self._tokens < 1:
+            self.too_many += 1
+            return max(1, math.ceil(rests))
+        self._tokens -= 1
+        self._chat_last[chat_id] = now
+        self.accepted_at.append(now)
+        return None
+
     async def _getme(self, params: dict[str, Any]) -> web.Response:
         return _ok(BOT_USER)
 
@@ -228,6 +263,9 @@ class FakeTelegram:
             return _error(status, "Internal Server Error")
         if chat_id in self.blocked_chats:
             return _error(403, "Forbidden: bot was blocked by the user")
+        retry_after = self._over_limits(chat_id)
+        if retry_after is not None:
+            return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         markup = params.get("reply_markup")
         keyboard = json.loads(markup) if isinstance(markup, str) else (markup or {})
         buttons = [

@@ -1,5 +1,7 @@
 """A fake Twilio REST API on 127.0.0.1 (Messages and Calls, with basic auth), faithful enough
-for the real twilio library; it can inject errors and an outage. And a signer that posts
+for the real twilio library; it can inject errors and an outage, and with `per_number_rate`
+refuse (429, error 20429) what a number sends beyond its rate (a bucket of one second's
+messages, refilled at the rate). And a signer that posts
 webhooks the way Twilio does, signed with Twilio's own code for the public address."""
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ class FakeTwilio:
     # Answers for the next create calls, in order: (HTTP status, Twilio error code).
     faults: list[tuple[int, int]] = field(default_factory=list)
     down_until: float = 0.0  # until this time.monotonic(), every call gets a 503
+    # Messages a second one sending number may create (None: no limit); `too_many` counts 429s.
+    per_number_rate: float | None = None
+    too_many: int = 0
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each message
+    _number_tokens: dict[str, tuple[float, float]] = field(default_factory=dict)
+    created_at: list[float] = field(default_factory=list)  # time.time() of each message
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -62,9 +70,13 @@ class FakeTwilio:
             status, code = self.faults.pop(0)
             return _error(status, code, "Injected fault")
         form = {key: str(value) for key, value in (await request.post()).items()}
+        if kind == "Messages" and self._too_soon(form.get("From", "")):
+            return _error(429, 20429, "Too Many Requests")
         prefix = "SM" if kind == "Messages" else "CA"
         sid = f"{prefix}{next(self._ids):032x}"
         (self.messages if kind == "Messages" else self.calls).append({**form, "Sid": sid})
+        if kind == "Messages":
+            self.created_at.append(time.time())
         return web.json_response(
             {
                 "sid": sid, "account_sid": ACCOUNT_SID, "to": form.get("To"),
@@ -73,6 +85,23 @@ class FakeTwilio:
             },
             status=201,
         )  # fmt: skip
+
+    def _too_soon(self, number: str) -> bool:
+        """Whether a message from `number` now exceeds its rate (when not, it counts): a bucket
+        of one second's messages, refilled at the rate."""
+        now, rate = time.monotonic(), self.per_number_rate
+        if rate is None:
+            return False
+        burst = max(1.0, rate)
+        tokens, at = self._number_tokens.get(number, (burst, now))
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1:
+            self._number_tokens[number] = (tokens, now)
+            self.too_many += 1
+            return True
+        self._number_tokens[number] = (tokens - 1, now)
+        self.accepted_at.append(now)
+        return False
 
     async def _messages(self, request: web.Request) -> web.Response:
         return await self._create(request, "Messages")

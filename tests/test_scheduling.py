@@ -199,3 +199,34 @@ async def test_one_leader_and_takeover_on_postgresql(pg_live_domain: Domain) -> 
     await first.stop()
     await second.stop()
     assert await _expired_notices(live_domain) == 1
+
+
+async def _stored_jobs(domain: Domain, timer_id: int) -> int:
+    async with domain.unit() as ctx:
+        found = await ctx.session.scalar(
+            text("SELECT count(*) FROM scheduler_jobs WHERE id = :id"), {"id": f"timer-{timer_id}"}
+        )
+    return int(found or 0)
+
+
+async def test_only_timers_due_soon_have_jobs_and_later_ones_come_in_when_near(
+    live_domain: Domain,
+) -> None:
+    # 100,000 timers months ahead must not become 100,000 jobs at start: a timer days away
+    # waits in the timers table; once it is near (moved here, or time passing) a round
+    # gives it its job, and it fires.
+    _, timer = await _offered_repair(live_domain)
+    await _move_timer(live_domain, timer.id, live_domain.runtime.clock.now() + timedelta(days=3))
+    service = await _start(live_domain)
+    try:
+        assert await _stored_jobs(live_domain, timer.id) == 0, "a job for a timer days away"
+        await _move_timer(
+            live_domain, timer.id, live_domain.runtime.clock.now() + timedelta(seconds=1)
+        )
+
+        async def fired() -> bool:
+            return await _timer_status(live_domain, timer.id) == TimerStatus.FIRED
+
+        await _wait_for(fired, "the timer to come into the window and fire")
+    finally:
+        await service.stop()

@@ -2,8 +2,9 @@
 
 Texts go out as plain text (no parse mode), so whatever a person wrote cannot turn into markup.
 Choices become an inline keyboard, one button a row. Sending keeps under Telegram's limits
-(about 30 messages a second overall, one a second per chat) with aiolimiter; a 429 becomes a
-retry after Telegram's `retry_after`, a chat that blocked the bot (403) is given up at once.
+(about 30 messages a second overall, one a second per chat) with a `Pace`; a 429 becomes a
+retry after Telegram's `retry_after` (the chat's later rows wait behind it), a chat that blocked
+the bot (403) is given up at once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from pydantic import ValidationError
 
+from bot.pacing import Pace
 from bot.telegram.clients import telegram_client
 from bot.telegram.updates import (
     MEDIA_PREFIX,
@@ -69,9 +70,9 @@ class TelegramChannel:
         self._clock = clock
         self._on_inbound = on_inbound
         self._set_aside = set_aside
-        self._overall = AsyncLimiter(settings.telegram_messages_per_second, 1)
-        self._chat_rate = settings.telegram_chat_messages_per_second
-        self._per_chat: dict[str, AsyncLimiter] = {}
+        self._pace = Pace(
+            settings.telegram_messages_per_second, settings.telegram_chat_messages_per_second
+        )
         self._polling: asyncio.Task[None] | None = None
         self._failed: dict[int, tuple[str, int]] = {}
         self._staff_groups = frozenset(
@@ -83,19 +84,22 @@ class TelegramChannel:
     async def send(self, message: OutboundMessage) -> None:
         """Deliver one outbox row (split when long; the buttons go with the last piece)."""
         pieces = split_text(message.text)
-        chat = self._per_chat.setdefault(message.address, AsyncLimiter(self._chat_rate, 1))
+        chat, address = int(message.address), message.address
         buttons = [(choice.label, choice.payload) for choice in message.choices]
         # A retry after a failure part-way sends the whole row again: at least once, by design.
+        # After a 429 the row waits its retry_after, and the chat's later rows wait behind it.
         for media in message.media:
             if media.startswith(MEDIA_PREFIX):  # other channels' files are only counted
-                async with self._overall, chat:
-                    await self.client.send_photo(
-                        int(message.address), media.removeprefix(MEDIA_PREFIX)
-                    )
+                async with self._pace.turn(address):
+                    await self.client.send_photo(chat, media.removeprefix(MEDIA_PREFIX))
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
-            async with self._overall, chat:
-                await self.client.send_message(int(message.address), piece, buttons if last else [])
+            async with self._pace.turn(address):
+                await self.client.send_message(chat, piece, buttons if last else [])
+
+    def resting(self) -> set[str]:
+        """Chats that cannot be written to now (Telegram's one a second per chat)."""
+        return self._pace.resting()
 
     async def handle_update(self, raw: dict[str, Any]) -> None:
         """One update from Telegram (its JSON), by polling; one that is not a Bot API update

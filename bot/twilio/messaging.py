@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from aiolimiter import AsyncLimiter
 from fastapi import APIRouter, Request, Response
 from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import OnInbound
+from bot.pacing import Pace
 from bot.runtime import Runtime
 from bot.twilio.payload import WHATSAPP, MessageForm, read_message, read_status
 from bot.twilio.rest import TwilioConnection, delivery_error
@@ -25,7 +25,7 @@ from bot.twilio.signature import signed_form
 from concierge.database import transaction
 from concierge.i18n import t
 from concierge.messages import Channel, Inbound, OutboundMessage, UnreadableKind
-from concierge.outbox import Undeliverable, record_delivery
+from concierge.outbox import RetryAfter, Undeliverable, record_delivery
 from concierge.people.conversations import last_received_at
 
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -121,8 +121,9 @@ class TwilioMessaging:
         if not number:
             raise ValueError(f"no Twilio number configured for {channel}")
         self._from = f"{WHATSAPP}{number}" if channel == Channel.WHATSAPP else number
-        # Twilio queues what a number sends too fast, and fails it after a while: keep under.
-        self._rate = AsyncLimiter(settings.twilio_messages_per_second, 1)
+        # Twilio refuses (20429) or queues what a number sends too fast: keep under its rate,
+        # sends spaced evenly (they may overlap: one slow answer does not halve the rate).
+        self._pace = Pace(settings.twilio_messages_per_second)
 
     async def _in_window(self, message: OutboundMessage) -> bool:
         if message.person_id is None:
@@ -155,11 +156,14 @@ class TwilioMessaging:
         )
         base = self._runtime.settings.public_base_url
         callback = {"status_callback": f"{base.rstrip('/')}/twilio/status"} if base else {}
-        async with self._rate:
+        async with self._pace.turn():
             try:
                 sent = await self._twilio.client.messages.create_async(
                     to=to, from_=self._from, **content, **callback
                 )
             except TwilioRestException as exc:
-                raise delivery_error(exc) from exc
+                error = delivery_error(exc)
+                if isinstance(error, RetryAfter):  # the whole number waits, not just this row
+                    self._pace.hold(None, error.seconds)
+                raise error from exc
         return str(sent.sid)

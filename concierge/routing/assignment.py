@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from concierge.context import DomainContext
 from concierge.errors import (
@@ -21,7 +24,12 @@ from concierge.requests.lifecycle import SYSTEM, Actor, RequestStatus
 from concierge.requests.notifications import tell_coordinators, tell_operator
 from concierge.requests.offers import Offer, OfferStatus
 from concierge.requests.request import ServiceRequest, get_request, transition
-from concierge.team.operators import Operator, active_operators, operators_on_duty
+from concierge.team.operators import (
+    Operator,
+    active_operators,
+    operators_on_duty,
+    session_holds_rota,
+)
 from concierge.team.rota import covers, covers_from_now, working_spans
 from concierge.timers import Timer
 
@@ -38,32 +46,67 @@ async def _refused_by(ctx: DomainContext, request_id: int) -> set[int]:
     return set(rows.all())
 
 
-async def _loads(ctx: DomainContext) -> dict[int, int]:
-    """Open tasks per operator: offered, accepted or in progress."""
+async def _loads(ctx: DomainContext, operator_ids: Collection[int]) -> dict[int, int]:
+    """Open tasks of these operators: offered, accepted or in progress."""
     rows = await ctx.session.execute(
         select(ServiceRequest.operator_id, func.count(ServiceRequest.id))
-        .where(ServiceRequest.status.in_(BUSY_STATUSES), ServiceRequest.operator_id.is_not(None))
+        .where(
+            ServiceRequest.status.in_(BUSY_STATUSES),
+            ServiceRequest.operator_id.in_(list(operator_ids)),
+        )
         .group_by(ServiceRequest.operator_id)
     )
     return {operator_id: count for operator_id, count in rows.all() if operator_id is not None}
 
 
-async def _last_offered(ctx: DomainContext) -> dict[int, datetime]:
+async def _last_offered(ctx: DomainContext, operator_ids: Collection[int]) -> dict[int, datetime]:
     rows = await ctx.session.execute(
-        select(Offer.operator_id, func.max(Offer.offered_at)).group_by(Offer.operator_id)
+        select(Offer.operator_id, func.max(Offer.offered_at))
+        .where(Offer.operator_id.in_(list(operator_ids)))
+        .group_by(Offer.operator_id)
     )
     return {operator_id: at for operator_id, at in rows.all() if at is not None}
+
+
+def _lists(column: Any, value: str) -> Any:
+    """Whether a JSON list of strings may hold `value`: its text holds the value's JSON (a
+    superset of membership, narrowed in Python; the column is JSON, not JSONB, on PostgreSQL)."""
+    return cast(column, Text).contains(json.dumps(value), autoescape=True)
+
+
+async def _skilled_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
+    """Active, unpaused operators of the request's cooperative who may have its skill and zone,
+    by id: narrowed in SQL, so a decision loads a few operators and their rota, not all.
+
+    A unit that already holds every active operator (a turn that read the rota) uses that."""
+    if session_holds_rota(ctx.session):
+        return await active_operators(ctx.session)
+    zone = request.requester.zone
+    query = select(Operator).where(
+        Operator.active.is_(True),
+        Operator.paused.is_(False),
+        _lists(Operator.skills, request.service_code),
+    )
+    if request.cooperative_id is not None:
+        query = query.where(Operator.cooperative_id == request.cooperative_id)
+    if zone is not None:  # no zones (no quoted string in the list) covers every zone
+        query = query.where(
+            or_(_lists(Operator.zones, zone), ~cast(Operator.zones, Text).contains('"'))
+        )
+    rows = await ctx.session.scalars(query.order_by(Operator.id))
+    return list(rows.unique().all())
 
 
 async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
     """Who may be offered the request now: on shift, available, skilled, in zone, under
     capacity, not the requester, not one who turned it down; least loaded, then idle longest."""
     refused = await _refused_by(ctx, request.id)
-    loads = await _loads(ctx)
+    skilled = await _skilled_operators(ctx, request)
+    loads = await _loads(ctx, [operator.id for operator in skilled])
     now = ctx.now()
     candidates = [
         operator
-        for operator in await active_operators(ctx.session)
+        for operator in skilled
         if operator.available(now, ctx.calendar)
         and operator.can_do(request.service_code)
         and operator.covers_zone(request.requester.zone)
@@ -72,7 +115,7 @@ async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> lis
         and operator.id not in refused
         and operator.person_id != request.requester_id
     ]
-    last = await _last_offered(ctx)
+    last = await _last_offered(ctx, [operator.id for operator in candidates])
     never = datetime.min.replace(tzinfo=UTC)
     return sorted(candidates, key=lambda op: (loads.get(op.id, 0), last.get(op.id, never), op.id))
 
@@ -186,10 +229,34 @@ async def reassign(ctx: DomainContext, request_id: int, operator: Operator, acto
 
 async def _tell_coordinators_nobody_is_left(ctx: DomainContext, request: ServiceRequest) -> None:
     """While the service is open, a request nobody can take is news for coordinators (once)."""
-    on_duty = await operators_on_duty(ctx.session, ctx.now(), ctx.calendar)
-    if not on_duty:
+    if not await _anyone_on_duty(ctx):
         return  # closed: the requester was told when it reopens
     await tell_coordinators(ctx, "queue.nobody", request, f"nobody:{request.id}")
+
+
+ON_DUTY_PAGE = 25  # operators read at a time when asking whether anyone is on duty
+
+
+async def _anyone_on_duty(ctx: DomainContext) -> bool:
+    """Whether the service is open: a page of operators at a time, so that while it is open
+    the first page usually answers and a decision does not load the whole team."""
+    now, calendar = ctx.now(), ctx.calendar
+    if session_holds_rota(ctx.session):
+        return bool(await operators_on_duty(ctx.session, now, calendar))
+    after = 0
+    while True:
+        rows = await ctx.session.scalars(
+            select(Operator)
+            .where(Operator.active.is_(True), Operator.id > after)
+            .order_by(Operator.id)
+            .limit(ON_DUTY_PAGE)
+        )
+        page = list(rows.unique().all())
+        if any(operator.on_duty(now, calendar) for operator in page):
+            return True
+        if len(page) < ON_DUTY_PAGE:
+            return False
+        after = page[-1].id
 
 
 async def _pending_offer(ctx: DomainContext, operator: Operator, request_id: int) -> Offer:

@@ -157,6 +157,11 @@ async def active_operators(session: AsyncSession) -> list[Operator]:
     return list(found)
 
 
+def session_holds_rota(session: AsyncSession) -> bool:
+    """Whether this unit of work already loaded every active operator (and it is current)."""
+    return _ACTIVE_OPERATORS in session.info and not _rota_changed(session)
+
+
 @event.listens_for(Session, "after_flush")
 def _forget_rota(session: Session, _context: object) -> None:
     """A flush that wrote operators or their rota makes the unit's copy stale."""
