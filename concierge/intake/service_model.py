@@ -48,12 +48,17 @@ def word_features(word: str) -> set[str]:
     return found
 
 
-def features(text: str) -> Counter[str]:
+def features(text: str, known: dict[str, tuple[str, ...]] | None = None) -> Counter[str]:
     """The features of each distinct word of a text, counted once per word: how often a word
-    recurs says little in a short message."""
+    recurs says little in a short message. `known`: each word's features, filled as words come
+    (training sees the same few thousand words again and again)."""
+    seen = {} if known is None else known
     found: Counter[str] = Counter()
     for word in set(words(text)):
-        found.update(word_features(word))
+        grams = seen.get(word)
+        if grams is None:
+            grams = seen[word] = tuple(word_features(word))
+        found.update(grams)
     return found
 
 
@@ -64,8 +69,9 @@ class ServiceModel:
     def __init__(self, examples: Iterable[Example]) -> None:
         counts: dict[str, Counter[str]] = {}
         totals: Counter[str] = Counter()
+        known: dict[str, tuple[str, ...]] = {}
         for example in examples:
-            counts.setdefault(example.service, Counter()).update(features(example.text))
+            counts.setdefault(example.service, Counter()).update(features(example.text, known))
             totals[example.service] += 1
         vocabulary = {feature for seen in counts.values() for feature in seen}
         size, lines = len(vocabulary), sum(totals.values())
