@@ -26,12 +26,21 @@ from concierge.intake.words import WEEKDAY_NAMES, WEEKDAY_PATTERN, fold
 # tomorrow" comes back as tomorrow), and the weekend, which it does not know.
 _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     (re.compile(r"\bdopo\s*domani\b|\bday after tomorrow\b"), 2),
-    # Past days, read so that the dialogue can say they are past instead of ignoring them.
+    (re.compile(r"\b(?:domani|tomorrow)\b"), 1),
+    (re.compile(r"\b(?:oggi|today|in giornata)\b"), 0),
+    (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
+    (
+        re.compile(
+            r"\b(?:la )?(?:prossima settimana|settimana\.? (?:prossima|prox)|prox\.? settimana|"
+            r"next week)\b"
+        ),
+        "monday",
+    ),
+    (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
+    # Past days, read so that the dialogue can say they are past instead of ignoring them;
+    # a day to come said anywhere else wins ("yesterday's party… clean today").
     (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
     (re.compile(r"\bieri\b|\byesterday\b"), -1),
-    (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
-    (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), "monday"),
-    (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
 )
 # Answers that mean "no particular time" when the bot asks when.
 AS_SOON_AS_POSSIBLE = re.compile(
@@ -39,8 +48,12 @@ AS_SOON_AS_POSSIBLE = re.compile(
     r"as soon as possible|whenever|any time|anytime|quando volete|non importa)\W*$"
 )
 # Ages and lengths of time ("88 anni", "3 ore") that dateparser would take for dates.
+# Floors ("3rd floor", "piano 2") and rates ("10 hours a week", "due volte a settimana") too.
 _DURATION = re.compile(
     r"\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
+    r"|\b\d+(?:st|nd|rd|th)?\s+(?:floor|piano)\b|\b(?:al |the )?(?:piano|floor)\s+\d+\b"
+    r"|\b(?:ore|hours?|volte|times|pomeriggi|afternoons|mattine|mornings|days|giorni)\s+"
+    r"(?:a|per|alla|al|each|every|ogni|the)\s+(?:week|settimana|month|mese)\b"
 )
 _ABBREVIATIONS = (
     (re.compile(r"\bdomatt?ina\b"), "domani mattina"),
@@ -279,17 +292,24 @@ def _part_of_day(reading: _Reading, today: date) -> tuple[PartOfDay | None, date
 
 
 def _relative_day(reading: _Reading, today: date) -> date | None:
-    for pattern, shift in _RELATIVE_DAYS:
-        match = pattern.search(reading.rest)
-        if match:
-            reading.take(match.group(0))
-            if shift == "saturday":  # on a Saturday, "this weekend" is today
-                return today + timedelta(days=(5 - today.weekday()) % 7)
-            if shift == "monday":  # "next week" with no day: from its Monday
-                return today + timedelta(days=7 - today.weekday())
-            assert isinstance(shift, int)
-            return today + timedelta(days=shift)
-    return None
+    """ "domani", "next week", "ieri"…: the first said of the days to come, else a past one
+    ("domani e dopodomani" starts tomorrow)."""
+    found = [
+        (match.start() + (1000_000 if isinstance(shift, int) and shift < 0 else 0), match, shift)
+        for pattern, shift in _RELATIVE_DAYS
+        for match in (pattern.search(reading.rest),)
+        if match is not None
+    ]
+    if not found:
+        return None
+    _, match, shift = min(found, key=lambda item: item[0])
+    reading.take(match.group(0))
+    if shift == "saturday":  # on a Saturday, "this weekend" is today
+        return today + timedelta(days=(5 - today.weekday()) % 7)
+    if shift == "monday":  # "next week" with no day: from its Monday
+        return today + timedelta(days=7 - today.weekday())
+    assert isinstance(shift, int)
+    return today + timedelta(days=shift)
 
 
 def _weekday(reading: _Reading, today: date) -> date | None:

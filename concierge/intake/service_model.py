@@ -21,11 +21,11 @@ from pathlib import Path
 from concierge.intake.words import words
 
 CORPUS_FILE = Path(__file__).parent / "lexicon" / "service_corpus.jsonl"
-SMOOTHING = 0.1  # additive (Lidstone) smoothing of feature counts
+SMOOTHING = 0.3  # additive (Lidstone) smoothing of feature counts
 SHORTEST_GRAM, LONGEST_GRAM = 3, 5
 # Log-likelihoods of a long text differ by tens of nats, which would make every guess look
 # certain; dividing by this before the softmax keeps the runner-up's share meaningful.
-TEMPERATURE = 10.0
+TEMPERATURE = 20.0
 WORD_CACHE = 50_000  # words remembered with their scores (a few MB at most)
 
 

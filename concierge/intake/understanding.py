@@ -25,7 +25,7 @@ SURE_MARGIN = 0.5  # ahead of the runner-up by at least one weak word
 MAX_CANDIDATES = 3
 # How much the word list counts against the classifier in the blend; chosen by training on some
 # labelled files and reading another (README, "Measured on sets written blind").
-LEXICON_SHARE = 0.7
+LEXICON_SHARE = 0.4
 BLEND_MARGIN = 0.15  # blended scores this close to the best are offered as candidates
 # A service no word points at is guessed (and offered) only when the classifier gives it at
 # least this share, in a message long enough to describe an errand: "ciao", "lingua" or
