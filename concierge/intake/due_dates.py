@@ -171,6 +171,20 @@ _END_OF_YEAR = re.compile(
     r"\b(?:(?:entro |per |a |alla |verso )?(?:la )?fine (?:dell'|di quest')?anno|"
     r"(?:by |before |at )?(?:the )?end of (?:the |this )?year)\b"
 )
+# A month named without a day: from its first day ("da dicembre", "for the whole of January",
+# "a partire da ottobre"), or its last when its end is meant ("entro fine novembre", "by the
+# end of October"). Full names only: "set", "mar" are words too, and "may" a verb.
+_FULL_MONTH = (
+    "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|"
+    "dicembre|january|february|march|april|june|july|august|september|october|november|december"
+)
+_MONTH_END = re.compile(
+    rf"\b(?:(?:entro|per|a|alla|verso|prima della|by|before|at|towards|till|until)\s+)?"
+    rf"(?:la\s+|the\s+)?(?:fine|end of)\s+(?:di\s+|del mese di\s+|of\s+)?(?P<m>{_FULL_MONTH})\b"
+)
+_MONTH_ALONE = re.compile(rf"(?<![\d\w])(?P<m>{_FULL_MONTH})\b(?!\s*\d)")
+# A month further than this is the story's past ("è morta a settembre"), not the errand's.
+_FARTHEST_MONTH = timedelta(days=240)
 _NEXT_MONTH = re.compile(r"\b(?:il )?(?:mese prossimo|prossimo mese|next month)\b")
 _SETTINGS_BASE = {
     "PREFER_DATES_FROM": "future",
@@ -402,6 +416,22 @@ def _in_some_time(reading: _Reading, today: date) -> date | None:
     return None
 
 
+def _named_month(reading: _Reading, today: date) -> date | None:
+    """ "fine novembre": its last day; "da dicembre": its first (today in the month itself)."""
+    match = _MONTH_END.search(reading.rest)
+    if match is not None:
+        first = _month_day(1, _MONTH_NUMBERS[match["m"]], today.replace(day=1))
+        if first is not None:
+            reading.take(match.group(0))
+            return _add_months(first, 1) - timedelta(days=1)
+    for match in _MONTH_ALONE.finditer(reading.rest):
+        first = _month_day(1, _MONTH_NUMBERS[match["m"]], today.replace(day=1))
+        if first is not None and first - today <= _FARTHEST_MONTH:
+            reading.take(match.group(0))
+            return max(first, today)
+    return None
+
+
 def _add_months(day: date, count: int) -> date:
     month = day.month - 1 + count
     year, month = day.year + month // 12, month % 12 + 1
@@ -439,11 +469,12 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         reading.take(clock[1])
     day = (
         day
-        or _in_some_time(reading, today)
         or _day_and_month(reading, today)
+        or _in_some_time(reading, today)
         or _relative_day(reading, today)
         or _bare_day(reading, today)
         or _weekday(reading, today)
+        or _named_month(reading, today)
     )
     if day is None:
         parsed = _dateparser_day(reading.rest, language, local_now)
