@@ -24,6 +24,22 @@ _ASKING = re.compile(
 )
 
 
+# A speaker correcting himself ("martedì, no anzi mercoledì", "il 20... no, il 19", "Friday,
+# sorry, I mean Thursday"): what follows the last correction is what he means.
+_CORRECTION = re.compile(
+    r"\b(?:no\s+anzi|anzi|no\s+scusa|no\s+scusate|no\s+aspetta|aspetta\s+no|eh\s+no|o\s+meglio|"
+    r"no\s+wait|sorry\s+i\s+mean|i\s+mean|actually)\b|(?:^|[\s.,?!…])no[,.!…]+\s"
+)
+
+
+def corrected_part(text: str) -> str | None:
+    """The words after the speaker's last correction of himself, or None when he made none."""
+    found = None
+    for found in _CORRECTION.finditer(fold(text)):
+        pass
+    return text[found.end() :] if found is not None else None
+
+
 def asking_part(text: str) -> str | None:
     """The sentences of `text` that ask for something, when it tells something else too;
     None when every sentence asks, or none does (then the whole text is the ask)."""

@@ -50,10 +50,10 @@ AS_SOON_AS_POSSIBLE = re.compile(
 # Ages and lengths of time ("88 anni", "3 ore") that dateparser would take for dates.
 # Floors ("3rd floor", "piano 2") and rates ("10 hours a week", "due volte a settimana") too.
 _DURATION = re.compile(
-    r"\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
+    r"\b(?:\d+\s*)?(?:ore|hours?|volte|times|pomeriggi|afternoons|mattine|mornings|days|giorni)"
+    r"\s+(?:a|per|alla|al|each|every|ogni|the)\s+(?:week|settimana|month|mese)\b"
+    r"|\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
     r"|\b\d+(?:st|nd|rd|th)?\s+(?:floor|piano)\b|\b(?:al |the )?(?:piano|floor)\s+\d+\b"
-    r"|\b(?:ore|hours?|volte|times|pomeriggi|afternoons|mattine|mornings|days|giorni)\s+"
-    r"(?:a|per|alla|al|each|every|ogni|the)\s+(?:week|settimana|month|mese)\b"
 )
 _ABBREVIATIONS = (
     (re.compile(r"\bdomatt?ina\b"), "domani mattina"),
@@ -429,6 +429,8 @@ def _named_month(reading: _Reading, today: date) -> date | None:
         if first is not None and first - today <= _FARTHEST_MONTH:
             reading.take(match.group(0))
             return max(first, today)
+    # Months past are not left for dateparser to read as next year's.
+    reading.rest = _MONTH_ALONE.sub(" ", reading.rest)
     return None
 
 

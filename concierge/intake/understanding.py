@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from concierge.intake.asking_clause import asking_part
+from concierge.intake.asking_clause import asking_part, corrected_part
 from concierge.intake.due_dates import FoundWhen, When, extract_when
 from concierge.intake.language import detect_language
 from concierge.intake.recurrence import Recurrence, extract_recurrence, until_split
@@ -169,13 +169,14 @@ def understand(
 
 
 def _asked_day(text: str, now: datetime, zone: ZoneInfo, language: str | None) -> FoundWhen | None:
-    """The day said in the sentences that ask, when the message also tells a story with days
-    of its own; else the day read from the whole text."""
-    asking = asking_part(text)
-    if asking is not None:
-        found = _dates(asking, now, zone, language)
-        if found is not None and found.dated:
-            return found
+    """The day said after the speaker corrected himself; else the day said in the sentences
+    that ask, when the message also tells a story with days of its own; else the day read from
+    the whole text."""
+    for part in (corrected_part(text), asking_part(text)):
+        if part is not None:
+            found = _dates(part, now, zone, language)
+            if found is not None and found.dated:
+                return found
     return _dates(text, now, zone, language)
 
 
