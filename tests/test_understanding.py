@@ -165,6 +165,11 @@ def test_the_classifier_offers_what_no_word_names_but_is_never_sure_alone() -> N
     ("text", "recurrence"),
     [
         ("tutti i venerdì ritirare il pane", ("weekly", ["fri"], 1)),
+        ("piante da annaffiare ogni 3 gg", ("every_n_days", [], 3)),
+        ("ogni 2 sett ritirare i panni", ("weekly", [], 2)),
+        ("pulizia a cadenza quindicinale", ("weekly", [], 2)),
+        ("una chiamata tutti i gg alle 18", ("daily", [], 1)),
+        ("gatto da nutrire 1 volta al gg", ("daily", [], 1)),
         ("every other Monday clean the stairs", ("weekly", ["mon"], 2)),
         ("ogni 2 giorni finché sono via annaffiare le piante", ("every_n_days", [], 2)),
         ("pagare l'affitto il primo del mese", ("monthly", [], 1)),

@@ -41,17 +41,17 @@ _WEEKLY_DAYS = re.compile(
     rf"(?P<first>{_DAY})(?P<more>(?:\s*(?:,|e|and|&|o|or|\+)\s*(?:(?:il|la|on)\s+)?{_DAY})*)\b"
 )
 _EVERY_N_DAYS = re.compile(
-    rf"\b(?:ogni|every)\s+{_N}\s+(?:giorni|days)\b|\b(?:a giorni alterni|un giorno si e uno no|"
+    rf"\b(?:ogni|every)\s+{_N}\s+(?:giorni|gg|days)\b|\b(?:a giorni alterni|un giorno si e uno no|"
     r"every other day|every second day|on alternate days)\b"
 )
 _EVERY_N_WEEKS = re.compile(
-    rf"\b(?:ogni|every)\s+{_N}\s+(?:settimane|weeks)\b|\bfortnightly\b|\bbiweekly\b|"
-    r"\bogni quindici giorni\b|\bogni 15 giorni\b"
+    rf"\b(?:ogni|every)\s+{_N}\s+(?:settimane|sett|weeks)\b|\bfortnightly\b|\bbiweekly\b|"
+    r"\bogni quindici giorni\b|\bogni 15 (?:giorni|gg)\b|\bquindicinale\b|\ba settimane alterne\b"
 )
 _DAILY = re.compile(
-    r"\b(?:ogni|tutti i|tutte le|every|each)\s+(?:giorno|giorni|mattina|mattine|sera|sere|"
+    r"\b(?:ogni|tutti i|tutte le|every|each)\s+(?:giorno|giorni|gg|mattina|mattine|sera|sere|"
     r"pomeriggio|pomeriggi|day|morning|evening|afternoon|night)\b|"
-    r"\b(?:daily|quotidianamente|giornalmente|tutti i santi giorni|once a day|una volta al giorno|"
+    r"\b(?:daily|quotidianamente|giornalmente|tutti i santi giorni|once a day|volta al (?:giorno|gg)|"
     r"each day|every single day)\b"
 )
 _WEEKLY_PLAIN = re.compile(
