@@ -33,11 +33,11 @@ _CORRECTION = re.compile(
 
 
 def corrected_part(text: str) -> str | None:
-    """The words after the speaker's last correction of himself, or None when he made none."""
-    found = None
-    for found in _CORRECTION.finditer(fold(text)):
-        pass
-    return text[found.end() :] if found is not None else None
+    """The words after the speaker's last correction of himself (folded), or None when he made
+    none."""
+    folded = fold(text)
+    corrections = list(_CORRECTION.finditer(folded))
+    return folded[corrections[-1].end() :] if corrections else None
 
 
 def asking_part(text: str) -> str | None:

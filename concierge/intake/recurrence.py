@@ -51,8 +51,8 @@ _EVERY_N_WEEKS = re.compile(
 _DAILY = re.compile(
     r"\b(?:ogni|tutti i|tutte le|every|each)\s+(?:giorno|giorni|gg|mattina|mattine|sera|sere|"
     r"pomeriggio|pomeriggi|day|morning|evening|afternoon|night)\b|"
-    r"\b(?:daily|quotidianamente|giornalmente|tutti i santi giorni|once a day|volta al (?:giorno|gg)|"
-    r"each day|every single day)\b"
+    r"\b(?:daily|quotidianamente|giornalmente|tutti i santi giorni|once a day|"
+    r"volta al (?:giorno|gg)|each day|every single day)\b"
 )
 _WEEKLY_PLAIN = re.compile(
     r"\b(?:ogni settimana|tutte le settimane|every week|each week|weekly|once a week|"
