@@ -69,6 +69,10 @@ def test_the_service_is_recognised(text: str, category: str) -> None:
 def test_unsure_readings_say_so() -> None:
     vague = understand("devo ritirare una cosa", MONDAY_9, ROME)
     assert (vague.sure, vague.candidates) == (False, ("parcel",))
+    # The word list says parcel, the classifier the pharmacy: both are offered.
+    parcel_at_pharmacy = understand("Potete ritirare un pacco in farmacia domani?", MONDAY_9, ROME)
+    assert not parcel_at_pharmacy.sure
+    assert {"parcel", "prescription"} <= set(parcel_at_pharmacy.candidates)
     nothing = understand("prenotare un ristorante", MONDAY_9, ROME)
     assert (nothing.category, nothing.sure, nothing.candidates) == ("other", False, ())
 

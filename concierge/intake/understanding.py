@@ -130,10 +130,12 @@ def _service(
         return FALLBACK_SERVICE, False, ()
     category, best = ranked[0]
     sure = words_sure and words_ranked[0][0] == category
-    # "Something else" is always offered with the candidates; never as one of them.
-    candidates = tuple(
-        code for code, score in ranked if score >= best - BLEND_MARGIN and code != FALLBACK_SERVICE
-    )
+    # "Something else" is always offered with the candidates; never as one of them. When the
+    # word list and the classifier disagree ("un pacco in farmacia"), both are offered.
+    near = [code for code, score in ranked if score >= best - BLEND_MARGIN]
+    if words_ranked and words_ranked[0][0] not in near:
+        near.insert(1, words_ranked[0][0])
+    candidates = tuple(code for code in near if code != FALLBACK_SERVICE)
     return category, sure, candidates[:MAX_CANDIDATES]
 
 
