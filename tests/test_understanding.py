@@ -212,6 +212,13 @@ def test_recurrence(text: str, recurrence: tuple[str, list[str], int] | None) ->
         ("il 20... no, il 19 che è sabato", "2026-12-19", None),
         ("carry 20 boxes to the 4th floor on Friday", "2026-11-27", None),
         ("we need a nanny on a contract for 20 hours a week", None, None),
+        ("la casa va svuotata prima del 28", "2026-11-28", None),
+        (
+            "pick up my daughter every Tuesday at 16:30 and stay until 19:00, "
+            "from 12 January to 30 March",
+            "2027-01-12",
+            "2027-03-30",
+        ),
         ("passate dopo pranzo", "2026-11-23", None),
         ("ritirare il pacco x domani cmq", "2026-11-24", None),
         ("dmn mattina la spesa", "2026-11-24", None),

@@ -77,8 +77,8 @@ _MONTHS = (
 _NOT_A_DAY_AFTER = rf"(?!\s*(?:/|\.\d|-\d|:|(?:di )?(?:{_MONTHS})\b|am\b|pm\b|euro|€|%))"
 _BARE_DAYS = (
     re.compile(  # "entro il 30", "per l'8", "on the 5th", "by the 30th", "il 12"
-        r"\b(?:(?:entro il|entro|per il|il|on the|by the|on|around the|about the|verso il|"
-        r"intorno al|attorno al|tipo il|circa il|sul)\s+|"
+        r"\b(?:(?:entro il|entro|per il|prima del|il|on the|by the|on|around the|about the|"
+        r"verso il|intorno al|attorno al|tipo il|circa il|sul)\s+|"
         r"(?:entro |per |verso |intorno al|attorno al)?l')"
         r"(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?\b" + _NOT_A_DAY_AFTER
     ),

@@ -85,8 +85,10 @@ _PART_STEMS = (
     ("evening", PartOfDay.EVENING),
     ("night", PartOfDay.EVENING),
 )
+# "until 19:00", "till 6pm", "until late" end the visit, not the series.
 _UNTIL_MARK = re.compile(
     r"\b(?:finche|fino a quando|fino al|fino alla|fino a|until|till|through|thru|up to)\b"
+    r"(?!\s*(?:\d{1,2}[:.]\d{2}|\d{1,2}\s*(?:am|pm)\b|late\b|lunch|dinner|noon|midday|evening))"
 )
 
 
