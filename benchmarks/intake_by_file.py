@@ -2,13 +2,17 @@
 (leave one file out: the next writer is a stranger too), for the word list alone, the
 classifier alone and the two blended as `understand` does; and dates and recurrence per file.
 
-Usage: python benchmarks/intake_by_file.py
-Only the training sets of benchmarks/intake_corpus.py are read (never a held-out set).
+Usage: python benchmarks/intake_by_file.py [FILE ...]
+The training sets of benchmarks/intake_corpus.py are read (never a held-out set), then each
+FILE given, if any: a new writer's set not yet in the corpus, read by the classifier trained on
+all of it — the fair first measure of a new set, taken before anything is tuned on it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+from pathlib import Path
 
 from benchmarks.intake_accuracy import score_file
 from benchmarks.intake_corpus import DATA, SERVICE_ALIASES, TRAINING_SETS
@@ -17,10 +21,10 @@ from concierge.intake.service_words import service_evidence
 from concierge.intake.understanding import FALLBACK_SERVICE
 
 
-def _alone(path_name: str, model: ServiceModel) -> tuple[int, int, int]:
+def _alone(path: Path, model: ServiceModel) -> tuple[int, int, int]:
     """Lines, right by the word list's top service, right by the classifier's."""
     lines = words_right = learnt_right = 0
-    for raw in (DATA / path_name).read_text(encoding="utf-8").splitlines():
+    for raw in path.read_text(encoding="utf-8").splitlines():
         if not raw.strip():
             continue
         case = json.loads(raw)
@@ -34,18 +38,27 @@ def _alone(path_name: str, model: ServiceModel) -> tuple[int, int, int]:
     return lines, words_right, learnt_right
 
 
+def _row(path: Path, model: ServiceModel) -> str:
+    """One file's line of the table."""
+    lines, words_right, learnt_right = _alone(path, model)
+    score, _ = score_file(path, model)
+    cells = [words_right, learnt_right, score.services, score.dates]
+    row = f"{path.name:<30}{lines:>5}  " + "  ".join(f"{100 * c / lines:5.1f}%" for c in cells)
+    labelled = '"recurrence"' in path.read_text(encoding="utf-8")
+    return row + (f"  {100 * score.recurrences / lines:5.1f}%" if labelled else "     —")
+
+
 def main() -> None:
     """Print one row per file: lines, word list, classifier, blend, dates, recurrence."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("files", nargs="*", type=Path)
+    args = parser.parse_args()
     corpus = read_corpus()
-    print("file                      lines  words   learnt  blend   dates   recurrence")
+    print("file                          lines  words   learnt  blend   dates   recurrence")
     for name in TRAINING_SETS:
-        model = trained_without(corpus, name.removesuffix(".jsonl"))
-        lines, words_right, learnt_right = _alone(name, model)
-        score, _ = score_file(DATA / name, model)
-        cells = [words_right, learnt_right, score.services, score.dates]
-        row = f"{name:<26}{lines:>5}  " + "  ".join(f"{100 * c / lines:5.1f}%" for c in cells)
-        labelled = '"recurrence"' in (DATA / name).read_text(encoding="utf-8")
-        print(row + (f"  {100 * score.recurrences / lines:5.1f}%" if labelled else "     —"))
+        print(_row(DATA / name, trained_without(corpus, name.removesuffix(".jsonl"))))
+    for path in args.files:
+        print(_row(path, trained_without(corpus, path.stem)))
 
 
 if __name__ == "__main__":

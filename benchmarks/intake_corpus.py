@@ -20,6 +20,8 @@ TRAINING_SETS = (
     "intake_holdout.jsonl",
     "intake_blind_dev.jsonl",
     "intake_blind_train.jsonl",
+    "intake_blind_train_b.jsonl",
+    "intake_blind_train_c.jsonl",
 )
 # The first blind writer named three services in his own words; the catalogue's codes for them.
 SERVICE_ALIASES = {"bills": "bill_payment", "accompany": "accompaniment", "repairs": "home_repair"}

@@ -35,6 +35,11 @@ BLIND_DEV = DATA / "intake_blind_dev.jsonl"
 # Written blind for issue 21's item 5 by a second writer who never saw the code, from the brief
 # the held-out sets are written from; the classifier's main training set.
 BLIND_TRAIN = DATA / "intake_blind_train.jsonl"
+# Two more writers (issue 21, second round), each with a persona of his own and the same brief;
+# first measured untouched by the classifier trained on the files above (README), then trained on.
+BLIND_TRAIN_B = DATA / "intake_blind_train_b.jsonl"
+BLIND_TRAIN_C = DATA / "intake_blind_train_c.jsonl"
+BLIND_SETS = [BLIND_DEV, BLIND_TRAIN, BLIND_TRAIN_B, BLIND_TRAIN_C]
 
 
 def _never_saw(path: Path) -> ServiceModel:
@@ -64,6 +69,10 @@ def test_the_service_is_recognised(text: str, category: str) -> None:
 def test_unsure_readings_say_so() -> None:
     vague = understand("devo ritirare una cosa", MONDAY_9, ROME)
     assert (vague.sure, vague.candidates) == (False, ("parcel",))
+    # The word list says parcel, the classifier the pharmacy: both are offered.
+    parcel_at_pharmacy = understand("Potete ritirare un pacco in farmacia domani?", MONDAY_9, ROME)
+    assert not parcel_at_pharmacy.sure
+    assert {"parcel", "prescription"} <= set(parcel_at_pharmacy.candidates)
     nothing = understand("prenotare un ristorante", MONDAY_9, ROME)
     assert (nothing.category, nothing.sure, nothing.candidates) == ("other", False, ())
 
@@ -111,7 +120,7 @@ def test_the_evaluation_sets(path: Path) -> None:
     assert dates >= 0.85 * len(cases), misses
 
 
-@pytest.mark.parametrize("path", [BLIND_DEV, BLIND_TRAIN], ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", BLIND_SETS, ids=lambda path: path.stem)
 def test_the_blind_sets(path: Path) -> None:
     """Each blind set, its services read by a classifier that never saw it: at least 90% of
     the services and 85% of the kinds of recurrence (none, daily, weekly, every_n_days,
@@ -123,10 +132,10 @@ def test_the_blind_sets(path: Path) -> None:
 
 
 def test_dates_of_the_blind_sets() -> None:
-    """At least 85% of the days over both blind sets. Alone, the first writer's set stays near
-    83%: he dated questions by the day asked about and read "adesso" as today, where the brief
-    of the second (and of the held-out sets) wants no day for either."""
-    scores = [score_file(path, _never_saw(path)) for path in (BLIND_DEV, BLIND_TRAIN)]
+    """At least 85% of the days over the blind sets. Alone, the first writer's set stays near
+    84%: he dated questions by the day asked about and read "adesso" as today, where the brief
+    of the others (and of the held-out sets) wants no day for either."""
+    scores = [score_file(path, _never_saw(path)) for path in BLIND_SETS]
     total = sum(score.total for score, _ in scores)
     assert sum(score.dates for score, _ in scores) >= 0.85 * total, [m for _, m in scores]
 
@@ -139,6 +148,8 @@ def test_the_corpus_is_built_from_the_labelled_sets() -> None:
         "intake_holdout",
         "intake_blind_dev",
         "intake_blind_train",
+        "intake_blind_train_b",
+        "intake_blind_train_c",
     }
 
 
@@ -158,6 +169,11 @@ def test_the_classifier_offers_what_no_word_names_but_is_never_sure_alone() -> N
     ("text", "recurrence"),
     [
         ("tutti i venerdì ritirare il pane", ("weekly", ["fri"], 1)),
+        ("piante da annaffiare ogni 3 gg", ("every_n_days", [], 3)),
+        ("ogni 2 sett ritirare i panni", ("weekly", [], 2)),
+        ("pulizia a cadenza quindicinale", ("weekly", [], 2)),
+        ("una chiamata tutti i gg alle 18", ("daily", [], 1)),
+        ("gatto da nutrire 1 volta al gg", ("daily", [], 1)),
         ("every other Monday clean the stairs", ("weekly", ["mon"], 2)),
         ("ogni 2 giorni finché sono via annaffiare le piante", ("every_n_days", [], 2)),
         ("pagare l'affitto il primo del mese", ("monthly", [], 1)),
@@ -181,6 +197,28 @@ def test_recurrence(text: str, recurrence: tuple[str, list[str], int] | None) ->
         ("from the 4th to the 16th of December", "2026-12-04", "2026-12-16"),
         ("ritirare le analisi tra due settimane", "2026-12-07", None),
         ("pagare il bollo entro fine mese", "2026-11-30", None),
+        # Issue 21, from the misses of the third and fourth blind writers (Monday 23 November).
+        ("domani e dopodomani qualcuno che stia con lei", "2026-11-24", None),
+        ("ieri la festa, oggi pulire casa", "2026-11-23", None),
+        ("le ritirate oggi pome? mi servono x lunedi", "2026-11-23", None),
+        ("pulizie giov mattina", "2026-11-26", None),
+        ("svuotare il solaio la sett prox", "2026-11-30", None),
+        ("a partire da gennaio pulizie di casa", "2027-01-01", None),
+        ("per tutto il mese di novembre, pulizie", "2026-11-23", None),
+        ("svuotare la cantina entro fine dicembre", "2026-12-31", None),
+        ("the landlord wants it empty by the end of January", "2027-01-31", None),
+        ("mia zia è morta a settembre, va svuotato l'appartamento", None, None),
+        ("venite martedì, no anzi mercoledì", "2026-11-25", None),
+        ("il 20... no, il 19 che è sabato", "2026-12-19", None),
+        ("carry 20 boxes to the 4th floor on Friday", "2026-11-27", None),
+        ("we need a nanny on a contract for 20 hours a week", None, None),
+        ("la casa va svuotata prima del 28", "2026-11-28", None),
+        (
+            "pick up my daughter every Tuesday at 16:30 and stay until 19:00, "
+            "from 12 January to 30 March",
+            "2027-01-12",
+            "2027-03-30",
+        ),
         ("passate dopo pranzo", "2026-11-23", None),
         ("ritirare il pacco x domani cmq", "2026-11-24", None),
         ("dmn mattina la spesa", "2026-11-24", None),

@@ -26,12 +26,21 @@ from concierge.intake.words import WEEKDAY_NAMES, WEEKDAY_PATTERN, fold
 # tomorrow" comes back as tomorrow), and the weekend, which it does not know.
 _RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int | str], ...] = (
     (re.compile(r"\bdopo\s*domani\b|\bday after tomorrow\b"), 2),
-    # Past days, read so that the dialogue can say they are past instead of ignoring them.
+    (re.compile(r"\b(?:domani|tomorrow)\b"), 1),
+    (re.compile(r"\b(?:oggi|today|in giornata)\b"), 0),
+    (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
+    (
+        re.compile(
+            r"\b(?:la )?(?:prossima settimana|settimana\.? (?:prossima|prox)|prox\.? settimana|"
+            r"next week)\b"
+        ),
+        "monday",
+    ),
+    (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
+    # Past days, read so that the dialogue can say they are past instead of ignoring them;
+    # a day to come said anywhere else wins ("yesterday's party… clean today").
     (re.compile(r"\b(?:l')?altro\s*ieri\b|\bday before yesterday\b"), -2),
     (re.compile(r"\bieri\b|\byesterday\b"), -1),
-    (re.compile(r"\b(?:questo |this |nel |al |the )?(?:week-?end|fine settimana)\b"), "saturday"),
-    (re.compile(r"\b(?:la )?(?:prossima settimana|settimana prossima|next week)\b"), "monday"),
-    (re.compile(r"\b(?:tra|fra) (?:una|1) settimana\b|\bin (?:a|one) week\b"), 7),
 )
 # Answers that mean "no particular time" when the bot asks when.
 AS_SOON_AS_POSSIBLE = re.compile(
@@ -39,8 +48,12 @@ AS_SOON_AS_POSSIBLE = re.compile(
     r"as soon as possible|whenever|any time|anytime|quando volete|non importa)\W*$"
 )
 # Ages and lengths of time ("88 anni", "3 ore") that dateparser would take for dates.
+# Floors ("3rd floor", "piano 2") and rates ("10 hours a week", "due volte a settimana") too.
 _DURATION = re.compile(
-    r"\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
+    r"\b(?:\d+\s*)?(?:ore|hours?|volte|times|pomeriggi|afternoons|mattine|mornings|days|giorni)"
+    r"\s+(?:a|per|alla|al|each|every|ogni|the)\s+(?:week|settimana|month|mese)\b"
+    r"|\b\d+\s*(?:anni|anno|ore|ora|minuti|mesi|years?|hours?|minutes?|months?|h)\b"
+    r"|\b\d+(?:st|nd|rd|th)?\s+(?:floor|piano)\b|\b(?:al |the )?(?:piano|floor)\s+\d+\b"
 )
 _ABBREVIATIONS = (
     (re.compile(r"\bdomatt?ina\b"), "domani mattina"),
@@ -64,8 +77,8 @@ _MONTHS = (
 _NOT_A_DAY_AFTER = rf"(?!\s*(?:/|\.\d|-\d|:|(?:di )?(?:{_MONTHS})\b|am\b|pm\b|euro|€|%))"
 _BARE_DAYS = (
     re.compile(  # "entro il 30", "per l'8", "on the 5th", "by the 30th", "il 12"
-        r"\b(?:(?:entro il|entro|per il|il|on the|by the|on|around the|about the|verso il|"
-        r"intorno al|attorno al|tipo il|circa il|sul)\s+|"
+        r"\b(?:(?:entro il|entro|per il|prima del|il|on the|by the|on|around the|about the|"
+        r"verso il|intorno al|attorno al|tipo il|circa il|sul)\s+|"
         r"(?:entro |per |verso |intorno al|attorno al)?l')"
         r"(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?\b" + _NOT_A_DAY_AFTER
     ),
@@ -158,6 +171,20 @@ _END_OF_YEAR = re.compile(
     r"\b(?:(?:entro |per |a |alla |verso )?(?:la )?fine (?:dell'|di quest')?anno|"
     r"(?:by |before |at )?(?:the )?end of (?:the |this )?year)\b"
 )
+# A month named without a day: from its first day ("da dicembre", "for the whole of January",
+# "a partire da ottobre"), or its last when its end is meant ("entro fine novembre", "by the
+# end of October"). Full names only: "set", "mar" are words too, and "may" a verb.
+_FULL_MONTH = (
+    "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|"
+    "dicembre|january|february|march|april|june|july|august|september|october|november|december"
+)
+_MONTH_END = re.compile(
+    rf"\b(?:(?:entro|per|a|alla|verso|prima della|by|before|at|towards|till|until)\s+)?"
+    rf"(?:la\s+|the\s+)?(?:fine|end of)\s+(?:di\s+|del mese di\s+|of\s+)?(?P<m>{_FULL_MONTH})\b"
+)
+_MONTH_ALONE = re.compile(rf"(?<![\d\w])(?P<m>{_FULL_MONTH})\b(?!\s*\d)")
+# A month further than this is the story's past ("è morta a settembre"), not the errand's.
+_FARTHEST_MONTH = timedelta(days=240)
 _NEXT_MONTH = re.compile(r"\b(?:il )?(?:mese prossimo|prossimo mese|next month)\b")
 _SETTINGS_BASE = {
     "PREFER_DATES_FROM": "future",
@@ -279,17 +306,24 @@ def _part_of_day(reading: _Reading, today: date) -> tuple[PartOfDay | None, date
 
 
 def _relative_day(reading: _Reading, today: date) -> date | None:
-    for pattern, shift in _RELATIVE_DAYS:
-        match = pattern.search(reading.rest)
-        if match:
-            reading.take(match.group(0))
-            if shift == "saturday":  # on a Saturday, "this weekend" is today
-                return today + timedelta(days=(5 - today.weekday()) % 7)
-            if shift == "monday":  # "next week" with no day: from its Monday
-                return today + timedelta(days=7 - today.weekday())
-            assert isinstance(shift, int)
-            return today + timedelta(days=shift)
-    return None
+    """ "domani", "next week", "ieri"…: the first said of the days to come, else a past one
+    ("domani e dopodomani" starts tomorrow)."""
+    found = [
+        (match.start() + (1000_000 if isinstance(shift, int) and shift < 0 else 0), match, shift)
+        for pattern, shift in _RELATIVE_DAYS
+        for match in (pattern.search(reading.rest),)
+        if match is not None
+    ]
+    if not found:
+        return None
+    _, match, shift = min(found, key=lambda item: item[0])
+    reading.take(match.group(0))
+    if shift == "saturday":  # on a Saturday, "this weekend" is today
+        return today + timedelta(days=(5 - today.weekday()) % 7)
+    if shift == "monday":  # "next week" with no day: from its Monday
+        return today + timedelta(days=7 - today.weekday())
+    assert isinstance(shift, int)
+    return today + timedelta(days=shift)
 
 
 def _weekday(reading: _Reading, today: date) -> date | None:
@@ -382,6 +416,24 @@ def _in_some_time(reading: _Reading, today: date) -> date | None:
     return None
 
 
+def _named_month(reading: _Reading, today: date) -> date | None:
+    """ "fine novembre": its last day; "da dicembre": its first (today in the month itself)."""
+    match = _MONTH_END.search(reading.rest)
+    if match is not None:
+        first = _month_day(1, _MONTH_NUMBERS[match["m"]], today.replace(day=1))
+        if first is not None:
+            reading.take(match.group(0))
+            return _add_months(first, 1) - timedelta(days=1)
+    for match in _MONTH_ALONE.finditer(reading.rest):
+        first = _month_day(1, _MONTH_NUMBERS[match["m"]], today.replace(day=1))
+        if first is not None and first - today <= _FARTHEST_MONTH:
+            reading.take(match.group(0))
+            return max(first, today)
+    # Months past are not left for dateparser to read as next year's.
+    reading.rest = _MONTH_ALONE.sub(" ", reading.rest)
+    return None
+
+
 def _add_months(day: date, count: int) -> date:
     month = day.month - 1 + count
     year, month = day.year + month // 12, month % 12 + 1
@@ -419,11 +471,12 @@ def extract_when(text: str, now: datetime, zone: ZoneInfo, language: str) -> Fou
         reading.take(clock[1])
     day = (
         day
-        or _in_some_time(reading, today)
         or _day_and_month(reading, today)
+        or _in_some_time(reading, today)
         or _relative_day(reading, today)
         or _bare_day(reading, today)
         or _weekday(reading, today)
+        or _named_month(reading, today)
     )
     if day is None:
         parsed = _dateparser_day(reading.rest, language, local_now)

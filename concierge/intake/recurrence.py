@@ -41,18 +41,18 @@ _WEEKLY_DAYS = re.compile(
     rf"(?P<first>{_DAY})(?P<more>(?:\s*(?:,|e|and|&|o|or|\+)\s*(?:(?:il|la|on)\s+)?{_DAY})*)\b"
 )
 _EVERY_N_DAYS = re.compile(
-    rf"\b(?:ogni|every)\s+{_N}\s+(?:giorni|days)\b|\b(?:a giorni alterni|un giorno si e uno no|"
+    rf"\b(?:ogni|every)\s+{_N}\s+(?:giorni|gg|days)\b|\b(?:a giorni alterni|un giorno si e uno no|"
     r"every other day|every second day|on alternate days)\b"
 )
 _EVERY_N_WEEKS = re.compile(
-    rf"\b(?:ogni|every)\s+{_N}\s+(?:settimane|weeks)\b|\bfortnightly\b|\bbiweekly\b|"
-    r"\bogni quindici giorni\b|\bogni 15 giorni\b"
+    rf"\b(?:ogni|every)\s+{_N}\s+(?:settimane|sett|weeks)\b|\bfortnightly\b|\bbiweekly\b|"
+    r"\bogni quindici giorni\b|\bogni 15 (?:giorni|gg)\b|\bquindicinale\b|\ba settimane alterne\b"
 )
 _DAILY = re.compile(
-    r"\b(?:ogni|tutti i|tutte le|every|each)\s+(?:giorno|giorni|mattina|mattine|sera|sere|"
+    r"\b(?:ogni|tutti i|tutte le|every|each)\s+(?:giorno|giorni|gg|mattina|mattine|sera|sere|"
     r"pomeriggio|pomeriggi|day|morning|evening|afternoon|night)\b|"
-    r"\b(?:daily|quotidianamente|giornalmente|tutti i santi giorni|once a day|una volta al giorno|"
-    r"each day|every single day)\b"
+    r"\b(?:daily|quotidianamente|giornalmente|tutti i santi giorni|once a day|"
+    r"volta al (?:giorno|gg)|each day|every single day)\b"
 )
 _WEEKLY_PLAIN = re.compile(
     r"\b(?:ogni settimana|tutte le settimane|every week|each week|weekly|once a week|"
@@ -85,8 +85,10 @@ _PART_STEMS = (
     ("evening", PartOfDay.EVENING),
     ("night", PartOfDay.EVENING),
 )
+# "until 19:00", "till 6pm", "until late" end the visit, not the series.
 _UNTIL_MARK = re.compile(
     r"\b(?:finche|fino a quando|fino al|fino alla|fino a|until|till|through|thru|up to)\b"
+    r"(?!\s*(?:\d{1,2}[:.]\d{2}|\d{1,2}\s*(?:am|pm)\b|late\b|lunch|dinner|noon|midday|evening))"
 )
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from concierge.intake.words import words
 
 CORPUS_FILE = Path(__file__).parent / "lexicon" / "service_corpus.jsonl"
-SMOOTHING = 0.1  # additive (Lidstone) smoothing of feature counts
+SMOOTHING = 0.3  # additive (Lidstone) smoothing of feature counts
 SHORTEST_GRAM, LONGEST_GRAM = 3, 5
 # Log-likelihoods of a long text differ by tens of nats, which would make every guess look
 # certain; dividing by this before the softmax keeps the runner-up's share meaningful.
-TEMPERATURE = 10.0
+TEMPERATURE = 20.0
 WORD_CACHE = 50_000  # words remembered with their scores (a few MB at most)
 
 
@@ -48,12 +48,17 @@ def word_features(word: str) -> set[str]:
     return found
 
 
-def features(text: str) -> Counter[str]:
+def features(text: str, known: dict[str, tuple[str, ...]] | None = None) -> Counter[str]:
     """The features of each distinct word of a text, counted once per word: how often a word
-    recurs says little in a short message."""
+    recurs says little in a short message. `known`: each word's features, filled as words come
+    (training sees the same few thousand words again and again)."""
+    seen = {} if known is None else known
     found: Counter[str] = Counter()
     for word in set(words(text)):
-        found.update(word_features(word))
+        grams = seen.get(word)
+        if grams is None:
+            grams = seen[word] = tuple(word_features(word))
+        found.update(grams)
     return found
 
 
@@ -64,8 +69,9 @@ class ServiceModel:
     def __init__(self, examples: Iterable[Example]) -> None:
         counts: dict[str, Counter[str]] = {}
         totals: Counter[str] = Counter()
+        known: dict[str, tuple[str, ...]] = {}
         for example in examples:
-            counts.setdefault(example.service, Counter()).update(features(example.text))
+            counts.setdefault(example.service, Counter()).update(features(example.text, known))
             totals[example.service] += 1
         vocabulary = {feature for seen in counts.values() for feature in seen}
         size, lines = len(vocabulary), sum(totals.values())

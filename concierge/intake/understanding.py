@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from concierge.intake.asking_clause import asking_part
+from concierge.intake.asking_clause import asking_part, corrected_part
 from concierge.intake.due_dates import FoundWhen, When, extract_when
 from concierge.intake.language import detect_language
 from concierge.intake.recurrence import Recurrence, extract_recurrence, until_split
@@ -25,7 +25,7 @@ SURE_MARGIN = 0.5  # ahead of the runner-up by at least one weak word
 MAX_CANDIDATES = 3
 # How much the word list counts against the classifier in the blend; chosen by training on some
 # labelled files and reading another (README, "Measured on sets written blind").
-LEXICON_SHARE = 0.7
+LEXICON_SHARE = 0.4
 BLEND_MARGIN = 0.15  # blended scores this close to the best are offered as candidates
 # A service no word points at is guessed (and offered) only when the classifier gives it at
 # least this share, in a message long enough to describe an errand: "ciao", "lingua" or
@@ -143,10 +143,12 @@ def _service(
         return FALLBACK_SERVICE, False, ()
     category, best = ranked[0]
     sure = words_sure and words_ranked[0][0] == category
-    # "Something else" is always offered with the candidates; never as one of them.
-    candidates = tuple(
-        code for code, score in ranked if score >= best - BLEND_MARGIN and code != FALLBACK_SERVICE
-    )
+    # "Something else" is always offered with the candidates; never as one of them. When the
+    # word list and the classifier disagree ("un pacco in farmacia"), both are offered.
+    near = [code for code, score in ranked if score >= best - BLEND_MARGIN]
+    if words_ranked and words_ranked[0][0] not in near:
+        near.insert(1, words_ranked[0][0])
+    candidates = tuple(code for code in near if code != FALLBACK_SERVICE)
     return category, sure, candidates[:MAX_CANDIDATES]
 
 
@@ -184,13 +186,14 @@ def understand(
 
 
 def _asked_day(text: str, now: datetime, zone: ZoneInfo, language: str | None) -> FoundWhen | None:
-    """The day said in the sentences that ask, when the message also tells a story with days
-    of its own; else the day read from the whole text."""
-    asking = asking_part(text)
-    if asking is not None:
-        found = _dates(asking, now, zone, language)
-        if found is not None and found.dated:
-            return found
+    """The day said after the speaker corrected himself; else the day said in the sentences
+    that ask, when the message also tells a story with days of its own; else the day read from
+    the whole text."""
+    for part in (corrected_part(text), asking_part(text)):
+        if part is not None:
+            found = _dates(part, now, zone, language)
+            if found is not None and found.dated:
+                return found
     return _dates(text, now, zone, language)
 
 

@@ -21,15 +21,16 @@ def words(text: str) -> list[str]:
 
 # The days of the week as people write them, Monday = 0: Italian and English names, plurals
 # ("i sabati", "on Saturdays") and abbreviations ("gio", "Thu"). One table for due dates and
-# recurrence alike. "mar" is left out: it is March as often as Tuesday.
+# recurrence alike; shorthand as typed in a hurry ("mart", "merc", "giov"). "mar" is left out:
+# it is March as often as Tuesday.
 WEEKDAY_NAMES: dict[str, int] = {
     name: number
     for number, names in enumerate(
         (
             ("lunedi", "lun", "monday", "mondays", "mon"),
-            ("martedi", "tuesday", "tuesdays", "tue", "tues"),
-            ("mercoledi", "mer", "wednesday", "wednesdays", "wed"),
-            ("giovedi", "gio", "thursday", "thursdays", "thu", "thur", "thurs"),
+            ("martedi", "mart", "tuesday", "tuesdays", "tue", "tues"),
+            ("mercoledi", "mer", "merc", "wednesday", "wednesdays", "wed"),
+            ("giovedi", "gio", "giov", "thursday", "thursdays", "thu", "thur", "thurs"),
             ("venerdi", "ven", "friday", "fridays", "fri"),
             ("sabato", "sabati", "sab", "saturday", "saturdays", "sat"),
             ("domenica", "domeniche", "dom", "sunday", "sundays", "sun"),
