@@ -7,6 +7,7 @@ TwiML. The call's place in the menu is kept as the caller's conversation on the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -26,7 +27,9 @@ from concierge.requests.notifications import language_of
 from concierge.requests.request import create_request
 from concierge.routing.assignment import offer_next
 from concierge.routing.opening_hours import reopens_at
+from concierge.team.catalogue import Catalogue, catalogue_for
 from concierge.team.operators import operators_on_duty
+from handlers.catalogue_answers import refused_service
 
 # Key → service, in the order the menu reads them.
 MENU_KEYS: dict[str, str] = {"1": "prescription", "2": "shopping", "3": "parcel", "4": "other"}
@@ -82,29 +85,67 @@ def voice_event(inbound: Inbound) -> VoiceEvent:
     )  # fmt: skip
 
 
-def _menu(lang: str, speech: bool, *before: str) -> VoiceStep:
-    lines = (*before, t(lang, "voice.menu"))
-    if speech:
-        lines = (*lines, t(lang, "voice.menu_speech"))
-    return VoiceStep(
-        language=lang, say=lines, keys="".join(MENU_KEYS) + OPERATOR_KEY, speech=speech
-    )
+@dataclass(frozen=True)
+class _Line:
+    """What the caller's line offers: the keys of the services their cooperative offers, under
+    its names, in the caller's language, and whether speech is heard."""
+
+    catalogue: Catalogue
+    lang: str
+    speech: bool
+
+    def keys(self) -> dict[str, str]:
+        """Key → service, for the menu services the cooperative offers (keys never move)."""
+        return {key: code for key, code in MENU_KEYS.items() if self.catalogue.offers(code)}
+
+    def name(self, code: str) -> str:
+        """A service as the caller's cooperative calls it."""
+        entry = self.catalogue.get(code)
+        return entry.name(self.lang) if entry is not None else t(self.lang, f"service.{code}.name")
+
+    def menu_text(self) -> str:
+        """The usual sentence; read out item by item when the cooperative changed the menu."""
+        keys = self.keys()
+        as_usual = all(
+            self.name(code) == t(self.lang, f"service.{code}.name") for code in keys.values()
+        )
+        if keys == MENU_KEYS and as_usual:
+            return t(self.lang, "voice.menu")
+        items = ", ".join(
+            t(self.lang, "voice.menu_item", digit=key, service=self.name(code))
+            for key, code in keys.items()
+        )
+        return t(self.lang, "voice.menu_built", items=items)
 
 
-def _service_name(code: str, lang: str) -> str:
-    return t(lang, f"service.{code}.name")
+def _menu(line: _Line, *before: str) -> VoiceStep:
+    lines = (*before, line.menu_text())
+    if line.speech:
+        lines = (*lines, t(line.lang, "voice.menu_speech"))
+    keys = "".join(line.keys()) + OPERATOR_KEY
+    return VoiceStep(language=line.lang, say=lines, keys=keys, speech=line.speech)
 
 
-def _confirm(lang: str, code: str, *before: str) -> VoiceStep:
-    question = t(lang, "voice.confirm", service=_service_name(code, lang))
-    return VoiceStep(language=lang, say=(*before, question), keys=CONFIRM_KEY + BACK_KEY)
+def _confirm(line: _Line, code: str, *before: str) -> VoiceStep:
+    question = t(line.lang, "voice.confirm", service=line.name(code))
+    return VoiceStep(language=line.lang, say=(*before, question), keys=CONFIRM_KEY + BACK_KEY)
 
 
 async def _register(ctx: DomainContext, caller: Person, code: str, details: str) -> str:
     request = await create_request(ctx, caller, code, details, Channel.VOICE)
     await offer_next(ctx, request)
     lang = language_of(ctx, caller)
-    return t(lang, "voice.registered", id=request.id, service=_service_name(code, lang))
+    line = _Line(await catalogue_for(ctx.session, caller), lang, speech=False)
+    return t(lang, "voice.registered", id=request.id, service=line.name(code))
+
+
+def _heard(ctx: DomainContext, line: _Line, speech: str) -> str | None:
+    """The service a caller's words ask for among those offered ("other" when unsure); None
+    when they ask for one their cooperative does not offer."""
+    reading = understand(speech, ctx.now(), ctx.zone, line.lang, line.catalogue.extra_words())
+    if refused_service(line.catalogue, reading) is not None:
+        return None
+    return reading.category if reading.sure else FALLBACK_SERVICE
 
 
 async def _operator_numbers(ctx: DomainContext) -> list[str]:
@@ -130,37 +171,39 @@ async def _ring_next(ctx: DomainContext, lang: str, state: dict[str, Any]) -> Vo
 
 
 async def _on_menu(
-    ctx: DomainContext, event: VoiceEvent, lang: str, state: dict[str, Any]
+    ctx: DomainContext, event: VoiceEvent, line: _Line, state: dict[str, Any]
 ) -> VoiceStep:
-    speech = ctx.settings.twilio_speech
+    lang = line.lang
     if event.kind == VoiceEventKind.SPEECH and event.speech.strip():
-        reading = understand(event.speech, ctx.now(), ctx.zone, lang)
-        code = reading.category if reading.sure else FALLBACK_SERVICE
+        code = _heard(ctx, line, event.speech)
+        if code is None:
+            return _menu(line, t(lang, "voice.not_offered"))
         state.update(step="confirm", service=code, details=event.speech.strip())
-        return _confirm(lang, code)
-    if event.key in MENU_KEYS:
-        state.update(step="confirm", service=MENU_KEYS[event.key], details="")
-        return _confirm(lang, MENU_KEYS[event.key])
+        return _confirm(line, code)
+    keys = line.keys()
+    if event.key in keys:
+        state.update(step="confirm", service=keys[event.key], details="")
+        return _confirm(line, keys[event.key])
     if event.key == OPERATOR_KEY:
         return await _ring_next(ctx, lang, state)
     if event.kind == VoiceEventKind.KEY:
-        return _menu(lang, speech, t(lang, "voice.wrong_key"))
-    return _menu(lang, speech, t(lang, "voice.no_key"))
+        return _menu(line, t(lang, "voice.wrong_key"))
+    return _menu(line, t(lang, "voice.no_key"))
 
 
 async def _on_confirm(
-    ctx: DomainContext, caller: Person, event: VoiceEvent, lang: str, state: dict[str, Any]
+    ctx: DomainContext, caller: Person, event: VoiceEvent, line: _Line, state: dict[str, Any]
 ) -> VoiceStep:
     code = str(state.get("service", FALLBACK_SERVICE))
     if event.key == CONFIRM_KEY:
         said = await _register(ctx, caller, code, str(state.get("details", "")))
         state.clear()
-        return VoiceStep(language=lang, say=(said,), hangup=True)
+        return VoiceStep(language=line.lang, say=(said,), hangup=True)
     if event.key == BACK_KEY:
         state.update(step="menu")
-        return _menu(lang, ctx.settings.twilio_speech)
+        return _menu(line)
     cause = "voice.wrong_key" if event.kind == VoiceEventKind.KEY else "voice.no_key"
-    return _confirm(lang, code, t(lang, cause))
+    return _confirm(line, code, t(line.lang, cause))
 
 
 def _greeting(caller: Person, lang: str) -> str:
@@ -185,10 +228,11 @@ async def answer_call(ctx: DomainContext, event: VoiceEvent) -> VoiceStep:
 async def _next_step(
     ctx: DomainContext, caller: Person, event: VoiceEvent, lang: str, state: dict[str, Any]
 ) -> VoiceStep:
+    line = _Line(await catalogue_for(ctx.session, caller), lang, ctx.settings.twilio_speech)
     if event.kind == VoiceEventKind.INCOMING:
         state.clear()
         state.update(step="menu", silences=0)
-        return _menu(lang, ctx.settings.twilio_speech, _greeting(caller, lang))
+        return _menu(line, _greeting(caller, lang))
     if event.kind == VoiceEventKind.VOICEMAIL:
         thanks = VoiceStep(language=lang, say=(t(lang, "voice.voicemail_thanks"),), hangup=True)
         received = Inbound(
@@ -219,5 +263,5 @@ async def _next_step(
     else:
         state["silences"] = 0  # only silences in a row end a call
     if state.get("step") == "confirm":
-        return await _on_confirm(ctx, caller, event, lang, state)
-    return await _on_menu(ctx, event, lang, state)
+        return await _on_confirm(ctx, caller, event, line, state)
+    return await _on_menu(ctx, event, line, state)

@@ -14,6 +14,8 @@ from concierge.context import DomainContext
 from concierge.outbox import OutboxMessage
 from concierge.parcels.shelf import Parcel
 from concierge.requests.request import ServiceRequest
+from concierge.team.catalogue_editing import ServiceNames, rename, set_offered
+from concierge.team.operators import Cooperative
 from tests.conftest import LiveServer, serving
 from tests.dashboard_client import (
     OTHER_COORDINATOR,
@@ -222,3 +224,27 @@ def test_the_desk_and_the_shelf_read_in_english(server: LiveServer) -> None:
     assert "Front desk: a request for a walk-in or a caller" in desk and "Emma Clark" in desk
     shelf = marco.client.get("/dashboard/parcels").text
     assert "Parcels held" in shelf and "No parcels on the shelf." in shelf
+
+
+def test_the_desk_offers_its_cooperatives_catalogue(
+    server: LiveServer, sqlite_url: str, clock: ManualClock
+) -> None:
+    async def retire_ironing(ctx: DomainContext) -> None:
+        portico = await ctx.session.scalar(select(Cooperative.id).order_by(Cooperative.id))
+        await set_offered(ctx, portico, "ironing", False)
+        names = ServiceNames(name_it="Pacchi e raccomandate", name_en="Parcels and letters")
+        await rename(ctx, portico, "parcel", names)
+
+    in_unit(sqlite_url, clock, retire_ironing)
+    giulia = logged_in(server, "giulia")
+    link = person_link(giulia.client.get("/dashboard/desk", params={"q": "rossi"}).text, "Maria")
+    form = giulia.client.get(link).text
+    assert '<option value="parcel">Pacchi e raccomandate</option>' in form
+    assert 'value="ironing"' not in form and 'value="shopping"' in form
+    refused = giulia.submit(
+        "/dashboard/desk/requests",
+        {"person_id": link.rsplit("=", 1)[1], "service": "ironing"},
+        link,
+    )
+    assert refused.status_code == 303 and refused.headers["location"] == link
+    assert count(sqlite_url, clock, select(func.count(ServiceRequest.id))) == 0

@@ -22,12 +22,12 @@ from bot.runtime import Runtime
 from concierge.context import DomainContext
 from concierge.errors import DomainError, InvalidPhoneNumber, InvalidValue
 from concierge.i18n import format_due
-from concierge.intake.catalogue import active_services
 from concierge.parcels.shelf import ParcelInput, hand_over, on_the_shelf, receive_parcel
 from concierge.people.lookup import add_walk_in, own_channel, search_people
 from concierge.people.person import Person
 from concierge.requests.desk import DeskRequestInput, UnreadableWhen, desk_request
 from concierge.requests.request import get_request
+from concierge.team.catalogue import cooperative_catalogue
 from concierge.team.users import Role, User
 
 RECEIPTS = "desk_receipts"  # the requests this session entered: their receipts stay printable
@@ -74,7 +74,8 @@ async def desk_page(
     """The desk's form: find or add the person, then service, when and details."""
     async with runtime.unit() as ctx:
         picking = await _picking(ctx, runtime, q, person)
-        services = await active_services(ctx.session)
+        # The desk's own cooperative's catalogue, under its names (an admin: the shared one).
+        services = (await cooperative_catalogue(ctx.session, scope_of(user))).services
     return render(request, runtime, "desk.html", user, services=services, **picking)
 
 
@@ -121,7 +122,7 @@ async def enter_request(
             person_id=_number(person_id) or 0, service_code=service, when=when, details=details
         )
         async with runtime.unit() as ctx:
-            made = await desk_request(ctx, entry, user.id)
+            made = await desk_request(ctx, entry, user.id, scope_of(user))
             made_id = made.id
     except ValidationError:
         flash(request, "dash.desk.incomplete", "error")

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue, NotFound
 from concierge.i18n import t
-from concierge.intake.catalogue import active_services
 from concierge.intake.due_dates import extract_when
 from concierge.messages import Channel
 from concierge.people.lookup import own_channel
@@ -16,6 +15,7 @@ from concierge.people.person import Person
 from concierge.requests.notes import NoteKind, add_note
 from concierge.requests.notifications import language_of
 from concierge.requests.request import ServiceRequest, create_request
+from concierge.team.catalogue import catalogue_for, cooperative_catalogue
 
 
 class DeskRequestInput(BaseModel):
@@ -36,7 +36,10 @@ class UnreadableWhen(InvalidValue):
 
 
 async def desk_request(
-    ctx: DomainContext, entry: DeskRequestInput, staff_id: int | None = None
+    ctx: DomainContext,
+    entry: DeskRequestInput,
+    staff_id: int | None = None,
+    desk_cooperative: int | None = None,
 ) -> ServiceRequest:
     """Create the person's request from the desk, through the same domain function the chat
     uses: it is routed as usual and the person is told on their own channel (if they have one).
@@ -45,7 +48,13 @@ async def desk_request(
     person = await ctx.session.get(Person, entry.person_id)
     if person is None:
         raise NotFound(f"no person {entry.person_id}", what=entry.person_id)
-    if entry.service_code not in {s.code for s in await active_services(ctx.session)}:
+    # What the desk's cooperative offers (the form lists it), and with no desk of one
+    # cooperative what the cooperative serving the person's zone offers, as in the chat.
+    if desk_cooperative is not None:
+        catalogue = await cooperative_catalogue(ctx.session, desk_cooperative)
+    else:
+        catalogue = await catalogue_for(ctx.session, person)
+    if not catalogue.offers(entry.service_code):
         raise NotFound(f"no service {entry.service_code}", what=entry.service_code)
     found = None
     if entry.when:
