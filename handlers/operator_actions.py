@@ -115,7 +115,7 @@ async def _finished(
     turn: Turn, operator: Operator, request_id: int, minutes: int | None
 ) -> Outcome:
     """A task is finished and charged (the minutes worked, if hourly); then the proof."""
-    request = await finish_task(turn, operator, request_id, minutes)
+    request = await finish_task(turn.ctx, operator, request_id, minutes)
     summary = request_summary(turn.ctx, request, turn.language)
     skip = Choice(label=turn.text("choice.no_proof"), payload="report:cancel")
     state = TaskNote(step="proof", request_id=request_id).model_dump()

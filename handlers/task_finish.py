@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from concierge.context import DomainContext
 from concierge.i18n import format_number
 from concierge.messages import Choice, Reply
 from concierge.requests.notifications import request_summary
@@ -56,10 +57,10 @@ async def hours_question(turn: Turn, operator: Operator, request_id: int) -> Out
 
 
 async def finish_task(
-    turn: Turn, operator: Operator, request_id: int, minutes: int | None
+    ctx: DomainContext, operator: Operator, request_id: int, minutes: int | None
 ) -> ServiceRequest:
-    """Finish a task and charge it to whoever pays (the minutes worked, if hourly)."""
-    ctx = turn.ctx
+    """Finish a task and charge it to whoever pays (the minutes worked, if hourly): by chat
+    and from the dashboard alike."""
     request = await finish_request(ctx, operator, request_id)
     await charge_finished(ctx, request, minutes, by=f"operator:{operator.id}")
     await dispatch_queue(ctx)  # a place freed up: what waits may go out now

@@ -558,3 +558,22 @@ def test_the_request_page_shows_the_phone_and_has_the_chats_problem_action(
     marco = logged_in(server, "marco")
     refused = marco.client.post(f"{page}/problem", data={"note": "x", "csrf_token": marco.token()})
     assert refused.status_code in (303, 403)
+
+
+def test_fatto_from_the_dashboard_charges_as_the_chat_does(
+    server: LiveServer, sqlite_url: str, clock: ManualClock
+) -> None:
+    request_id = offered_request(sqlite_url, clock, MARIA, "ironing", "5 camicie")
+    giulia = logged_in(server, "giulia")
+    page = f"/dashboard/requests/{request_id}"
+    giulia.submit(f"{page}/task/accept", {}, page)
+    giulia.submit(f"{page}/task/start", {}, page)
+    no_hours = giulia.submit(f"{page}/task/finish", {"hours": ""}, page)
+    assert no_hours.status_code == 303
+    assert "Per un servizio a ore scrivi le ore lavorate" in giulia.client.get(page).text
+    assert request_row(sqlite_url, clock, request_id).status == "in_progress"
+    giulia.submit(f"{page}/task/finish", {"hours": "1,5"}, page)
+    assert request_row(sqlite_url, clock, request_id).status == "done"
+    paola = logged_in(server, "paola").client.get(page).text
+    assert "Addebitato a: il beneficiario." in paola  # Maria has no plan: due from her
+    assert "27,45" in paola  # 1.5 h at €15.00 + 22% VAT

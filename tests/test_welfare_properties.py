@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -23,10 +23,12 @@ from concierge.welfare.charging import ServiceDone, charge_service, grant_from_f
 from concierge.welfare.companies import PlanInput, PlanMode, add_company, add_plan
 from concierge.welfare.enrolment import confirm, confirmed_enrolments, enrol
 from concierge.welfare.ledger import (
+    FUND,
     Entry,
     Movement,
     MovementKind,
     amount_on,
+    cooperative_account,
     refund,
     voucher_account,
 )
@@ -110,9 +112,16 @@ async def _refund_one(ctx: DomainContext, pick: int) -> None:
     before = await _balances(ctx)
     await refund(ctx, original.id, "property", "test")
     after = await _balances(ctx)
-    for account in before.keys() | after.keys():
-        expected = before.get(account, 0) - amount_on(original, account)
-        assert after.get(account, 0) == expected, f"refund left {account} off"
+    expected = {
+        account: before.get(account, 0) - amount_on(original, account)
+        for account in before.keys() | after.keys()
+    }
+    if expected.get(FUND, 0) < 0:  # its share granted away since: the cooperative returns it
+        provider = cooperative_account(original.cooperative_id or 0)
+        expected[provider] += expected[FUND]
+        expected[FUND] = 0
+    for account, amount in expected.items():
+        assert after.get(account, 0) == amount, f"refund left {account} off"
 
 
 async def _apply(ctx: DomainContext, op: tuple[Any, ...], people: list[int], coop: int) -> None:
@@ -170,6 +179,11 @@ BOUNDED = settings(
 
 def test_the_ledger_keeps_its_properties(database_url: str) -> None:
     @BOUNDED
+    # Found by the search once: a purchase refunded after its fund share was granted away.
+    @example(
+        ops=[("charge", 0, "ironing", 16), ("grant", 1, 8), ("refund", 0)],
+        credit=20000, price=100, share="100",
+    )  # fmt: skip
     @given(
         ops=operations,
         credit=st.integers(1, 20000),

@@ -19,13 +19,13 @@ from bot.dashboard.served import OnCommit, Served
 from bot.runtime import Runtime
 from concierge.checkins.private_notes import NotesReader, read_notes
 from concierge.context import DomainContext
-from concierge.errors import DomainError, NotYours
+from concierge.errors import DomainError, InvalidValue, NotYours
 from concierge.local_time import at_local
 from concierge.messages import IdentityKind
 from concierge.requests.history import request_history
 from concierge.requests.lifecycle import OPEN_STATUSES
 from concierge.requests.offers import Offer, OfferStatus
-from concierge.requests.request import ServiceRequest, finish_request, start_request
+from concierge.requests.request import ServiceRequest, get_request, start_request
 from concierge.requests.task_reports import report_problem
 from concierge.routing.assignment import accept_offer, decline_offer
 from concierge.routing.steering import (
@@ -40,6 +40,17 @@ from concierge.routing.steering import (
 )
 from concierge.team.operators import Operator, active_operators
 from concierge.team.users import Role, User
+from concierge.welfare.at_done import needs_hours
+from handlers.task_finish import finish_task
+
+MAX_TASK_MINUTES = 12 * 60  # one visit; more is a typo
+
+
+class HoursNeeded(InvalidValue):
+    """Fatto on a service priced by the hour, without the hours worked."""
+
+    key = "dash.task.hours_needed"
+
 
 Action = Callable[[DomainContext, User], Awaitable[object]]
 
@@ -254,17 +265,35 @@ async def problem(act: Act, note: Annotated[str, Form(max_length=1000)] = "") ->
     return await act.run(work, "dash.done.problem", own_task=True)
 
 
-OWN_STEPS = {"accept": accept_offer, "start": start_request, "finish": finish_request}
+OWN_STEPS = {"accept": accept_offer, "start": start_request}
+
+
+async def _finish(ctx: DomainContext, operator: Operator, request_id: int, hours: str) -> object:
+    """Fatto from the dashboard, as by chat: an hourly service needs the hours worked."""
+    try:
+        minutes = round(float(hours.replace(",", ".")) * 60) if hours.strip() else None
+    except ValueError:
+        minutes = None
+    if minutes is not None and not 0 < minutes <= MAX_TASK_MINUTES:
+        minutes = None
+    if minutes is None and await needs_hours(ctx, await get_request(ctx, request_id)):
+        raise HoursNeeded("an hourly service needs the hours worked")
+    return await finish_task(ctx, operator, request_id, minutes)
 
 
 @router.post("/{request_id}/task/{step}", dependencies=[Checked])
-async def task_step(act: Act, step: str) -> RedirectResponse:
-    """An operator's own steps: accept or decline an offer, start, finish."""
+async def task_step(
+    act: Act, step: str, hours: Annotated[str, Form(max_length=8)] = ""
+) -> RedirectResponse:
+    """An operator's own steps: accept or decline an offer, start, finish (charged to whoever
+    pays, with the hours worked when the service is priced by the hour)."""
 
     async def work(ctx: DomainContext, who: User) -> object:
         operator = _operator_of(who)
         if step == "decline":
             return await decline_offer(ctx, operator, act.request_id)
+        if step == "finish":
+            return await _finish(ctx, operator, act.request_id, hours)
         if step not in OWN_STEPS:
             raise Forbidden
         return await OWN_STEPS[step](ctx, operator, act.request_id)

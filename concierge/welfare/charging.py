@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from concierge.context import DomainContext
 from concierge.errors import InvalidValue, NotFound
@@ -23,6 +23,7 @@ from concierge.welfare.ledger import (
     balance,
     cooperative_account,
     credit_account,
+    lock_fund,
     person_account,
     post,
     referral_account,
@@ -158,19 +159,6 @@ async def charge_request(
     return await charge_service(ctx, done)
 
 
-# The solidarity fund has no row of its own: grants take a transaction-scoped advisory lock
-# keyed by this number instead, released at commit or rollback (PostgreSQL; SQLite has one
-# writer anyway).
-FUND_LOCK_KEY = 0x46554E44  # "FUND"
-
-
-async def _lock_fund(ctx: DomainContext) -> None:
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        await ctx.session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": FUND_LOCK_KEY}
-        )
-
-
 async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
     """The solidarity fund pays a service for a named person, for a stated reason."""
     if not reason.strip():
@@ -180,7 +168,7 @@ async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) ->
     priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)
     gross = priced.gross_cents
     # One grant at a time: two grants reading the same balance could both pass and overdraw.
-    await _lock_fund(ctx)
+    await lock_fund(ctx)
     if await balance(ctx, FUND) < gross:
         raise InvalidValue("the solidarity fund does not hold enough for this service")
     paid = {FUND: -gross, cooperative_account(done.cooperative_id): gross}

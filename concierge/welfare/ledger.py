@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -210,6 +211,7 @@ async def refund(ctx: DomainContext, movement_id: int, reason: str, by: str) -> 
         reversed_amounts[entry.account] = (
             reversed_amounts.get(entry.account, 0) - entry.amount_cents
         )
+    await _spent_share_from_provider(ctx, original, reversed_amounts)
     return await post(
         ctx, MovementKind.REFUND, reversed_amounts, refund_of=original.id, memo=reason, by=by,
         person_id=original.person_id, company_id=original.company_id,
@@ -217,3 +219,34 @@ async def refund(ctx: DomainContext, movement_id: int, reason: str, by: str) -> 
         cooperative_id=original.cooperative_id, payer=original.payer, purpose=original.purpose,
         minutes=original.minutes, gross_cents=-original.gross_cents, vat_cents=-original.vat_cents,
     )  # fmt: skip
+
+
+# The solidarity fund has no row of its own: what takes money out of it takes a
+# transaction-scoped advisory lock keyed by this number, released at commit or rollback
+# (PostgreSQL; SQLite has one writer anyway).
+FUND_LOCK_KEY = 0x46554E44  # "FUND"
+
+
+async def lock_fund(ctx: DomainContext) -> None:
+    """Hold the fund until the transaction ends, so two withdrawals cannot both pass a check."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        await ctx.session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": FUND_LOCK_KEY}
+        )
+
+
+async def _spent_share_from_provider(
+    ctx: DomainContext, original: Movement, reversed_amounts: dict[str, int]
+) -> None:
+    """A purchase's fund share may have been granted away since: the fund gives back what it
+    holds, and the cooperative that was paid returns the rest, so the fund never goes below
+    zero and the person still gets back exactly what they paid."""
+    taken = -reversed_amounts.get(FUND, 0)
+    if taken <= 0 or original.cooperative_id is None:
+        return
+    await lock_fund(ctx)
+    short = taken - max(await balance(ctx, FUND), 0)
+    if short > 0:
+        reversed_amounts[FUND] += short
+        provider = cooperative_account(original.cooperative_id)
+        reversed_amounts[provider] = reversed_amounts.get(provider, 0) - short
