@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
-from concierge.errors import NotFound
+from concierge.errors import NotFound, refusal
 
 # The longest stretch a notice may run: a year (office hours are reposted when they change).
 MAX_VALID_DAYS = 366
@@ -69,11 +69,13 @@ class NoticeInput(BaseModel):
     @model_validator(mode="after")
     def _sensible(self) -> NoticeInput:
         if not (self.text_it or self.text_en):
-            raise ValueError("a notice needs a text in Italian or in English")
+            raise refusal("why.notice_text", "a notice needs a text in Italian or in English")
         if self.valid_until < self.valid_from:
-            raise ValueError("a notice cannot end before it starts")
+            raise refusal("why.notice_order", "a notice cannot end before it starts")
         if (self.valid_until - self.valid_from).days > MAX_VALID_DAYS:
-            raise ValueError(f"a notice runs {MAX_VALID_DAYS} days at most")
+            raise refusal(
+                "why.notice_long", "a notice runs {days} days at most", days=MAX_VALID_DAYS
+            )
         return self
 
 

@@ -105,7 +105,9 @@ async def hand_over(
     its reminder, and tell the resident (it matters most when someone else took it)."""
     parcel = await held_parcel(ctx, parcel_id, scope)
     if parcel.collected_at is not None:
-        raise InvalidValue(f"parcel {parcel_id} was collected already", number=parcel_id)
+        raise InvalidValue(
+            f"parcel {parcel_id} was collected already", why="why.collected", number=parcel_id
+        )
     parcel.collected_at = ctx.now()
     parcel.collected_by = delegate.strip()[:120]
     parcel.handed_over_by = staff_id

@@ -27,7 +27,10 @@ async def send_again(ctx: DomainContext, message_id: int) -> OutboxMessage:
     if row is None:
         raise NotFound(f"no message {message_id}", what=message_id)
     if row.status != OutboxStatus.DEAD:
-        raise InvalidValue(f"message {message_id} is {row.status}, not undelivered")
+        raise InvalidValue(
+            f"message {message_id} is {row.status}, not undelivered",
+            why="why.not_undelivered", id=message_id,
+        )
     row.status = OutboxStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = ctx.now()

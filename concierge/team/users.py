@@ -244,9 +244,11 @@ async def add_cooperative(ctx: DomainContext, name: str) -> Cooperative:
     """A new cooperative; InvalidValue when the name is empty or taken."""
     name = name.strip()
     if not name:
-        raise InvalidValue("a cooperative needs a name")
+        raise InvalidValue("a cooperative needs a name", why="why.cooperative_name")
     if await ctx.session.scalar(select(Cooperative.id).where(Cooperative.name == name)):
-        raise InvalidValue(f"there is already a cooperative named {name}")
+        raise InvalidValue(
+            f"there is already a cooperative named {name}", why="why.cooperative_exists", name=name
+        )
     cooperative = Cooperative(name=name)
     ctx.session.add(cooperative)
     await ctx.session.flush()

@@ -150,7 +150,10 @@ async def charge_request(
 ) -> Charge:
     """Charge a request done by its cooperative (the minutes worked, for an hourly price)."""
     if request.cooperative_id is None:
-        raise InvalidValue(f"request {request.id} has no cooperative to be paid")
+        raise InvalidValue(
+            f"request {request.id} has no cooperative to be paid",
+            why="why.no_cooperative_to_pay", request_id=request.id,
+        )
     done = ServiceDone(
         person_id=request.requester_id, service_code=request.service_code,
         cooperative_id=request.cooperative_id, minutes=minutes, request_id=request.id, by=by,
@@ -174,7 +177,7 @@ async def _lock_fund(ctx: DomainContext) -> None:
 async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
     """The solidarity fund pays a service for a named person, for a stated reason."""
     if not reason.strip():
-        raise InvalidValue("a grant from the solidarity fund needs a reason")
+        raise InvalidValue("a grant from the solidarity fund needs a reason", why="why.grant_reason")
     if await ctx.session.get(Person, done.person_id) is None:
         raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
     priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)
@@ -182,7 +185,9 @@ async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) ->
     # One grant at a time: two grants reading the same balance could both pass and overdraw.
     await _lock_fund(ctx)
     if await balance(ctx, FUND) < gross:
-        raise InvalidValue("the solidarity fund does not hold enough for this service")
+        raise InvalidValue(
+            "the solidarity fund does not hold enough for this service", why="why.fund_short"
+        )
     paid = {FUND: -gross, cooperative_account(done.cooperative_id): gross}
     movement = await post(
         ctx, MovementKind.FUND_GRANT, paid,

@@ -87,10 +87,13 @@ async def add_company(ctx: DomainContext, name: str, code: str, vat_number: str 
     """A new member company with its enrolment code."""
     name, code = name.strip(), code.strip().upper()
     if not name or not code:
-        raise InvalidValue("a company needs a name and an enrolment code")
+        raise InvalidValue("a company needs a name and an enrolment code", why="why.company_needs")
     taken = select(Company.id).where((Company.name == name) | (Company.code == code))
     if await ctx.session.scalar(taken):
-        raise InvalidValue(f"a company named {name!r} or with code {code!r} exists")
+        raise InvalidValue(
+            f"a company named {name!r} or with code {code!r} exists",
+            why="why.company_exists", name=name, code=code,
+        )
     company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now())
     ctx.session.add(company)
     await ctx.session.flush()
