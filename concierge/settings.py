@@ -269,7 +269,9 @@ class Settings(BaseSettings):
     @classmethod
     def _region_code(cls, value: str) -> str:
         if len(value) != 2 or not value.isalpha():
-            raise _wrong("region", "expected a two-letter country code such as IT, got {given}", value)
+            raise _wrong(
+                "region", "expected a two-letter country code such as IT, got {given}", value
+            )
         return value.upper()
 
     @field_validator("quiet_hours")
@@ -279,7 +281,9 @@ class Settings(BaseSettings):
             return "off"
         start, sep, end = value.partition("-")
         if not sep:
-            raise _wrong("quiet_hours", "expected a span such as 21:00-08:00, or off; got {given}", value)
+            raise _wrong(
+                "quiet_hours", "expected a span such as 21:00-08:00, or off; got {given}", value
+            )
         return f"{_time_of_day(start):%H:%M}-{_time_of_day(end):%H:%M}"
 
     @field_validator("holiday_country")
@@ -290,7 +294,9 @@ class Settings(BaseSettings):
 
         code = value.strip().upper()
         if code not in EntityLoader.get_country_codes():
-            raise _wrong("holidays", "no public holidays known for {given}; use a code such as IT", value)
+            raise _wrong(
+                "holidays", "no public holidays known for {given}; use a code such as IT", value
+            )
         return code
 
     @field_validator("local_holidays")
@@ -301,7 +307,9 @@ class Settings(BaseSettings):
             try:
                 date.fromisoformat(f"2000-{day}")  # a leap year: 02-29 is a valid day
             except ValueError:
-                raise _wrong("local_holidays", "expected days as MM-DD, e.g. 06-24,12-07; got {given}", day) from None
+                raise _wrong(
+                    "local_holidays", "expected days as MM-DD, e.g. 06-24,12-07; got {given}", day
+                ) from None
         return ",".join(days)
 
     @property
@@ -358,7 +366,9 @@ def _time_of_day(text: str) -> time:
     found = _TIME_OF_DAY.fullmatch(text.strip())
     hour, minute = (int(found[1]), int(found[2] or 0)) if found else (99, 0)
     if hour > 23 or minute > 59:
-        raise _wrong("time_of_day", "expected a time of day such as 08:00, got {given}", text.strip())
+        raise _wrong(
+            "time_of_day", "expected a time of day such as 08:00, got {given}", text.strip()
+        )
     return time(hour, minute)
 
 

@@ -105,7 +105,8 @@ async def get_proposal(ctx: DomainContext, plan_id: int) -> CheckinPlan:
     if plan.status != PlanStatus.PROPOSED:
         raise InvalidValue(
             f"check-in plan {plan_id} is already {plan.status}",
-            why="why.plan_decided", id=plan_id,
+            why="why.plan_decided",
+            id=plan_id,
         )
     return plan
 

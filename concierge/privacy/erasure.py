@@ -52,7 +52,8 @@ async def _refusal(ctx: DomainContext, person: Person, force: bool) -> None:
         numbers = ", ".join(str(r.id) for r in open_ones)
         raise ErasureRefused(
             f"open requests ({numbers}): close them or use --force",
-            why="why.erase_open", numbers=numbers,
+            why="why.erase_open",
+            numbers=numbers,
         )
     for request in open_ones:  # forced: nobody is left to serve
         await transition(ctx, request, RequestStatus.CANCELLED, SYSTEM, "requester erased")

@@ -29,7 +29,8 @@ async def send_again(ctx: DomainContext, message_id: int) -> OutboxMessage:
     if row.status != OutboxStatus.DEAD:
         raise InvalidValue(
             f"message {message_id} is {row.status}, not undelivered",
-            why="why.not_undelivered", id=message_id,
+            why="why.not_undelivered",
+            id=message_id,
         )
     row.status = OutboxStatus.PENDING
     row.attempts = 0

@@ -61,7 +61,8 @@ def _still_open(request: ServiceRequest) -> None:
     if request.status not in OPEN_STATUSES:
         raise InvalidValue(
             f"request {request.id} is closed ({request.status})",
-            why="why.request_closed", request_id=request.id,
+            why="why.request_closed",
+            request_id=request.id,
         )
 
 

@@ -59,7 +59,9 @@ def _require_live(order: StandingOrder) -> None:
     if order.status not in LIVE_STATUSES:
         raise InvalidValue(
             f"standing order {order.id} is {order.status}",
-            why="why.order_status", id=order.id, status=str(order.status),
+            why="why.order_status",
+            id=order.id,
+            status=str(order.status),
         )
 
 

@@ -49,7 +49,8 @@ class NewService(BaseModel):
     def _code(cls, value: str) -> str:
         if not _CODE.match(value):
             raise refusal(
-                "why.service_code", "code: lower-case letters, digits and _, 2 to 40, e.g. dog_walking"
+                "why.service_code",
+                "code: lower-case letters, digits and _, 2 to 40, e.g. dog_walking",
             )
         return value
 
@@ -164,7 +165,8 @@ async def add_own_service(
     if await ctx.session.get(Service, given.code) is not None:
         raise InvalidValue(
             f"a service with code {given.code!r} exists already",
-            why="why.service_exists", code=given.code,
+            why="why.service_exists",
+            code=given.code,
         )
     last = await ctx.session.scalar(select(func.max(Service.position)))
     ctx.session.add(

@@ -77,7 +77,8 @@ async def add_weekly_slot(
     if not starts_at < ends_at:
         raise InvalidValue(
             f"a slot must end after it starts ({starts_at:%H:%M}-{ends_at:%H:%M})",
-            why="why.span_order", span=f"{starts_at:%H:%M}-{ends_at:%H:%M}",
+            why="why.span_order",
+            span=f"{starts_at:%H:%M}-{ends_at:%H:%M}",
         )
     if not 0 <= weekday <= 6:
         raise InvalidValue(
@@ -114,7 +115,8 @@ async def add_day_change(
     if span is not None and not span[0] < span[1]:
         raise InvalidValue(
             f"a span must end after it starts ({span[0]:%H:%M}-{span[1]:%H:%M})",
-            why="why.span_order", span=f"{span[0]:%H:%M}-{span[1]:%H:%M}",
+            why="why.span_order",
+            span=f"{span[0]:%H:%M}-{span[1]:%H:%M}",
         )
     if kind == ExceptionKind.EXTRA and span is None:
         raise InvalidValue("an extra shift needs its hours", why="why.extra_hours")

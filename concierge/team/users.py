@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,7 +34,7 @@ def _dummy_hash() -> str:
 class UserRefused(InvalidValue):
     """A user that cannot be added or changed as asked; `key` says why in the catalogue."""
 
-    def __init__(self, message: str, key: str, **params: object) -> None:
+    def __init__(self, message: str, key: str, **params: Any) -> None:
         super().__init__(message, **params)
         self.key = key
 

@@ -22,7 +22,8 @@ def valid_vat_number(text: str) -> str:
     if (10 - (odd + even) % 10) % 10 != int(digits[10]):
         raise InvalidValue(
             f"{text!r} is not a partita IVA: its check digit is wrong",
-            why="why.vat_check", given=text,
+            why="why.vat_check",
+            given=text,
         )
     return digits
 

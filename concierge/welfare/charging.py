@@ -152,7 +152,8 @@ async def charge_request(
     if request.cooperative_id is None:
         raise InvalidValue(
             f"request {request.id} has no cooperative to be paid",
-            why="why.no_cooperative_to_pay", request_id=request.id,
+            why="why.no_cooperative_to_pay",
+            request_id=request.id,
         )
     done = ServiceDone(
         person_id=request.requester_id, service_code=request.service_code,
@@ -177,7 +178,9 @@ async def _lock_fund(ctx: DomainContext) -> None:
 async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
     """The solidarity fund pays a service for a named person, for a stated reason."""
     if not reason.strip():
-        raise InvalidValue("a grant from the solidarity fund needs a reason", why="why.grant_reason")
+        raise InvalidValue(
+            "a grant from the solidarity fund needs a reason", why="why.grant_reason"
+        )
     if await ctx.session.get(Person, done.person_id) is None:
         raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
     priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)

@@ -92,7 +92,9 @@ async def add_company(ctx: DomainContext, name: str, code: str, vat_number: str 
     if await ctx.session.scalar(taken):
         raise InvalidValue(
             f"a company named {name!r} or with code {code!r} exists",
-            why="why.company_exists", name=name, code=code,
+            why="why.company_exists",
+            name=name,
+            code=code,
         )
     company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now())
     ctx.session.add(company)

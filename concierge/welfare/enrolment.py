@@ -190,7 +190,8 @@ async def refuse(ctx: DomainContext, enrolment: Enrolment) -> None:
     if enrolment.status != EnrolmentStatus.PENDING:
         raise InvalidValue(
             f"enrolment {enrolment.id} is already confirmed",
-            why="why.enrolment_confirmed", id=enrolment.id,
+            why="why.enrolment_confirmed",
+            id=enrolment.id,
         )
     await ctx.session.delete(enrolment)
     await ctx.session.flush()

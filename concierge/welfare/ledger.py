@@ -204,7 +204,8 @@ async def refund(ctx: DomainContext, movement_id: int, reason: str, by: str) -> 
     if original.kind not in (MovementKind.PURCHASE, MovementKind.FUND_GRANT):
         raise InvalidValue(
             f"only purchases and fund grants are refunded, not {original.kind}",
-            why="why.not_refundable", kind=str(original.kind),
+            why="why.not_refundable",
+            kind=str(original.kind),
         )
     if await ctx.session.scalar(select(Movement.id).where(Movement.refund_of == movement_id)):
         raise InvalidValue(

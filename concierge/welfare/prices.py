@@ -104,9 +104,7 @@ async def set_price(
     """Set (or change) what a cooperative asks for a service."""
     await get_service(ctx.session, service_code)
     if net_cents <= 0 or not 0 <= vat_basis_points <= 10000:
-        raise InvalidValue(
-            "a price is positive and its VAT between 0 and 100 %", why="why.price"
-        )
+        raise InvalidValue("a price is positive and its VAT between 0 and 100 %", why="why.price")
     price = await ctx.session.scalar(
         select(Price).where(
             Price.service_code == service_code, Price.cooperative_id == cooperative_id

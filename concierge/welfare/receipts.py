@@ -109,12 +109,14 @@ async def record_payment(
     if due <= 0 or movement.cooperative_id is None or movement.person_id is None:
         raise InvalidValue(
             f"nothing of request {request_id} is due from the person",
-            why="why.nothing_due", request_id=request_id,
+            why="why.nothing_due",
+            request_id=request_id,
         )
     if await receipt_of(ctx, movement) is not None:
         raise InvalidValue(
             f"the payment of request {request_id} is already recorded",
-            why="why.already_paid", request_id=request_id,
+            why="why.already_paid",
+            request_id=request_id,
         )
     if paid_on > _day(ctx, ctx.now()) or paid_on < _day(ctx, movement.at):
         raise InvalidValue("a payment date is between the service and today", why="why.paid_on")

@@ -44,7 +44,8 @@ async def issue_voucher(
     if plan is None or plan.mode != PlanMode.VOUCHERS or not plan.covers(service_code):
         raise InvalidValue(
             f"no running voucher plan covers {service_code}",
-            why="why.voucher_no_plan", service=service_code,
+            why="why.voucher_no_plan",
+            service=service_code,
         )
     issued = await ctx.session.scalar(
         select(func.coalesce(func.sum(Voucher.value_cents), 0)).where(
