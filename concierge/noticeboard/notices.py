@@ -118,7 +118,7 @@ async def retire_notice(ctx: DomainContext, notice_id: int, cooperative_id: int 
     board (any board for None), so nobody retires another cooperative's notice."""
     notice = await ctx.session.get(Notice, notice_id)
     if notice is None or (cooperative_id is not None and notice.cooperative_id != cooperative_id):
-        raise NotFound(f"no notice {notice_id}", what=str(notice_id))
+        raise NotFound(f"no notice {notice_id}", why="why.no_notice", what=str(notice_id))
     if notice.retired_at is None:
         notice.retired_at = ctx.now()
     return notice

@@ -44,9 +44,11 @@ async def desk_request(
     wrote it down, and nobody is taken for somebody else."""
     person = await ctx.session.get(Person, entry.person_id)
     if person is None:
-        raise NotFound(f"no person {entry.person_id}", what=entry.person_id)
+        raise NotFound(f"no person {entry.person_id}", why="why.no_person", what=entry.person_id)
     if entry.service_code not in {s.code for s in await active_services(ctx.session)}:
-        raise NotFound(f"no service {entry.service_code}", what=entry.service_code)
+        raise NotFound(
+            f"no service {entry.service_code}", why="why.no_service", what=entry.service_code
+        )
     found = None
     if entry.when:
         found = extract_when(entry.when, ctx.now(), ctx.zone, language_of(ctx, person))

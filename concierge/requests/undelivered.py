@@ -25,7 +25,7 @@ async def send_again(ctx: DomainContext, message_id: int) -> OutboxMessage:
     """Put a dead message back in the outbox, as if new (the number may have been fixed)."""
     row = await ctx.session.get(OutboxMessage, message_id)
     if row is None:
-        raise NotFound(f"no message {message_id}", what=message_id)
+        raise NotFound(f"no message {message_id}", why="why.no_message", what=message_id)
     if row.status != OutboxStatus.DEAD:
         raise InvalidValue(
             f"message {message_id} is {row.status}, not undelivered",

@@ -71,7 +71,7 @@ async def entry_for(ctx: DomainContext, cooperative_id: int, code: str) -> Coope
     the shared defaults when it has none; NotFound for another's own service or no service."""
     service = await ctx.session.get(Service, code)
     if service is None or service.owner_cooperative_id not in (None, cooperative_id):
-        raise NotFound(f"no service with code {code!r}", what=code)
+        raise NotFound(f"no service with code {code!r}", why="why.no_service", what=code)
     entry = await ctx.session.scalar(
         select(CooperativeService).where(
             CooperativeService.cooperative_id == cooperative_id,

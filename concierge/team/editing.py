@@ -21,7 +21,7 @@ async def operator_by_phone(ctx: DomainContext, phone: str) -> Operator:
     person, created = await find_or_register(ctx.session, IdentityKind.PHONE, number, ctx.now())
     operator = None if created else await operator_for_person(ctx.session, person.id)
     if operator is None:
-        raise NotFound(f"no operator with phone {number}", what=number)
+        raise NotFound(f"no operator with phone {number}", why="why.no_operator", what=number)
     return operator
 
 
@@ -131,7 +131,9 @@ async def remove_weekly_slot(ctx: DomainContext, operator: Operator, shift_id: i
     """Take a weekly slot off an operator's rota; NotFound if it is not theirs."""
     shift = next((shift for shift in operator.shifts if shift.id == shift_id), None)
     if shift is None:
-        raise NotFound(f"operator {operator.id} has no slot {shift_id}", what=shift_id)
+        raise NotFound(
+            f"operator {operator.id} has no slot {shift_id}", why="why.no_slot", what=shift_id
+        )
     operator.shifts.remove(shift)
     await ctx.session.flush()
 
@@ -140,6 +142,8 @@ async def remove_day_change(ctx: DomainContext, operator: Operator, change_id: i
     """Take back a day's time off or extra shift; NotFound if it is not the operator's."""
     change = next((change for change in operator.exceptions if change.id == change_id), None)
     if change is None:
-        raise NotFound(f"operator {operator.id} has no change {change_id}", what=change_id)
+        raise NotFound(
+            f"operator {operator.id} has no change {change_id}", why="why.no_change", what=change_id
+        )
     operator.exceptions.remove(change)
     await ctx.session.flush()

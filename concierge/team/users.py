@@ -116,7 +116,9 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
             )
         operator = await ctx.session.get(Operator, new.operator_id)
         if operator is None:
-            raise NotFound(f"no operator {new.operator_id}", what=new.operator_id)
+            raise NotFound(
+                f"no operator {new.operator_id}", why="why.no_operator_id", what=new.operator_id
+            )
         if await ctx.session.scalar(select(User.id).where(User.operator_id == operator.id)):
             raise UserRefused(
                 f"operator {operator.id} already has a user",
@@ -149,7 +151,7 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
     if new.company_id is not None and not await ctx.session.scalar(
         select(_COMPANIES.c.id).where(_COMPANIES.c.id == new.company_id)
     ):
-        raise NotFound(f"no company {new.company_id}", what=new.company_id)
+        raise NotFound(f"no company {new.company_id}", why="why.no_company_id", what=new.company_id)
     user = User(
         username=new.username,
         display_name=new.display_name or new.username,
@@ -235,7 +237,7 @@ async def set_active(ctx: DomainContext, user_id: int, active: bool) -> User:
     """Let a user log in again, or stop them (their open sessions end at the next page)."""
     user = await ctx.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}", what=user_id)
+        raise NotFound(f"no user {user_id}", why="why.no_user_id", what=user_id)
     user.active = active
     await ctx.session.flush()
     return user

@@ -34,7 +34,11 @@ async def set_vat_number(ctx: DomainContext, cooperative_name: str, vat_number: 
         select(Cooperative).where(Cooperative.name == cooperative_name.strip())
     )
     if cooperative is None:
-        raise NotFound(f"no cooperative named {cooperative_name!r}", what=cooperative_name)
+        raise NotFound(
+            f"no cooperative named {cooperative_name!r}",
+            why="why.no_cooperative",
+            what=cooperative_name,
+        )
     cooperative.vat_number = valid_vat_number(vat_number)
     await ctx.session.flush()
     return cooperative

@@ -107,7 +107,7 @@ async def _lock_person(ctx: DomainContext, person_id: int) -> None:
         select(Person.id).where(Person.id == person_id).with_for_update()
     )
     if found is None:
-        raise NotFound(f"no person {person_id}", what=str(person_id))
+        raise NotFound(f"no person {person_id}", why="why.no_person", what=str(person_id))
 
 
 async def charge_service(ctx: DomainContext, done: ServiceDone) -> Charge:
@@ -182,7 +182,7 @@ async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) ->
             "a grant from the solidarity fund needs a reason", why="why.grant_reason"
         )
     if await ctx.session.get(Person, done.person_id) is None:
-        raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
+        raise NotFound(f"no person {done.person_id}", why="why.no_person", what=str(done.person_id))
     priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)
     gross = priced.gross_cents
     # One grant at a time: two grants reading the same balance could both pass and overdraw.

@@ -118,7 +118,7 @@ async def company_named(ctx: DomainContext, name: str) -> Company:
     """The company with this name (case-insensitive); NotFound if there is none."""
     company = await ctx.session.scalar(select(Company).where(Company.name.ilike(name.strip())))
     if company is None:
-        raise NotFound(f"no company named {name!r}", what=name)
+        raise NotFound(f"no company named {name!r}", why="why.no_company", what=name)
     return company
 
 
@@ -126,7 +126,7 @@ async def company_with_code(ctx: DomainContext, code: str) -> Company:
     """The company whose enrolment code this is; NotFound if none."""
     company = await ctx.session.scalar(select(Company).where(Company.code == code.strip().upper()))
     if company is None:
-        raise NotFound(f"no company with code {code!r}", what=code)
+        raise NotFound(f"no company with code {code!r}", why="why.no_company_code", what=code)
     return company
 
 

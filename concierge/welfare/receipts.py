@@ -79,7 +79,9 @@ async def paid_movement(ctx: DomainContext, request_id: int) -> Movement:
         .order_by(Movement.id.desc())
     )
     if found is None:
-        raise NotFound(f"request {request_id} has no charge", what=str(request_id))
+        raise NotFound(
+            f"request {request_id} has no charge", why="why.no_charge", what=str(request_id)
+        )
     return found
 
 
