@@ -61,7 +61,7 @@ def test_rota_and_operators_refusals(demo: tuple[Path, dict[str, str]]) -> None:
     )
     slot = concierge("--lang", "en", "rota", "add", "3331000001", "mon", "12", "8",
                      cwd=folder, **env)  # fmt: skip
-    assert slot.stderr.strip() == "Error: a span must end after it starts (12:00-08:00)"
+    assert slot.stderr.strip() == "Error: a slot must end after it starts (12:00-08:00)"
 
 
 def test_checkins_and_people_refusals(demo: tuple[Path, dict[str, str]]) -> None:

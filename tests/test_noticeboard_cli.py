@@ -42,7 +42,7 @@ def test_notices_from_the_command_line(tmp_path: Path) -> None:
             "Error: invalid",
         ),
         (["notices", "add", "--kind", "event", "--from", "2030-01-01"], "Error: invalid notice: a"),
-        (["notices", "retire", "9"], "Error: no notice 9"),
+        (["notices", "retire", "9"], "Error: no notice no. 9"),
     ]
     for args, message in wrong:
         result = concierge(*args, cwd=tmp_path, DATABASE_URL=url, LANG="en_GB.UTF-8")

@@ -174,11 +174,11 @@ def test_a_company_hr_user_is_added(demo_db: tuple[Path, str]) -> None:
     added = concierge("users", "add", "beta.hr", "--role", "company", "--company", "acme",
                       cwd=folder, **env)  # fmt: skip
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == "User beta.hr added (company)."
+    assert added.stdout.strip() == "User beta.hr added (company (HR))."
     unknown = concierge("users", "add", "gamma.hr", "--role", "company", "--company", "NOPE",
                         cwd=folder, **env)  # fmt: skip
     assert unknown.returncode == 2 and 'no company with code "NOPE"' in unknown.stderr
     without = concierge("users", "add", "delta.hr", "--role", "company", cwd=folder, **env)
-    assert without.returncode == 2 and "a company user needs a company" in without.stderr
+    assert without.returncode == 2 and "a company (HR) user needs a company" in without.stderr
     vat = concierge("vat-number", "Cooperativa Il Portico", "01234567890", cwd=folder, **env)
     assert vat.returncode == 2 and "check digit is wrong" in vat.stderr

@@ -77,7 +77,7 @@ async def add_weekly_slot(
     if not starts_at < ends_at:
         raise InvalidValue(
             f"a slot must end after it starts ({starts_at:%H:%M}-{ends_at:%H:%M})",
-            why="why.span_order",
+            why="why.slot_order",
             span=f"{starts_at:%H:%M}-{ends_at:%H:%M}",
         )
     if not 0 <= weekday <= 6:
