@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 
 class DomainError(Exception):
     """A request of the domain that cannot be honoured; nothing was changed."""
 
     key = "error.generic"
 
-    def __init__(self, message: str, **params: Any) -> None:
+    def __init__(self, message: str, *, why: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.params = params
+        # The catalogue key of the precise reason, worded for staff (the command line), with
+        # `params` filled in; `key` stays what the chat tells a resident or an operator.
+        self.why = why
 
 
 class ForbiddenTransition(DomainError):
@@ -73,3 +78,9 @@ class OfferAnswered(NotYours):
     """An operator answered an offer they had already answered (an old button pressed again)."""
 
     key = "error.offer_answered"
+
+
+def refusal(why: str, message: str, **params: Any) -> PydanticCustomError:
+    """A validator's ValueError that names its catalogue key (`why`) and the key's params, so a
+    surface can word it in the reader's language (pydantic keeps both: type and ctx)."""
+    return PydanticCustomError(why, message, {k: str(v) for k, v in params.items()})

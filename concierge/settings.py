@@ -7,10 +7,11 @@ import re
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -31,8 +32,26 @@ _ASYNC_DRIVERS = {
 }
 
 
+class SettingProblem(NamedTuple):
+    """One wrong setting: its name, the catalogue key of what is wrong, the key's params."""
+
+    name: str
+    key: str
+    params: dict[str, str]
+
+
 class SettingsError(Exception):
-    """A setting is missing or wrong; the message names it and says what is expected."""
+    """A setting is missing or wrong; the message names it and says what is expected.
+    `problems` say the same by catalogue key, for whoever reads it in another language."""
+
+    def __init__(self, message: str, problems: tuple[SettingProblem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+def _wrong(what: str, message: str, given: str) -> PydanticCustomError:
+    """A validator's refusal that names its catalogue key (`settings.<what>`) and the value."""
+    return PydanticCustomError(f"settings.{what}", message, {"given": repr(given)})
 
 
 class Settings(BaseSettings):
@@ -221,15 +240,19 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
         except ArgumentError as exc:
-            raise ValueError(f"not a database URL: {value!r}") from exc
+            raise _wrong("database_url", "not a database URL: {given}", value) from exc
         driver = _ASYNC_DRIVERS.get(url.drivername)
         if driver is None:
-            raise ValueError(
-                f"unsupported database {url.drivername!r}; use sqlite:///path or postgresql://..."
+            raise _wrong(
+                "database_driver",
+                "unsupported database {given}; use sqlite:///path or postgresql://...",
+                url.drivername,
             )
         if driver.startswith("sqlite") and not url.database:
-            raise ValueError(
-                "a SQLite URL needs a file path, e.g. sqlite:///./var/concierge.sqlite3"
+            raise _wrong(
+                "sqlite_path",
+                "a SQLite URL needs a file path, e.g. sqlite:///./var/concierge.sqlite3",
+                value,
             )
         return url.set(drivername=driver).render_as_string(hide_password=False)
 
@@ -239,14 +262,16 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Rome") from exc
+            raise _wrong("time_zone", "unknown time zone {given}, e.g. Europe/Rome", value) from exc
         return value
 
     @field_validator("default_region")
     @classmethod
     def _region_code(cls, value: str) -> str:
         if len(value) != 2 or not value.isalpha():
-            raise ValueError(f"expected a two-letter country code such as IT, got {value!r}")
+            raise _wrong(
+                "region", "expected a two-letter country code such as IT, got {given}", value
+            )
         return value.upper()
 
     @field_validator("quiet_hours")
@@ -256,7 +281,9 @@ class Settings(BaseSettings):
             return "off"
         start, sep, end = value.partition("-")
         if not sep:
-            raise ValueError(f"expected a span such as 21:00-08:00, or off; got {value!r}")
+            raise _wrong(
+                "quiet_hours", "expected a span such as 21:00-08:00, or off; got {given}", value
+            )
         return f"{_time_of_day(start):%H:%M}-{_time_of_day(end):%H:%M}"
 
     @field_validator("holiday_country")
@@ -267,7 +294,9 @@ class Settings(BaseSettings):
 
         code = value.strip().upper()
         if code not in EntityLoader.get_country_codes():
-            raise ValueError(f"no public holidays known for {value!r}; use a code such as IT")
+            raise _wrong(
+                "holidays", "no public holidays known for {given}; use a code such as IT", value
+            )
         return code
 
     @field_validator("local_holidays")
@@ -278,7 +307,9 @@ class Settings(BaseSettings):
             try:
                 date.fromisoformat(f"2000-{day}")  # a leap year: 02-29 is a valid day
             except ValueError:
-                raise ValueError(f"expected days as MM-DD, e.g. 06-24,12-07; got {day!r}") from None
+                raise _wrong(
+                    "local_holidays", "expected days as MM-DD, e.g. 06-24,12-07; got {given}", day
+                ) from None
         return ",".join(days)
 
     @property
@@ -335,7 +366,9 @@ def _time_of_day(text: str) -> time:
     found = _TIME_OF_DAY.fullmatch(text.strip())
     hour, minute = (int(found[1]), int(found[2] or 0)) if found else (99, 0)
     if hour > 23 or minute > 59:
-        raise ValueError(f"expected a time of day such as 08:00, got {text.strip()!r}")
+        raise _wrong(
+            "time_of_day", "expected a time of day such as 08:00, got {given}", text.strip()
+        )
     return time(hour, minute)
 
 
@@ -351,8 +384,18 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
+        lines, problems = [], []
         for error in exc.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{_setting_name(error['loc'])}: {message}")
-        raise SettingsError("; ".join(problems)) from None
+            name, message = _setting_name(error["loc"]), str(error["msg"])
+            lines.append(f"{name}: {message.removeprefix('Value error, ')}")
+            problems.append(_problem(name, error["type"], error.get("ctx"), error.get("input")))
+        raise SettingsError("; ".join(lines), tuple(problems)) from None
+
+
+def _problem(name: str, kind: str, ctx: dict[str, Any] | None, given: object) -> SettingProblem:
+    """A validation error by catalogue key: ours (`settings.…`), else missing or not accepted."""
+    if kind.startswith("settings."):
+        return SettingProblem(name, kind, {"given": str((ctx or {}).get("given", ""))})
+    if kind == "missing":
+        return SettingProblem(name, "settings.missing", {})
+    return SettingProblem(name, "settings.invalid", {"given": repr(given)})

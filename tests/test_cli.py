@@ -506,8 +506,12 @@ def test_a_failure_speaks_the_readers_language_before_any_setting_is_read(
     (tmp_path / ".env").write_text("TIME_ZONE=Mars/Olympus\n")
     wrong = concierge("users", "list", cwd=tmp_path, LANG="it_IT.UTF-8")
     assert wrong.stderr.strip() == (
-        "Errore: TIME_ZONE: unknown time zone 'Mars/Olympus', e.g. Europe/Rome"
-    ), "the prefix in the reader's language; the setting's own message as written"
+        "Errore: TIME_ZONE: fuso orario sconosciuto 'Mars/Olympus', es. Europe/Rome"
+    ), "the whole line in the reader's language"
+    english = concierge("--lang", "en", "users", "list", cwd=tmp_path)
+    assert english.stderr.strip() == (
+        "Error: TIME_ZONE: unknown time zone 'Mars/Olympus', e.g. Europe/Rome"
+    )
 
 
 def _free_port() -> int:

@@ -106,5 +106,13 @@ def test_a_cooperative_s_catalogue_from_the_command_line(tmp_path: Path) -> None
         ),
     ]
     for args, message in wrong:
-        result = concierge(*args, cwd=tmp_path, **env)
+        result = concierge(*args, cwd=tmp_path, LANG="en_GB.UTF-8", **env)
         assert (result.returncode, result.stderr[: len(message)]) == (2, message), result.stderr
+    # The same refusals in Italian, the domain's and the command line's own.
+    nope = concierge("services", "retire", "nope", "--cooperative", PORTICO, cwd=tmp_path, **env)
+    assert nope.stderr.strip() == "Errore: nessun servizio con codice «nope»"
+    hours = concierge("services", "hours", "ironing", "--cooperative", PORTICO, "--days", "x",
+                      "--from", "9:00", "--to", "8:00", cwd=tmp_path, **env)  # fmt: skip
+    assert hours.stderr.strip() == (
+        "Errore: orario non valido: giorni: servono nomi come lun-ven o mon-fri, non 'x'"
+    )

@@ -28,7 +28,7 @@ def test_both_languages_have_every_message_with_the_same_placeholders() -> None:
 def test_every_key_used_in_the_code_is_in_the_catalogue() -> None:
     used: set[str] = set()
     pattern = re.compile(
-        r"""(?:\bt\(\s*\w+,\s*|\.text\(|\.reply\(|key\s*=\s*)"([a-z_]+\.[a-z_.]+)\""""
+        r"""(?:\bt\(\s*\w+,\s*|\.text\(|\.reply\(|(?:key|why)\s*=\s*)"([a-z_]+\.[a-z_.]+)\""""
     )
     for package in ("bot", "handlers", "concierge"):
         for source in (ROOT / package).rglob("*.py"):

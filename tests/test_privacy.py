@@ -216,7 +216,8 @@ def test_dashboard_shows_notes_to_holder_and_coordinator_only(
 
 
 def _cli(url: str, *args: str, answer: str = "") -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SEALING"))}
+    dropped = ("DATABASE_URL", "SEALING", "LANG", "LC_ALL", "LC_MESSAGES")  # no locale: Italian
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "people", *args], input=answer,
         env={**clean, "DATABASE_URL": url}, capture_output=True, text=True, timeout=120,
@@ -257,7 +258,7 @@ async def test_export_erase_export(demo_domain: Domain) -> None:
     assert "ledger" in document["welfare"]
 
     refused = _cli(url, "erase", MARIA, "--yes")
-    assert refused.returncode == 2 and "open requests" in refused.stderr
+    assert refused.returncode == 2 and "richieste aperte" in refused.stderr
     unconfirmed = _cli(url, "erase", MARIA, "--force", answer="n\n")
     assert unconfirmed.returncode != 0
     assert _cli(url, "export", MARIA).returncode == 0, "nothing erased without a yes"
@@ -268,7 +269,7 @@ async def test_export_erase_export(demo_domain: Domain) -> None:
     if path is not None:  # SQLite: the files themselves hold none of it
         assert _held(path, needles) == []
     again = _cli(url, "export", MARIA)
-    assert again.returncode == 2 and "nobody has the number" in again.stderr
+    assert again.returncode == 2 and "nessuno ha il numero" in again.stderr
     async with demo_domain.unit() as ctx:
         counted = await ctx.session.scalar(
             select(func.count(ServiceRequest.id)).where(ServiceRequest.requester_id == person.id)
@@ -375,6 +376,8 @@ def test_doctor_asks_to_keep_the_made_key(tmp_path: Path) -> None:
     seal(settings, "chiavi")  # the first sealing makes the key beside the database
     lines = [c.line() for c in checklist(settings, [], datetime.now(UTC)) if not c.ok]
     assert any("SEALING_KEYS" in line and KEY_FILE_NAME in line for line in lines)
+    italian = [c.line("it") for c in checklist(settings, [], datetime.now(UTC)) if not c.ok]
+    assert any(line.startswith("[!!] la chiave che sigilla") for line in italian)
     keyed = make_settings(settings.database_url, SEALING_KEYS=Fernet.generate_key().decode())
     assert all(
         "SEALING_KEYS" not in c.line() for c in checklist(keyed, [], datetime.now(UTC)) if not c.ok

@@ -307,7 +307,9 @@ def test_serve_refuses_demo_passwords_on_https(demo_database: str, tmp_path: Pat
 
 
 def test_doctor_lists_what_to_do_then_is_ready(demo_database: str, tmp_path: Path) -> None:
-    demo = concierge("doctor", cwd=tmp_path, DATABASE_URL=demo_database, WEBCHAT_DEMO="true")
+    demo = concierge(
+        "doctor", cwd=tmp_path, DATABASE_URL=demo_database, WEBCHAT_DEMO="true", **ENGLISH
+    )
     assert demo.returncode == 1
     misses = [line for line in demo.stdout.splitlines() if line.startswith("[!!]")]
     assert any("https" in line and "PUBLIC_BASE_URL=https://" in line for line in misses)
@@ -329,7 +331,7 @@ def test_doctor_lists_what_to_do_then_is_ready(demo_database: str, tmp_path: Pat
         SEALING_KEYS=keys, **PUBLIC,
     )  # fmt: skip
     assert ready.returncode == 0, ready.stdout
-    assert ready.stdout.strip().endswith("Ready.")
+    assert ready.stdout.strip().endswith("Pronto.")  # no locale: DEFAULT_LANGUAGE, Italian
     assert "[!!]" not in ready.stdout
 
 

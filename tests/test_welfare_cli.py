@@ -44,6 +44,9 @@ def test_companies_list(demo_db: tuple[Path, str]) -> None:
     )  # fmt: skip
     assert (acme["workers_confirmed"], acme["workers_pending"]) == (2, 0)
     text = concierge("companies", "list", cwd=folder, DATABASE_URL=url).stdout
+    assert "Acme Bergamo S.p.A.  codice ACME  Welfare" in text
+    assert "2 confermati, 0 in attesa" in text
+    text = concierge("companies", "list", cwd=folder, DATABASE_URL=url, LANG="en_GB.UTF-8").stdout
     assert "Acme Bergamo S.p.A.  code ACME  Welfare" in text and "2 confirmed, 0 waiting" in text
 
 
@@ -111,7 +114,12 @@ def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_
     )
     nobody = concierge("report", "company", "Nobody", "--month", "2026-11", "--csv", out,
                        cwd=folder, DATABASE_URL=url)  # fmt: skip
-    assert nobody.returncode == 2 and "no company named 'Nobody'" in nobody.stderr
+    assert nobody.returncode == 2 and nobody.stderr.strip() == (
+        "Errore: nessuna azienda di nome «Nobody»"
+    )
+    english = concierge("--lang", "en", "report", "company", "Nobody", "--month", "2026-11",
+                        "--csv", out, cwd=folder, DATABASE_URL=url)  # fmt: skip
+    assert english.stderr.strip() == 'Error: no company named "Nobody"'
 
 
 async def _maria_charged(url: str) -> int:
@@ -131,15 +139,24 @@ def test_receipts_payments_and_codes(demo_db: tuple[Path, str], tmp_path: Path) 
     folder, url = demo_db
     request_id = str(asyncio.run(_maria_charged(url)))
     early = concierge("receipt", request_id, cwd=folder, DATABASE_URL=url)
-    assert early.returncode == 2 and "waits for the person's payment" in early.stderr
+    assert early.returncode == 2 and "non è ancora registrato" in early.stderr
+    early = concierge("receipt", request_id, "--lang", "en", cwd=folder, DATABASE_URL=url)
+    assert early.returncode == 2 and "is not recorded yet" in early.stderr
     wrong = concierge("fiscal-code", "+393402000001", "RSSMRA85T10A562T", cwd=folder,
-                      DATABASE_URL=url)  # fmt: skip
-    assert wrong.returncode == 2 and "not a valid codice fiscale" in wrong.stderr
+                      DATABASE_URL=url, LANG="en_GB.UTF-8")  # fmt: skip
+    assert wrong.returncode == 2 and "is not a valid codice fiscale" in wrong.stderr
+    vat = concierge("vat-number", "Cooperativa Il Portico", "123", cwd=folder, DATABASE_URL=url)
+    assert vat.stderr.strip() == "Errore: «123» non è una partita IVA (undici cifre)"
     code = concierge("fiscal-code", "+393402000001", "RSSMRA85T10A562S", cwd=folder,
                      DATABASE_URL=url)  # fmt: skip
-    assert code.stdout.strip() == "Codice fiscale of Maria Rossi: RSSMRA85T10A562S."
-    paid = concierge("paid", request_id, "--method", "transfer", cwd=folder, DATABASE_URL=url)
-    assert paid.returncode == 0 and paid.stdout.startswith(f"Payment of request {request_id}")
+    assert code.stdout.strip() == "Codice fiscale di Maria Rossi: RSSMRA85T10A562S."
+    paid = concierge("paid", request_id, "--method", "transfer", cwd=folder, DATABASE_URL=url,
+                     LANG="en_GB.UTF-8")  # fmt: skip
+    assert paid.returncode == 0 and paid.stdout.startswith(f"Payment of request no. {request_id}")
+    again = concierge("paid", request_id, "--method", "cash", cwd=folder, DATABASE_URL=url)
+    assert again.stderr.strip() == (
+        f"Errore: il pagamento della richiesta n. {request_id} è già registrato"
+    )
     out_pdf = tmp_path / "receipt.pdf"
     shown = concierge("receipt", request_id, "--pdf", str(out_pdf), "--lang", "en", cwd=folder,
                       DATABASE_URL=url)  # fmt: skip
@@ -153,15 +170,15 @@ def test_receipts_payments_and_codes(demo_db: tuple[Path, str], tmp_path: Path) 
 
 def test_a_company_hr_user_is_added(demo_db: tuple[Path, str]) -> None:
     folder, url = demo_db
-    env = {"DATABASE_URL": url, "CONCIERGE_USER_PASSWORD": "hr-secret-123"}
+    env = {"DATABASE_URL": url, "CONCIERGE_USER_PASSWORD": "hr-secret-123", "LANG": "en_GB.UTF-8"}
     added = concierge("users", "add", "beta.hr", "--role", "company", "--company", "acme",
                       cwd=folder, **env)  # fmt: skip
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == "User beta.hr added (company)."
+    assert added.stdout.strip() == "User beta.hr added (company (HR))."
     unknown = concierge("users", "add", "gamma.hr", "--role", "company", "--company", "NOPE",
                         cwd=folder, **env)  # fmt: skip
-    assert unknown.returncode == 2 and "no company with code 'NOPE'" in unknown.stderr
+    assert unknown.returncode == 2 and 'no company with code "NOPE"' in unknown.stderr
     without = concierge("users", "add", "delta.hr", "--role", "company", cwd=folder, **env)
-    assert without.returncode == 2 and "a company user needs a company" in without.stderr
+    assert without.returncode == 2 and "a company (HR) user needs a company" in without.stderr
     vat = concierge("vat-number", "Cooperativa Il Portico", "01234567890", cwd=folder, **env)
     assert vat.returncode == 2 and "check digit is wrong" in vat.stderr

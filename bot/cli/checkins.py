@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.cli.support import LANG_HELP, cli_language, fail, run_unit, settings_or_fail
+from bot.cli.support import LANG_HELP, cli_language, refuse, rejected, run_unit, settings_or_fail
 from bot.cli.team import WEEKDAYS, weekday_name
 from concierge.checkins.board import history_marks, today_board
 from concierge.checkins.plans import (
@@ -37,7 +37,7 @@ def _weekdays(text: str) -> tuple[int, ...]:
     try:
         return tuple(WEEKDAYS[part.strip().lower()[:3]] for part in text.split(",") if part)
     except KeyError:
-        fail(f"--days: expected days such as mon,wed,fri, got {text!r}")
+        refuse("cli.expected_days", given=repr(text))
 
 
 def _contact(text: str) -> Contact:
@@ -46,17 +46,14 @@ def _contact(text: str) -> Contact:
     try:
         return Contact(name=name.strip(), phone=phone.strip(), channel=channel.strip() or "sms")
     except ValidationError:
-        fail(
-            "--contact: expected NAME:PHONE[:CHANNEL], e.g. 'Lucia:+393401234567:sms', "
-            f"got {text!r}"
-        )
+        refuse("cli.checkins.contact", given=repr(text))
 
 
 def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: expected a date such as 2026-12-24, got {text!r}")
+        refuse("cli.expected_date", option=option, given=repr(text))
 
 
 async def _resident(ctx: DomainContext, phone: str) -> Person:
@@ -64,7 +61,7 @@ async def _resident(ctx: DomainContext, phone: str) -> Person:
         ctx.session, IdentityKind.PHONE, normalise_phone(phone, ctx.settings.default_region)
     )
     if person is None:
-        fail(f"nobody with phone {phone}")
+        refuse("cli.nobody_with_phone", phone=phone)
     return person
 
 
@@ -74,7 +71,7 @@ async def _plan_of(ctx: DomainContext, phone: str) -> CheckinPlan:
         select(CheckinPlan).where(CheckinPlan.person_id == person.id).order_by(CheckinPlan.id)
     )
     if plan is None:
-        fail(f"{person.display_name} has no check-in plan")
+        refuse("cli.checkins.no_plan", name=person.display_name)
     return plan
 
 
@@ -118,7 +115,7 @@ def add(
             retry_minutes=every, contacts=tuple(_contact(c) for c in contact or []), notes=notes,
         )  # fmt: skip
     except (ValidationError, ValueError) as exc:
-        fail(f"invalid plan: {str(exc).splitlines()[0]} (--at 09:00, --channel voice|sms|…)")
+        refuse("cli.checkins.invalid", reason=rejected(exc, f"{at} {channel}"))
 
     async def adding(ctx: DomainContext) -> str:
         number = normalise_phone(phone, ctx.settings.default_region)

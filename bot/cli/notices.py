@@ -7,10 +7,17 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from bot.cli.support import fail, run_unit, settings_or_fail
+from bot.cli.support import (
+    LANG_HELP,
+    cli_language,
+    refuse,
+    rejected,
+    run_unit,
+    say,
+    settings_or_fail,
+)
 from concierge.context import DomainContext
 from concierge.noticeboard.notices import (
     Notice,
@@ -33,7 +40,7 @@ def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: expected a date such as 2026-11-28, got {text!r}")
+        refuse("cli.expected_date", option=option, given=repr(text))
 
 
 async def _cooperative(ctx: DomainContext, name: str | None) -> int:
@@ -41,18 +48,18 @@ async def _cooperative(ctx: DomainContext, name: str | None) -> int:
     if name is not None:
         found = await ctx.session.scalar(select(Cooperative.id).where(Cooperative.name == name))
         if found is None:
-            fail(f"--cooperative: no cooperative named {name!r}")
+            refuse("cli.parcels.no_cooperative", name=repr(name))
         return found
     count = await ctx.session.scalar(select(func.count(Cooperative.id)))
     if count != 1:
-        fail("--cooperative: name the cooperative whose board it is" if count else "no cooperative")
+        refuse("cli.notices.which_board" if count else "cli.notices.no_cooperative")
     first: int | None = await ctx.session.scalar(select(Cooperative.id))
     assert first is not None
     return first
 
 
 def _describe(notice: Notice) -> str:
-    retired = "  (retired)" if notice.retired_at is not None else ""
+    retired = f"  ({say('cli.notices.retired_mark')})" if notice.retired_at is not None else ""
     texts = " / ".join(text for text in (notice.text_it, notice.text_en) if text)
     return f"{notice.id}: {notice.kind} {notice.valid_from}…{notice.valid_until}: {texts}{retired}"
 
@@ -67,9 +74,11 @@ def add(
     cooperative: Annotated[
         str | None, typer.Option(help="Whose board (needed with several cooperatives).")
     ] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Post a notice, in Italian and/or English, valid from one day to another."""
     settings = settings_or_fail()
+    cli_language(settings, lang)
     first = _day(start, "--from")
     last = _day(until, "--until") if until else first
     try:
@@ -77,13 +86,11 @@ def add(
             kind=NoticeKind(kind), text_it=it, text_en=en, valid_from=first, valid_until=last
         )
     except ValueError as exc:  # a ValidationError is one too
-        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        reason = reason.removeprefix("Value error, ")
-        fail(f"invalid notice: {reason} (--kind {KINDS}; --it or --en)")
+        refuse("cli.notices.invalid", reason=rejected(exc, repr(kind)), kinds=KINDS)
 
     async def posting(ctx: DomainContext) -> str:
         notice = await post_notice(ctx, await _cooperative(ctx, cooperative), given)
-        return "Posted: " + _describe(notice)
+        return say("cli.notices.posted", notice=_describe(notice))
 
     typer.echo(run_unit(settings, posting))
 
@@ -92,9 +99,11 @@ def add(
 def list_notices(
     everything: Annotated[bool, typer.Option("--all", help="Also those retired or over.")] = False,
     cooperative: Annotated[str | None, typer.Option(help="Only this cooperative's.")] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """The notices current or coming, soonest first."""
     settings = settings_or_fail()
+    cli_language(settings, lang)
 
     async def listing(ctx: DomainContext) -> list[str]:
         scope = await _cooperative(ctx, cooperative) if cooperative else None
@@ -105,11 +114,16 @@ def list_notices(
 
 
 @notices_app.command("retire")
-def retire(notice_id: Annotated[int, typer.Argument(help="The notice's number.")]) -> None:
+def retire(
+    notice_id: Annotated[int, typer.Argument(help="The notice's number.")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
+) -> None:
     """Take a notice down (it stays on record)."""
     settings = settings_or_fail()
+    cli_language(settings, lang)
 
     async def retiring(ctx: DomainContext) -> str:
-        return "Retired: " + _describe(await retire_notice(ctx, notice_id, None))
+        retired = await retire_notice(ctx, notice_id, None)
+        return say("cli.notices.retired", notice=_describe(retired))
 
     typer.echo(run_unit(settings, retiring))

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import fail, run_unit, runtime_or_fail, settings_or_fail
+from bot.cli.support import (
+    LANG_HELP,
+    cli_language,
+    refuse,
+    run_unit,
+    runtime_or_fail,
+    say,
+    settings_or_fail,
+)
 from concierge.context import DomainContext
 from concierge.database import checkpoint
 from concierge.privacy.erasure import erase_person
@@ -51,13 +59,13 @@ def erase(
     force: Annotated[
         bool, typer.Option("--force", help="Erase even with open requests (they are cancelled).")
     ] = False,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Erase the person's identity, contacts, texts and notes; anonymous rows stay counted."""
     settings = settings_or_fail()
-    if not yes and not typer.confirm(
-        f"Erase everything identifying {phone}? This cannot be undone"
-    ):
-        fail("nothing erased")
+    cli_language(settings, lang)
+    if not yes and not typer.confirm(say("cli.people.erase_confirm", phone=phone)):
+        refuse("cli.people.nothing_erased")
 
     async def work(ctx: DomainContext) -> int:
         person = await person_by_phone(ctx, phone)
@@ -66,4 +74,4 @@ def erase(
 
     erased = run_unit(settings, work)
     _scrub(settings)
-    typer.echo(f"Erased person {erased}: identity, contacts, texts and notes.")
+    typer.echo(say("cli.people.erased", id=erased))

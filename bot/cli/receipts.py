@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import fail, run_unit, settings_or_fail
+from bot.cli.support import LANG_HELP, cli_language, refuse, run_unit, say, settings_or_fail
 from concierge.context import DomainContext
-from concierge.i18n import language_or_default
 from concierge.messages import IdentityKind
 from concierge.people.fiscal_code import set_fiscal_code
 from concierge.people.person import find_person, normalise_phone
@@ -32,11 +31,11 @@ CLI_ACTOR = "cli"
 def receipt(
     request_id: Annotated[int, typer.Argument(help="The request's number.")],
     pdf: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
-    lang: Annotated[str | None, typer.Option(help="it or en (DEFAULT_LANGUAGE).")] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """The receipt of a request's paid service: printed, and as a PDF with --pdf."""
     settings = settings_or_fail()
-    language = language_or_default(lang, settings.default_language)
+    language = cli_language(settings, lang)
 
     async def work(ctx: DomainContext) -> tuple[str, bytes]:
         issued = await receipt_for(ctx, await paid_movement(ctx, request_id), CLI_ACTOR)
@@ -49,7 +48,7 @@ def receipt(
         try:
             pdf.write_bytes(document)
         except OSError as exc:
-            fail(f"cannot write {pdf}: {exc.strerror}")
+            refuse("cli.cannot_write", path=str(pdf), reason=exc.strerror)
 
 
 def paid(
@@ -58,18 +57,20 @@ def paid(
     on: Annotated[
         str | None, typer.Option(help="The payment date, e.g. 2026-11-30 (today).")
     ] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Record that the person paid what a request left due from them (its receipt follows)."""
     settings = settings_or_fail()
+    cli_language(settings, lang)
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:
-        fail(f"--on: expected a date such as 2026-11-30, got {on!r}")
+        refuse("cli.expected_date", option="--on", given=repr(on))
 
     async def work(ctx: DomainContext) -> str:
         when = day or ctx.now().astimezone(ctx.zone).date()
         issued = await record_payment(ctx, request_id, when, method, CLI_ACTOR)
-        return f"Payment of request {request_id} recorded: receipt {issued.number}."
+        return say("cli.paid.recorded", request_id=request_id, number=issued.number)
 
     typer.echo(run_unit(settings, work))
 
@@ -77,16 +78,19 @@ def paid(
 def fiscal_code(
     phone: Annotated[str, typer.Argument(help="The person's phone number.")],
     code: Annotated[str, typer.Argument(help="Their codice fiscale.")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Set a person's codice fiscale (checked), printed on their receipts."""
     settings = settings_or_fail()
+    cli_language(settings, lang)
 
     async def work(ctx: DomainContext) -> str:
         number = normalise_phone(phone, ctx.settings.default_region)
         person = await find_person(ctx.session, IdentityKind.PHONE, number)
         if person is None:
-            fail(f"nobody with phone {phone}")
-        return f"Codice fiscale of {person.display_name}: {set_fiscal_code(person, code)}."
+            refuse("cli.nobody_with_phone", phone=phone)
+        code_set = set_fiscal_code(person, code)
+        return say("cli.fiscal_code.set", name=person.display_name, code=code_set)
 
     typer.echo(run_unit(settings, work))
 
@@ -94,12 +98,14 @@ def fiscal_code(
 def vat_number(
     cooperative: Annotated[str, typer.Argument(help="The cooperative's name.")],
     number: Annotated[str, typer.Argument(help="Its partita IVA (11 digits).")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Set a cooperative's partita IVA (checked), printed on its receipts."""
     settings = settings_or_fail()
+    cli_language(settings, lang)
 
     async def work(ctx: DomainContext) -> str:
         found = await set_vat_number(ctx, cooperative, number)
-        return f"Partita IVA of {found.name}: {found.vat_number}."
+        return say("cli.vat_number.set", name=found.name, number=found.vat_number)
 
     typer.echo(run_unit(settings, work))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.support import cli_language, fail, run_unit, settings_or_fail
+from bot.cli.support import cli_language, refuse, rejected, run_unit, settings_or_fail
 
 if TYPE_CHECKING:
     from concierge.context import DomainContext
@@ -33,7 +33,7 @@ async def _cooperative_id(ctx: DomainContext, name: str) -> int:
 
     found = await ctx.session.scalar(select(Team.id).where(Team.name == name))
     if found is None:
-        fail(f"--cooperative: no cooperative named {name!r}")
+        refuse("cli.parcels.no_cooperative", name=repr(name))
     return found
 
 
@@ -141,7 +141,7 @@ def rename(
             name_it=it, name_en=en, description_it=description_it, description_en=description_en
         )
     except ValidationError as exc:
-        fail(f"invalid name: {exc.errors()[0]['msg']}")
+        refuse("cli.services.invalid_name", reason=rejected(exc, code))
     _change(cooperative, code, lambda ctx, team: renaming(ctx, team, code, names))
 
 
@@ -157,7 +157,7 @@ def words(
     from concierge.team.catalogue_editing import clean_words, entry_for, set_words
 
     if lang not in ("it", "en"):
-        fail(f"--lang: expected it or en, got {lang!r}")
+        refuse("cli.lang_expected", choices="it, en", given=repr(lang))
 
     async def change(ctx: DomainContext, team: int) -> None:
         entry = await entry_for(ctx, team, code)
@@ -179,8 +179,6 @@ def hours(
     clear: Annotated[bool, typer.Option(help="Back to the rota's opening hours.")] = False,
 ) -> None:
     """The days and hours the cooperative offers the service (else the rota's hours)."""
-    from pydantic import ValidationError
-
     from concierge.team.catalogue_editing import set_hours
     from concierge.team.offered_hours import OfferedHours, parse_days, parse_time
 
@@ -188,14 +186,13 @@ def hours(
         _change(cooperative, code, lambda ctx, team: set_hours(ctx, team, code, None))
         return
     if days is None or start is None or end is None:
-        fail("give --days, --from and --to (or --clear)")
+        refuse("cli.services.hours_needed")
     try:
         offered = OfferedHours(
             days=parse_days(days), starts_at=parse_time(start), ends_at=parse_time(end)
         )
     except ValueError as exc:  # a ValidationError is one too
-        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        fail(f"invalid hours: {reason.removeprefix('Value error, ')}")
+        refuse("cli.services.invalid_hours", reason=rejected(exc, f"{days} {start}-{end}"))
     _change(cooperative, code, lambda ctx, team: set_hours(ctx, team, code, offered))
 
 
@@ -223,6 +220,6 @@ def add(
             words_en=words_en.split(","),
         )  # fmt: skip
     except ValidationError as exc:
-        fail(f"invalid service: {exc.errors()[0]['msg'].removeprefix('Value error, ')}")
+        refuse("cli.services.invalid", reason=rejected(exc, code))
     _change(cooperative, code, lambda ctx, team: add_own_service(ctx, team, given))
     typer.echo(t(cli_language(settings_or_fail()), "cli.services.skill_hint", code=code))

@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from typing import NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 from bot.cli.language import GIVEN_LANGUAGE, locale_language
 from bot.cli.language import LANG_HELP as LANG_HELP  # what every command's --lang says
@@ -27,9 +29,53 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+def say(key: str, **params: object) -> str:
+    """The catalogue text `key` in the command's language (`speaking`)."""
+    return t(speaking(), key, **params)
+
+
+def refuse(key: str, **params: object) -> NoReturn:
+    """`fail` with the catalogue text `key`, in the command's language."""
+    fail(say(key, **params))
+
+
+def rejected(exc: ValueError, given: str) -> str:
+    """Why a value was not accepted, in the command's language: the validator's catalogue key
+    when it named one (`concierge.errors.refusal`), else the field and what was given."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        if first["type"].startswith("why."):
+            return say(first["type"], **first.get("ctx", {}))
+        field = ".".join(str(part) for part in first["loc"])
+        if field:
+            return say("cli.users.invalid", field=field, given=repr(first["input"]))
+    elif isinstance(exc, PydanticCustomError) and exc.type.startswith("why."):
+        return say(exc.type, **(exc.context or {}))
+    return say("cli.not_accepted", given=given)
+
+
 def fail_to_start(exc: StartupError) -> NoReturn:
     """A start-up failure as one line, in the reader's words when the catalogue has them."""
     fail(t(speaking(), exc.key, **exc.params) if exc.key else str(exc))
+
+
+def domain_words(exc: DomainError, language: str) -> str:
+    """Why the domain said no, in `language`: the precise reason (`why`) when the raise gave
+    one, else the kind of refusal as the chat words it; the bare message only when the
+    catalogue cannot say it (a key or a parameter missing)."""
+    for key in (exc.why, None if exc.key == "error.generic" else exc.key):
+        if key is None:
+            continue
+        try:
+            return t(language, key, **exc.params)
+        except (KeyError, IndexError):
+            continue
+    return t(language, "cli.error.refused", detail=str(exc))
+
+
+def fail_domain(exc: DomainError) -> NoReturn:
+    """A refusal of the domain as one line, in the command's language."""
+    fail(domain_words(exc, speaking()))
 
 
 # The language the command chose (`cli_language`), which its failures speak too.
@@ -68,9 +114,19 @@ def settings_or_fail() -> Settings:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        fail(str(exc))
+        fail(settings_words(exc, speaking()))
     _DEFAULT_LANGUAGE.set(settings.default_language)
     return settings
+
+
+def settings_words(exc: SettingsError, language: str) -> str:
+    """Each wrong setting named, and what is wrong with it, in `language`."""
+    if not exc.problems:
+        return str(exc)
+    return "; ".join(
+        t(language, "cli.setting", name=p.name, reason=t(language, p.key, **p.params))
+        for p in exc.problems
+    )
 
 
 def runtime_or_fail(settings: Settings) -> Runtime:
@@ -98,4 +154,4 @@ def run_unit(settings: Settings, work: Callable[[DomainContext], Awaitable[T]]) 
     except StartupError as exc:
         fail_to_start(exc)
     except DomainError as exc:
-        fail(str(exc))
+        fail_domain(exc)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from babel.dates import format_date
 
-from bot.cli.support import LANG_HELP, cli_language, fail, run_unit, settings_or_fail
+from bot.cli.support import LANG_HELP, cli_language, fail, refuse, run_unit, settings_or_fail
 from concierge.context import DomainContext
 from concierge.i18n import t
 from concierge.team.editing import (
@@ -40,14 +40,14 @@ def _time(text: str, option: str) -> time:
     try:
         return time.fromisoformat(text if len(text) > 2 else f"{int(text):02d}:00")
     except ValueError:
-        fail(f"{option}: expected a time such as 08:00, got {text!r}")
+        refuse("cli.expected_time", option=option, given=repr(text))
 
 
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"DATE: expected a date such as 2026-12-24, got {text!r}")
+        refuse("cli.expected_date", option="DATE", given=repr(text))
 
 
 def _day_name(day: date, lang: str) -> str:
@@ -108,7 +108,7 @@ def add(
     settings = settings_or_fail()
     said = cli_language(settings, lang)
     if language not in ("it", "en"):
-        fail(f"--language: expected it or en, got {language!r}")
+        refuse("cli.lang_expected", choices="it, en", given=repr(language))
 
     async def adding(ctx: DomainContext) -> str:
         operator = await add_operator(
@@ -136,7 +136,7 @@ def add_slot(
     language = cli_language(settings, lang)
     weekday = WEEKDAYS.get(day.strip().lower()[:3])
     if weekday is None:
-        fail(f"DAY: expected mon … sun, got {day!r}")
+        refuse("cli.rota.expected_day", given=repr(day))
     starts, ends = _time(start, "START"), _time(end, "END")
 
     async def adding(ctx: DomainContext) -> str:
@@ -183,7 +183,7 @@ def day_off(
 ) -> None:
     """Time off on one day: a sick day, leave, or the giving side of a swap."""
     if (start is None) != (end is None):
-        fail("give both --start and --end, or neither for the whole day")
+        refuse("cli.rota.both_ends")
     span = (start, end) if start and end else None
     _exception(phone, when, ExceptionKind.OFF, span, note, lang)
 

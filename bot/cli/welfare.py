@@ -11,9 +11,8 @@ from typing import Annotated
 import typer
 
 from bot.cli import receipts
-from bot.cli.support import fail, run_unit, settings_or_fail
+from bot.cli.support import LANG_HELP, cli_language, refuse, run_unit, say, settings_or_fail
 from concierge.context import DomainContext
-from concierge.i18n import language_or_default
 from concierge.messages import IdentityKind
 from concierge.people.person import find_person, normalise_phone
 from concierge.welfare.companies import all_companies, company_named, plan_on
@@ -55,49 +54,44 @@ async def _companies(ctx: DomainContext) -> list[dict[str, object]]:
 @companies_app.command("list")
 def list_companies(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array, for scripts.")] = False,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """The member companies: enrolment code, running plan, workers confirmed and waiting."""
-    rows = run_unit(settings_or_fail(), _companies)
+    settings = settings_or_fail()
+    cli_language(settings, lang)
+    rows = run_unit(settings, _companies)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        typer.echo("No member companies.")
+        typer.echo(say("cli.companies.none"))
         return
     for row in rows:
-        plan = (
-            f"{row['plan']} ({row['mode']}, €{row['yearly_credit_euros']} a worker a year,"
-            f" until {row['plan_ends_on']})"
-            if row["plan"]
-            else "no running plan"
-        )
-        typer.echo(
-            f"{row['name']}  code {row['code']}  {plan}  workers: {row['workers_confirmed']}"
-            f" confirmed, {row['workers_pending']} waiting"
-        )
+        plan = say("cli.companies.plan", **row) if row["plan"] else say("cli.companies.no_plan")
+        typer.echo(say("cli.companies.line", **{**row, "plan": plan}))
 
 
 @welfare_app.command("credit")
 def credit(
     phone: Annotated[str, typer.Argument(help="The worker's phone number.")],
-    lang: Annotated[str | None, typer.Option(help="it or en (the worker's language).")] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """A worker's welfare credit: what is left, until when, unused vouchers, last movements."""
     settings = settings_or_fail()
+    language = cli_language(settings, lang)
 
     async def work(ctx: DomainContext) -> str:
         number = normalise_phone(phone, ctx.settings.default_region)
         person = await find_person(ctx.session, IdentityKind.PHONE, number)
         if person is None:
-            fail(f"nobody with phone {phone}")
-        language = language_or_default(lang or person.language, ctx.default_language)
+            refuse("cli.nobody_with_phone", phone=phone)
         return f"{person.display_name}\n{await credit_statement(ctx, person.id, language)}"
 
     typer.echo(run_unit(settings, work))
 
 
 def _bad(text: str) -> date:
-    fail(f"--month: expected a month such as 2026-11, got {text!r}")
+    refuse("cli.expected_month", option="--month", given=repr(text))
 
 
 def _month(text: str) -> date:
@@ -114,7 +108,7 @@ def _write(path: Path, content: str | bytes) -> None:
         else:
             path.write_text(content, encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
+        refuse("cli.cannot_write", path=str(path), reason=exc.strerror)
 
 
 @report_app.command("company")
@@ -123,12 +117,12 @@ def company(
     month: Annotated[str, typer.Option(help="The month, e.g. 2026-11.")],
     csv: Annotated[Path, typer.Option(help="Where to write the CSV.")],
     pdf: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
-    lang: Annotated[str | None, typer.Option(help="it or en (DEFAULT_LANGUAGE).")] = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """A company's monthly welfare report: workers, use by service and purpose, credit, fringe
     benefits against the limit, solidarity fund."""
     settings = settings_or_fail()
-    language = language_or_default(lang, settings.default_language)
+    language = cli_language(settings, lang)
     first = _month(month)
 
     async def work(ctx: DomainContext) -> tuple[str, bytes | None]:
@@ -139,4 +133,5 @@ def company(
     _write(csv, text)
     if pdf is not None and document is not None:
         _write(pdf, document)
-    typer.echo(f"Report of {name} for {month} written to {csv}" + (f" and {pdf}" if pdf else ""))
+    files = say("cli.report.two_files", csv=str(csv), pdf=str(pdf)) if pdf else str(csv)
+    typer.echo(say("cli.report.written", name=name, month=month, files=files))

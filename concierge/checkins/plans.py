@@ -257,7 +257,7 @@ def _normalised(ctx: DomainContext, contact: Contact) -> Contact:
 async def add_plan(ctx: DomainContext, person: Person, plan: PlanInput) -> CheckinPlan:
     """Enrol a resident: their plan, and the timer of its first check-in."""
     if any(day not in range(7) for day in plan.weekdays):
-        raise InvalidValue("weekdays are 0 (Monday) to 6 (Sunday)")
+        raise InvalidValue("weekdays are 0 (Monday) to 6 (Sunday)", why="why.weekdays")
     row = CheckinPlan(
         person_id=person.id,
         cooperative_id=await serving_cooperative(ctx.session, person, CHECKIN_SERVICE),
@@ -278,7 +278,7 @@ async def pause_plan(
 ) -> None:
     """No check-ins from `first_day` to `last_day` (open-ended when None)."""
     if last_day is not None and last_day < first_day:
-        raise InvalidValue("a pause must end on or after the day it starts")
+        raise InvalidValue("a pause must end on or after the day it starts", why="why.pause_order")
     plan.paused_from, plan.paused_until = first_day, last_day
     await plan_next_checkin(ctx, plan)
 

@@ -101,9 +101,13 @@ async def get_proposal(ctx: DomainContext, plan_id: int) -> CheckinPlan:
     """One proposal; NotFound for no plan, InvalidValue for one already decided."""
     plan = await ctx.session.get(CheckinPlan, plan_id)
     if plan is None:
-        raise NotFound(f"no check-in plan {plan_id}")
+        raise NotFound(f"no check-in plan {plan_id}", why="why.no_plan", what=plan_id)
     if plan.status != PlanStatus.PROPOSED:
-        raise InvalidValue(f"check-in plan {plan_id} is already {plan.status}")
+        raise InvalidValue(
+            f"check-in plan {plan_id} is already {plan.status}",
+            why="why.plan_decided",
+            id=plan_id,
+        )
     return plan
 
 
@@ -166,7 +170,7 @@ async def decline_proposal(ctx: DomainContext, plan: CheckinPlan, reason: str) -
     """No plan after all; the requester is told why."""
     reason = reason.strip()
     if not reason:
-        raise InvalidValue("a declined proposal needs a reason")
+        raise InvalidValue("a declined proposal needs a reason", why="why.decline_reason")
     plan.status, plan.active, plan.decline_reason = PlanStatus.DECLINED, False, reason[:2000]
     await _tell_requester(ctx, plan, "checkin.proposal.declined", reason=plan.decline_reason)
 

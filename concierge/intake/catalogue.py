@@ -95,5 +95,5 @@ async def get_service(session: AsyncSession, code: str) -> Service:
     """The service with this code; NotFound if there is none."""
     service = await session.get(Service, code)
     if service is None:
-        raise NotFound(f"no service with code {code!r}", what=code)
+        raise NotFound(f"no service with code {code!r}", why="why.no_service", what=code)
     return service

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.context import DomainContext
 from concierge.database import Base, UTCDateTime
-from concierge.errors import NotFound
+from concierge.errors import NotFound, refusal
 
 # The longest stretch a notice may run: a year (office hours are reposted when they change).
 MAX_VALID_DAYS = 366
@@ -69,11 +69,13 @@ class NoticeInput(BaseModel):
     @model_validator(mode="after")
     def _sensible(self) -> NoticeInput:
         if not (self.text_it or self.text_en):
-            raise ValueError("a notice needs a text in Italian or in English")
+            raise refusal("why.notice_text", "a notice needs a text in Italian or in English")
         if self.valid_until < self.valid_from:
-            raise ValueError("a notice cannot end before it starts")
+            raise refusal("why.notice_order", "a notice cannot end before it starts")
         if (self.valid_until - self.valid_from).days > MAX_VALID_DAYS:
-            raise ValueError(f"a notice runs {MAX_VALID_DAYS} days at most")
+            raise refusal(
+                "why.notice_long", "a notice runs {days} days at most", days=MAX_VALID_DAYS
+            )
         return self
 
 
@@ -116,7 +118,7 @@ async def retire_notice(ctx: DomainContext, notice_id: int, cooperative_id: int 
     board (any board for None), so nobody retires another cooperative's notice."""
     notice = await ctx.session.get(Notice, notice_id)
     if notice is None or (cooperative_id is not None and notice.cooperative_id != cooperative_id):
-        raise NotFound(f"no notice {notice_id}", what=str(notice_id))
+        raise NotFound(f"no notice {notice_id}", why="why.no_notice", what=str(notice_id))
     if notice.retired_at is None:
         notice.retired_at = ctx.now()
     return notice

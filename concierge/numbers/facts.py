@@ -61,9 +61,19 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.last < self.first:
-            raise InvalidValue(f"a period cannot end ({self.last}) before it starts ({self.first})")
+            raise InvalidValue(
+                f"a period cannot end ({self.last}) before it starts ({self.first})",
+                why="why.period_order",
+                first=str(self.first),
+                last=str(self.last),
+            )
         if self.days > PERIOD_MAX_DAYS:
-            raise InvalidValue(f"a period is at most {PERIOD_MAX_DAYS} days, not {self.days}")
+            raise InvalidValue(
+                f"a period is at most {PERIOD_MAX_DAYS} days, not {self.days}",
+                why="why.period_long",
+                max=PERIOD_MAX_DAYS,
+                days=self.days,
+            )
 
     @classmethod
     def ending(cls, last: date, days: int) -> Period:

@@ -77,7 +77,7 @@ async def receive_parcel(
     """Put a parcel on the shelf, tell its resident, and promise a reminder if it waits."""
     person = await ctx.session.get(Person, entry.person_id)
     if person is None:
-        raise NotFound(f"no person {entry.person_id}", what=entry.person_id)
+        raise NotFound(f"no person {entry.person_id}", why="why.no_person", what=entry.person_id)
     parcel = Parcel(
         person=person, cooperative_id=cooperative_id, carrier=entry.carrier, sender=entry.sender,
         shelf=entry.shelf, received_at=ctx.now(), received_by=staff_id,
@@ -94,7 +94,7 @@ async def held_parcel(ctx: DomainContext, parcel_id: int, scope: int | None) -> 
     """A parcel of the desk `scope` (None: every desk, for an admin); NotFound otherwise."""
     parcel = await ctx.session.get(Parcel, parcel_id)
     if parcel is None or (scope is not None and parcel.cooperative_id != scope):
-        raise NotFound(f"no parcel {parcel_id} here", what=parcel_id)
+        raise NotFound(f"no parcel {parcel_id} here", why="why.no_parcel", what=parcel_id)
     return parcel
 
 
@@ -105,7 +105,9 @@ async def hand_over(
     its reminder, and tell the resident (it matters most when someone else took it)."""
     parcel = await held_parcel(ctx, parcel_id, scope)
     if parcel.collected_at is not None:
-        raise InvalidValue(f"parcel {parcel_id} was collected already", number=parcel_id)
+        raise InvalidValue(
+            f"parcel {parcel_id} was collected already", why="why.collected", number=parcel_id
+        )
     parcel.collected_at = ctx.now()
     parcel.collected_by = delegate.strip()[:120]
     parcel.handed_over_by = staff_id

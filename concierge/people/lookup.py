@@ -58,10 +58,10 @@ async def add_walk_in(
 ) -> Person:
     """A new resident met at the desk; a number already known is refused (find them instead)."""
     if not first_name.strip() or not last_name.strip():
-        raise InvalidValue("a walk-in needs a first and a last name")
+        raise InvalidValue("a walk-in needs a first and a last name", why="why.walk_in_name")
     number = normalise_phone(phone, default_region) if phone.strip() else None
     if number is not None and await find_person(session, IdentityKind.PHONE, number):
-        raise InvalidValue(f"{number} is someone's already", number=number)
+        raise InvalidValue(f"{number} is someone's already", why="why.phone_taken", number=number)
     person = Person(
         first_name=first_name.strip(), last_name=last_name.strip(), kind=PersonKind.RESIDENT,
         language=language, created_at=now, identities=[],

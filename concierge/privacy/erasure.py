@@ -44,11 +44,17 @@ async def _open_requests(ctx: DomainContext, person: Person) -> list[ServiceRequ
 async def _refusal(ctx: DomainContext, person: Person, force: bool) -> None:
     for staff in (Operator, Coordinator):
         if await ctx.session.scalar(select(staff.id).where(staff.person_id == person.id)):
-            raise ErasureRefused("staff are erased by taking them off the team first")
+            raise ErasureRefused(
+                "staff are erased by taking them off the team first", why="why.erase_staff"
+            )
     open_ones = await _open_requests(ctx, person)
     if open_ones and not force:
         numbers = ", ".join(str(r.id) for r in open_ones)
-        raise ErasureRefused(f"open requests ({numbers}): close them or use --force")
+        raise ErasureRefused(
+            f"open requests ({numbers}): close them or use --force",
+            why="why.erase_open",
+            numbers=numbers,
+        )
     for request in open_ones:  # forced: nobody is left to serve
         await transition(ctx, request, RequestStatus.CANCELLED, SYSTEM, "requester erased")
 

@@ -53,7 +53,7 @@ async def person_by_phone(ctx: DomainContext, phone: str) -> Person:
         ctx.session, IdentityKind.PHONE, normalise_phone(phone, ctx.settings.default_region)
     )
     if found is None:
-        raise NotFound(f"nobody has the number {phone}")
+        raise NotFound(f"nobody has the number {phone}", why="why.no_phone", what=phone)
     return found
 
 

@@ -47,7 +47,7 @@ async def desk_request(
     wrote it down, and nobody is taken for somebody else."""
     person = await ctx.session.get(Person, entry.person_id)
     if person is None:
-        raise NotFound(f"no person {entry.person_id}", what=entry.person_id)
+        raise NotFound(f"no person {entry.person_id}", why="why.no_person", what=entry.person_id)
     # What the desk's cooperative offers (the form lists it), and with no desk of one
     # cooperative what the cooperative serving the person's zone offers, as in the chat.
     if desk_cooperative is not None:
@@ -55,7 +55,9 @@ async def desk_request(
     else:
         catalogue = await catalogue_for(ctx.session, person)
     if not catalogue.offers(entry.service_code):
-        raise NotFound(f"no service {entry.service_code}", what=entry.service_code)
+        raise NotFound(
+            f"no service {entry.service_code}", why="why.no_service", what=entry.service_code
+        )
     found = None
     if entry.when:
         found = extract_when(entry.when, ctx.now(), ctx.zone, language_of(ctx, person))

@@ -198,7 +198,7 @@ async def get_request(ctx: DomainContext, request_id: int) -> ServiceRequest:
     """The request with this number; NotFound otherwise."""
     request = await ctx.session.get(ServiceRequest, request_id)
     if request is None:
-        raise NotFound(f"no request {request_id}", what=request_id)
+        raise NotFound(f"no request {request_id}", why="why.no_request", what=request_id)
     return request
 
 

@@ -25,9 +25,13 @@ async def send_again(ctx: DomainContext, message_id: int) -> OutboxMessage:
     """Put a dead message back in the outbox, as if new (the number may have been fixed)."""
     row = await ctx.session.get(OutboxMessage, message_id)
     if row is None:
-        raise NotFound(f"no message {message_id}", what=message_id)
+        raise NotFound(f"no message {message_id}", why="why.no_message", what=message_id)
     if row.status != OutboxStatus.DEAD:
-        raise InvalidValue(f"message {message_id} is {row.status}, not undelivered")
+        raise InvalidValue(
+            f"message {message_id} is {row.status}, not undelivered",
+            why="why.not_undelivered",
+            id=message_id,
+        )
     row.status = OutboxStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = ctx.now()

@@ -59,7 +59,11 @@ def _written(text: str, refusal: str) -> str:
 
 def _still_open(request: ServiceRequest) -> None:
     if request.status not in OPEN_STATUSES:
-        raise InvalidValue(f"request {request.id} is closed ({request.status})")
+        raise InvalidValue(
+            f"request {request.id} is closed ({request.status})",
+            why="why.request_closed",
+            request_id=request.id,
+        )
 
 
 async def reassign_to(ctx: DomainContext, user: User, request_id: int, operator_id: int) -> Offer:

@@ -57,7 +57,12 @@ def _until(series: dict[str, Any]) -> date | None:
 
 def _require_live(order: StandingOrder) -> None:
     if order.status not in LIVE_STATUSES:
-        raise InvalidValue(f"standing order {order.id} is {order.status}")
+        raise InvalidValue(
+            f"standing order {order.id} is {order.status}",
+            why="why.order_status",
+            id=order.id,
+            status=str(order.status),
+        )
 
 
 async def pause_order(ctx: DomainContext, order: StandingOrder, actor: str) -> None:
@@ -116,7 +121,9 @@ async def skip_next(
             if order.status == OrderStatus.ACTIVE and slot.planned == order.next_planned:
                 await plan_next(ctx, order, slot.planned)
             return slot
-    raise InvalidValue(f"standing order {order.id} has no occurrence to skip")
+    raise InvalidValue(
+        f"standing order {order.id} has no occurrence to skip", why="why.order_skip", id=order.id
+    )
 
 
 async def forget_orders(ctx: DomainContext, person: Person, erased: str) -> int:

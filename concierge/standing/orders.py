@@ -130,7 +130,7 @@ async def get_order(ctx: DomainContext, order_id: int) -> StandingOrder:
     """The series with this number; NotFound otherwise."""
     order = await ctx.session.get(StandingOrder, order_id)
     if order is None:
-        raise NotFound(f"no standing order {order_id}", what=order_id)
+        raise NotFound(f"no standing order {order_id}", why="why.no_order", what=order_id)
     return order
 
 

@@ -193,7 +193,7 @@ async def service_as_offered(
         )
     ).first()
     if row is None:
-        raise NotFound(f"no service with code {code!r}", what=code)
+        raise NotFound(f"no service with code {code!r}", why="why.no_service", what=code)
     return row[0], row[1]
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
 from concierge.context import DomainContext
-from concierge.errors import InvalidValue, NotFound
+from concierge.errors import InvalidValue, NotFound, refusal
 from concierge.intake.catalogue import Service
 from concierge.intake.words import fold
 from concierge.team.catalogue import CooperativeService
@@ -48,7 +48,10 @@ class NewService(BaseModel):
     @classmethod
     def _code(cls, value: str) -> str:
         if not _CODE.match(value):
-            raise ValueError("code: lower-case letters, digits and _, 2 to 40, e.g. dog_walking")
+            raise refusal(
+                "why.service_code",
+                "code: lower-case letters, digits and _, 2 to 40, e.g. dog_walking",
+            )
         return value
 
 
@@ -68,7 +71,7 @@ async def entry_for(ctx: DomainContext, cooperative_id: int, code: str) -> Coope
     the shared defaults when it has none; NotFound for another's own service or no service."""
     service = await ctx.session.get(Service, code)
     if service is None or service.owner_cooperative_id not in (None, cooperative_id):
-        raise NotFound(f"no service with code {code!r}", what=code)
+        raise NotFound(f"no service with code {code!r}", why="why.no_service", what=code)
     entry = await ctx.session.scalar(
         select(CooperativeService).where(
             CooperativeService.cooperative_id == cooperative_id,
@@ -125,10 +128,14 @@ async def set_words(
 ) -> CooperativeService:
     """The cooperative's words for a service in one language, replacing those it had."""
     if language not in ("it", "en"):
-        raise InvalidValue(f"language: expected it or en, got {language!r}")
+        raise InvalidValue(
+            f"language: expected it or en, got {language!r}", why="why.language", given=language
+        )
     cleaned = clean_words(words)
     if len(cleaned) > MAX_WORDS:
-        raise InvalidValue(f"at most {MAX_WORDS} words per service and language")
+        raise InvalidValue(
+            f"at most {MAX_WORDS} words per service and language", why="why.words", max=MAX_WORDS
+        )
     entry = await entry_for(ctx, cooperative_id, code)
     if language == "en":
         entry.words_en = cleaned
@@ -156,7 +163,11 @@ async def add_own_service(
     """A service only this cooperative offers, after the shared ones in its menu. Its operators
     need the code among their skills for requests to reach them."""
     if await ctx.session.get(Service, given.code) is not None:
-        raise InvalidValue(f"a service with code {given.code!r} exists already")
+        raise InvalidValue(
+            f"a service with code {given.code!r} exists already",
+            why="why.service_exists",
+            code=given.code,
+        )
     last = await ctx.session.scalar(select(func.max(Service.position)))
     ctx.session.add(
         Service(

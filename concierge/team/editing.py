@@ -21,7 +21,7 @@ async def operator_by_phone(ctx: DomainContext, phone: str) -> Operator:
     person, created = await find_or_register(ctx.session, IdentityKind.PHONE, number, ctx.now())
     operator = None if created else await operator_for_person(ctx.session, person.id)
     if operator is None:
-        raise NotFound(f"no operator with phone {number}", what=number)
+        raise NotFound(f"no operator with phone {number}", why="why.no_operator", what=number)
     return operator
 
 
@@ -43,7 +43,9 @@ async def add_operator(
     number = normalise_phone(phone, ctx.settings.default_region)
     person, _ = await find_or_register(ctx.session, IdentityKind.PHONE, number, ctx.now())
     if await operator_for_person(ctx.session, person.id) is not None:
-        raise InvalidValue(f"{number} is already an operator")
+        raise InvalidValue(
+            f"{number} is already an operator", why="why.operator_exists", number=number
+        )
     person.first_name, person.last_name = first_name, last_name
     person.kind, person.language = PersonKind.WORKER, language
     team = await ctx.session.scalar(select(Cooperative).where(Cooperative.name == cooperative))
@@ -73,9 +75,15 @@ async def add_weekly_slot(
 ) -> Shift:
     """Add a weekly slot (0 = Monday) to an operator's rota."""
     if not starts_at < ends_at:
-        raise InvalidValue(f"a slot must end after it starts ({starts_at:%H:%M}-{ends_at:%H:%M})")
+        raise InvalidValue(
+            f"a slot must end after it starts ({starts_at:%H:%M}-{ends_at:%H:%M})",
+            why="why.slot_order",
+            span=f"{starts_at:%H:%M}-{ends_at:%H:%M}",
+        )
     if not 0 <= weekday <= 6:
-        raise InvalidValue(f"no weekday {weekday} (0 = Monday … 6 = Sunday)")
+        raise InvalidValue(
+            f"no weekday {weekday} (0 = Monday … 6 = Sunday)", why="why.weekday", given=weekday
+        )
     shift = Shift(weekday=weekday, starts_at=starts_at, ends_at=ends_at)
     operator.shifts.append(shift)
     await ctx.session.flush()
@@ -105,9 +113,13 @@ async def add_day_change(
 ) -> ShiftException:
     """Record time off (the whole day, or a span) or an extra shift on one day."""
     if span is not None and not span[0] < span[1]:
-        raise InvalidValue(f"a span must end after it starts ({span[0]:%H:%M}-{span[1]:%H:%M})")
+        raise InvalidValue(
+            f"a span must end after it starts ({span[0]:%H:%M}-{span[1]:%H:%M})",
+            why="why.span_order",
+            span=f"{span[0]:%H:%M}-{span[1]:%H:%M}",
+        )
     if kind == ExceptionKind.EXTRA and span is None:
-        raise InvalidValue("an extra shift needs its hours")
+        raise InvalidValue("an extra shift needs its hours", why="why.extra_hours")
     starts_at, ends_at = span if span is not None else (None, None)
     change = ShiftException(day=day, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note)
     operator.exceptions.append(change)
@@ -119,7 +131,9 @@ async def remove_weekly_slot(ctx: DomainContext, operator: Operator, shift_id: i
     """Take a weekly slot off an operator's rota; NotFound if it is not theirs."""
     shift = next((shift for shift in operator.shifts if shift.id == shift_id), None)
     if shift is None:
-        raise NotFound(f"operator {operator.id} has no slot {shift_id}", what=shift_id)
+        raise NotFound(
+            f"operator {operator.id} has no slot {shift_id}", why="why.no_slot", what=shift_id
+        )
     operator.shifts.remove(shift)
     await ctx.session.flush()
 
@@ -128,6 +142,8 @@ async def remove_day_change(ctx: DomainContext, operator: Operator, change_id: i
     """Take back a day's time off or extra shift; NotFound if it is not the operator's."""
     change = next((change for change in operator.exceptions if change.id == change_id), None)
     if change is None:
-        raise NotFound(f"operator {operator.id} has no change {change_id}", what=change_id)
+        raise NotFound(
+            f"operator {operator.id} has no change {change_id}", why="why.no_change", what=change_id
+        )
     operator.exceptions.remove(change)
     await ctx.session.flush()

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_day_names
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from concierge.errors import refusal
+
 # Weekday names a command line or a form may use, 0 = Monday, in both languages.
 _DAY_WORDS: dict[str, int] = {
     **{name: day for day, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
@@ -30,9 +32,9 @@ class OfferedHours(BaseModel):
     @model_validator(mode="after")
     def _sensible(self) -> OfferedHours:
         if not self.days or any(day not in range(WEEK) for day in self.days):
-            raise ValueError("days: at least one weekday, 0 (Monday) to 6 (Sunday)")
+            raise refusal("why.hours_days", "days: at least one weekday, 0 (Monday) to 6 (Sunday)")
         if self.starts_at >= self.ends_at:
-            raise ValueError("the hours must end after they start")
+            raise refusal("why.hours_order", "the hours must end after they start")
         return self
 
     def covers(self, local: datetime) -> bool:
@@ -94,7 +96,11 @@ def parse_days(text: str) -> tuple[int, ...]:
     for part in text.lower().replace(" ", "").split(","):
         first, _, last = part.partition("-")
         if first not in _DAY_WORDS or (last and last not in _DAY_WORDS):
-            raise ValueError(f"days: expected names such as mon-fri or lun-ven, got {text!r}")
+            raise refusal(
+                "why.days_names",
+                "days: expected names such as mon-fri or lun-ven, got {given}",
+                given=repr(text),
+            )
         start, end = _DAY_WORDS[first], _DAY_WORDS[last or first]
         found.extend(day % WEEK for day in range(start, end + 1 if end >= start else end + 8))
     return tuple(sorted(set(found)))
@@ -106,4 +112,6 @@ def parse_time(text: str) -> time:
         hour, _, minute = text.strip().partition(":")
         return time(int(hour), int(minute or 0))
     except ValueError as exc:
-        raise ValueError(f"expected a time such as 09:00, got {text!r}") from exc
+        raise refusal(
+            "why.time", "expected a time such as 09:00, got {given}", given=repr(text)
+        ) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,7 +34,7 @@ def _dummy_hash() -> str:
 class UserRefused(InvalidValue):
     """A user that cannot be added or changed as asked; `key` says why in the catalogue."""
 
-    def __init__(self, message: str, key: str, **params: object) -> None:
+    def __init__(self, message: str, key: str, **params: Any) -> None:
         super().__init__(message, **params)
         self.key = key
 
@@ -115,7 +116,9 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
             )
         operator = await ctx.session.get(Operator, new.operator_id)
         if operator is None:
-            raise NotFound(f"no operator {new.operator_id}", what=new.operator_id)
+            raise NotFound(
+                f"no operator {new.operator_id}", why="why.no_operator_id", what=new.operator_id
+            )
         if await ctx.session.scalar(select(User.id).where(User.operator_id == operator.id)):
             raise UserRefused(
                 f"operator {operator.id} already has a user",
@@ -148,7 +151,7 @@ async def add_user(ctx: DomainContext, new: UserInput) -> User:
     if new.company_id is not None and not await ctx.session.scalar(
         select(_COMPANIES.c.id).where(_COMPANIES.c.id == new.company_id)
     ):
-        raise NotFound(f"no company {new.company_id}", what=new.company_id)
+        raise NotFound(f"no company {new.company_id}", why="why.no_company_id", what=new.company_id)
     user = User(
         username=new.username,
         display_name=new.display_name or new.username,
@@ -234,7 +237,7 @@ async def set_active(ctx: DomainContext, user_id: int, active: bool) -> User:
     """Let a user log in again, or stop them (their open sessions end at the next page)."""
     user = await ctx.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}", what=user_id)
+        raise NotFound(f"no user {user_id}", why="why.no_user_id", what=user_id)
     user.active = active
     await ctx.session.flush()
     return user
@@ -244,9 +247,11 @@ async def add_cooperative(ctx: DomainContext, name: str) -> Cooperative:
     """A new cooperative; InvalidValue when the name is empty or taken."""
     name = name.strip()
     if not name:
-        raise InvalidValue("a cooperative needs a name")
+        raise InvalidValue("a cooperative needs a name", why="why.cooperative_name")
     if await ctx.session.scalar(select(Cooperative.id).where(Cooperative.name == name)):
-        raise InvalidValue(f"there is already a cooperative named {name}")
+        raise InvalidValue(
+            f"there is already a cooperative named {name}", why="why.cooperative_exists", name=name
+        )
     cooperative = Cooperative(name=name)
     ctx.session.add(cooperative)
     await ctx.session.flush()

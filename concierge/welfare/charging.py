@@ -108,7 +108,7 @@ async def _lock_person(ctx: DomainContext, person_id: int) -> None:
         select(Person.id).where(Person.id == person_id).with_for_update()
     )
     if found is None:
-        raise NotFound(f"no person {person_id}", what=str(person_id))
+        raise NotFound(f"no person {person_id}", why="why.no_person", what=str(person_id))
 
 
 async def charge_service(ctx: DomainContext, done: ServiceDone) -> Charge:
@@ -151,7 +151,11 @@ async def charge_request(
 ) -> Charge:
     """Charge a request done by its cooperative (the minutes worked, for an hourly price)."""
     if request.cooperative_id is None:
-        raise InvalidValue(f"request {request.id} has no cooperative to be paid")
+        raise InvalidValue(
+            f"request {request.id} has no cooperative to be paid",
+            why="why.no_cooperative_to_pay",
+            request_id=request.id,
+        )
     done = ServiceDone(
         person_id=request.requester_id, service_code=request.service_code,
         cooperative_id=request.cooperative_id, minutes=minutes, request_id=request.id, by=by,
@@ -162,15 +166,19 @@ async def charge_request(
 async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
     """The solidarity fund pays a service for a named person, for a stated reason."""
     if not reason.strip():
-        raise InvalidValue("a grant from the solidarity fund needs a reason")
+        raise InvalidValue(
+            "a grant from the solidarity fund needs a reason", why="why.grant_reason"
+        )
     if await ctx.session.get(Person, done.person_id) is None:
-        raise NotFound(f"no person {done.person_id}", what=str(done.person_id))
+        raise NotFound(f"no person {done.person_id}", why="why.no_person", what=str(done.person_id))
     priced = quote(await price_of(ctx, done.service_code, done.cooperative_id), done.minutes)
     gross = priced.gross_cents
     # One grant at a time: two grants reading the same balance could both pass and overdraw.
     await lock_fund(ctx)
     if await balance(ctx, FUND) < gross:
-        raise InvalidValue("the solidarity fund does not hold enough for this service")
+        raise InvalidValue(
+            "the solidarity fund does not hold enough for this service", why="why.fund_short"
+        )
     paid = {FUND: -gross, cooperative_account(done.cooperative_id): gross}
     movement = await post(
         ctx, MovementKind.FUND_GRANT, paid,

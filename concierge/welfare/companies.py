@@ -87,10 +87,15 @@ async def add_company(ctx: DomainContext, name: str, code: str, vat_number: str 
     """A new member company with its enrolment code."""
     name, code = name.strip(), code.strip().upper()
     if not name or not code:
-        raise InvalidValue("a company needs a name and an enrolment code")
+        raise InvalidValue("a company needs a name and an enrolment code", why="why.company_needs")
     taken = select(Company.id).where((Company.name == name) | (Company.code == code))
     if await ctx.session.scalar(taken):
-        raise InvalidValue(f"a company named {name!r} or with code {code!r} exists")
+        raise InvalidValue(
+            f"a company named {name!r} or with code {code!r} exists",
+            why="why.company_exists",
+            name=name,
+            code=code,
+        )
     company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now())
     ctx.session.add(company)
     await ctx.session.flush()
@@ -113,7 +118,7 @@ async def company_named(ctx: DomainContext, name: str) -> Company:
     """The company with this name (case-insensitive); NotFound if there is none."""
     company = await ctx.session.scalar(select(Company).where(Company.name.ilike(name.strip())))
     if company is None:
-        raise NotFound(f"no company named {name!r}", what=name)
+        raise NotFound(f"no company named {name!r}", why="why.no_company", what=name)
     return company
 
 
@@ -121,7 +126,7 @@ async def company_with_code(ctx: DomainContext, code: str) -> Company:
     """The company whose enrolment code this is; NotFound if none."""
     company = await ctx.session.scalar(select(Company).where(Company.code == code.strip().upper()))
     if company is None:
-        raise NotFound(f"no company with code {code!r}", what=code)
+        raise NotFound(f"no company with code {code!r}", why="why.no_company_code", what=code)
     return company
 
 

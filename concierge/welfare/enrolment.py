@@ -143,7 +143,9 @@ def read_worker_list(text: str) -> tuple[list[ListRow], list[str]]:
     that are not such a row ("line 4: …"); InvalidValue when the header names no phone."""
     reader = csv.DictReader(io.StringIO(text))
     if "phone" not in (reader.fieldnames or []):
-        raise InvalidValue("the list needs a header line naming the column phone")
+        raise InvalidValue(
+            "the list needs a header line naming the column phone", why="why.list_header"
+        )
     rows, malformed = [], []
     try:
         for number, raw in enumerate(reader, start=2):
@@ -186,7 +188,11 @@ async def refuse(ctx: DomainContext, enrolment: Enrolment) -> None:
     """The company does not know this worker: their pending enrolment is removed (they may ask
     again); InvalidValue for a confirmed one, whose credit was granted."""
     if enrolment.status != EnrolmentStatus.PENDING:
-        raise InvalidValue(f"enrolment {enrolment.id} is already confirmed")
+        raise InvalidValue(
+            f"enrolment {enrolment.id} is already confirmed",
+            why="why.enrolment_confirmed",
+            id=enrolment.id,
+        )
     await ctx.session.delete(enrolment)
     await ctx.session.flush()
 

@@ -203,9 +203,15 @@ async def refund(ctx: DomainContext, movement_id: int, reason: str, by: str) -> 
     if original is None:
         raise NotFound(f"no ledger movement {movement_id}", what=str(movement_id))
     if original.kind not in (MovementKind.PURCHASE, MovementKind.FUND_GRANT):
-        raise InvalidValue(f"only purchases and fund grants are refunded, not {original.kind}")
+        raise InvalidValue(
+            f"only purchases and fund grants are refunded, not {original.kind}",
+            why="why.not_refundable",
+            kind=str(original.kind),
+        )
     if await ctx.session.scalar(select(Movement.id).where(Movement.refund_of == movement_id)):
-        raise InvalidValue(f"movement {movement_id} was already refunded")
+        raise InvalidValue(
+            f"movement {movement_id} was already refunded", why="why.refunded", id=movement_id
+        )
     reversed_amounts: dict[str, int] = {}
     for entry in original.entries:
         reversed_amounts[entry.account] = (

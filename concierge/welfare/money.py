@@ -18,10 +18,14 @@ def cents(text: str | Decimal) -> int:
     try:
         value = Decimal(text.strip().replace(",", ".")) if isinstance(text, str) else text
     except InvalidOperation as exc:
-        raise InvalidValue(f"not an amount of euros: {text!r}", value=str(text)) from exc
+        raise InvalidValue(
+            f"not an amount of euros: {text!r}", why="why.amount", value=str(text)
+        ) from exc
     # Bounded first: quantizing a huge exponent would overflow the decimal context.
     if not value.is_finite() or abs(value) >= LIMIT or value != value.quantize(CENT):
-        raise InvalidValue(f"not an amount in euros and cents: {text!r}", value=str(text))
+        raise InvalidValue(
+            f"not an amount in euros and cents: {text!r}", why="why.amount", value=str(text)
+        )
     return int(value * 100)
 
 

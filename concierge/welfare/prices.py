@@ -81,7 +81,9 @@ def quote(price: Price, minutes: int | None = None) -> Quote:
     if price.unit == PriceUnit.HOUR:
         if minutes is None or minutes <= 0:
             raise InvalidValue(
-                "an hourly service needs the time worked", service=price.service_code
+                "an hourly service needs the time worked",
+                why="why.hours_needed",
+                service=price.service_code,
             )
         net = net * minutes / 60
     else:
@@ -102,7 +104,7 @@ async def set_price(
     """Set (or change) what a cooperative asks for a service."""
     await get_service(ctx.session, service_code)
     if net_cents <= 0 or not 0 <= vat_basis_points <= 10000:
-        raise InvalidValue("a price is positive and its VAT between 0 and 100 %")
+        raise InvalidValue("a price is positive and its VAT between 0 and 100 %", why="why.price")
     price = await ctx.session.scalar(
         select(Price).where(
             Price.service_code == service_code, Price.cooperative_id == cooperative_id

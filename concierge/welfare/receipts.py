@@ -79,7 +79,9 @@ async def paid_movement(ctx: DomainContext, request_id: int) -> Movement:
         .order_by(Movement.id.desc())
     )
     if found is None:
-        raise NotFound(f"request {request_id} has no charge", what=str(request_id))
+        raise NotFound(
+            f"request {request_id} has no charge", why="why.no_charge", what=str(request_id)
+        )
     return found
 
 
@@ -107,11 +109,19 @@ async def record_payment(
     movement = await paid_movement(ctx, request_id)
     due = due_from_person(movement)
     if due <= 0 or movement.cooperative_id is None or movement.person_id is None:
-        raise InvalidValue(f"nothing of request {request_id} is due from the person")
+        raise InvalidValue(
+            f"nothing of request {request_id} is due from the person",
+            why="why.nothing_due",
+            request_id=request_id,
+        )
     if await receipt_of(ctx, movement) is not None:
-        raise InvalidValue(f"the payment of request {request_id} is already recorded")
+        raise InvalidValue(
+            f"the payment of request {request_id} is already recorded",
+            why="why.already_paid",
+            request_id=request_id,
+        )
     if paid_on > _day(ctx, ctx.now()) or paid_on < _day(ctx, movement.at):
-        raise InvalidValue("a payment date is between the service and today")
+        raise InvalidValue("a payment date is between the service and today", why="why.paid_on")
     settled = {person_account(movement.person_id): due}
     settled[received_account(movement.cooperative_id)] = -due
     payment = await post(

@@ -38,16 +38,24 @@ async def issue_voucher(
     today = ctx.now().astimezone(ctx.zone).date()
     plan = next((p for p in enrolment.company.plans if p.runs_on(today)), None)
     if enrolment.status != EnrolmentStatus.CONFIRMED:
-        raise InvalidValue("vouchers go only to workers the company confirmed")
+        raise InvalidValue(
+            "vouchers go only to workers the company confirmed", why="why.voucher_unconfirmed"
+        )
     if plan is None or plan.mode != PlanMode.VOUCHERS or not plan.covers(service_code):
-        raise InvalidValue(f"no running voucher plan covers {service_code}")
+        raise InvalidValue(
+            f"no running voucher plan covers {service_code}",
+            why="why.voucher_no_plan",
+            service=service_code,
+        )
     issued = await ctx.session.scalar(
         select(func.coalesce(func.sum(Voucher.value_cents), 0)).where(
             Voucher.plan_id == plan.id, Voucher.person_id == enrolment.person_id
         )
     )
     if value_cents <= 0 or int(issued or 0) + value_cents > plan.yearly_credit_cents:
-        raise InvalidValue("the vouchers would exceed the worker's yearly value")
+        raise InvalidValue(
+            "the vouchers would exceed the worker's yearly value", why="why.voucher_over"
+        )
     voucher = Voucher(
         plan_id=plan.id, person_id=enrolment.person_id, service_code=service_code,
         value_cents=value_cents, issued_at=ctx.now(),
