@@ -164,6 +164,12 @@ async def charge_request(
 FUND_LOCK_KEY = 0x46554E44  # "FUND"
 
 
+class FundShort(InvalidValue):
+    """The solidarity fund does not hold enough for the service asked of it."""
+
+    key = "error.fund_short"
+
+
 async def _lock_fund(ctx: DomainContext) -> None:
     if ctx.session.get_bind().dialect.name == "postgresql":
         await ctx.session.execute(
@@ -182,7 +188,7 @@ async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) ->
     # One grant at a time: two grants reading the same balance could both pass and overdraw.
     await _lock_fund(ctx)
     if await balance(ctx, FUND) < gross:
-        raise InvalidValue("the solidarity fund does not hold enough for this service")
+        raise FundShort("the solidarity fund does not hold enough for this service")
     paid = {FUND: -gross, cooperative_account(done.cooperative_id): gross}
     movement = await post(
         ctx, MovementKind.FUND_GRANT, paid,
