@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from bot.cli.support import LANG_HELP, cli_language, fail, run_unit, settings_or_fail
 from concierge.context import DomainContext
@@ -29,6 +30,7 @@ from concierge.welfare.referrals import (
 )
 
 referral_app = typer.Typer(help="Social-services referrals: record and list.", no_args_is_help=True)
+YEAR = timedelta(days=364)  # a referral with no last day given runs for a year
 JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON document, for scripts.")]
 LangOption = Annotated[str | None, typer.Option(help=LANG_HELP)]
 
@@ -97,22 +99,28 @@ def add(
     """Record a social-services referral: its services are free to the person, paid from it."""
     settings = settings_or_fail()
     language = cli_language(settings, lang)
+    try:  # read before the database is opened: a wrong field costs nothing
+        first = date.fromisoformat(starts) if starts else None
+        given = {
+            "municipality": body.strip(), "rules": rules.strip(), "budget_cents": cents(limit),
+            "services": tuple(service or ()), "ends_on": date.fromisoformat(ends) if ends else None,
+        }  # fmt: skip
+    except (ValueError, DomainError):
+        fail(t(language, "dash.welfare.bad_referral"))
 
     async def work(ctx: DomainContext) -> str:
         person = await _person(ctx, phone, language)
-        first = date.fromisoformat(starts) if starts else ctx.now().astimezone(ctx.zone).date()
-        last = date.fromisoformat(ends) if ends else first + timedelta(days=364)
-        given = ReferralInput(
-            municipality=body.strip(), rules=rules.strip(), budget_cents=cents(limit),
-            services=tuple(service or ()), starts_on=first, ends_on=last,
-        )  # fmt: skip
-        referral = await record_referral(ctx, person.id, given, "cli")
+        day = first or ctx.now().astimezone(ctx.zone).date()
+        try:
+            referral_input = ReferralInput.model_validate(
+                {**given, "starts_on": day, "ends_on": given["ends_on"] or day + YEAR}
+            )
+        except ValidationError:
+            fail(t(language, "dash.welfare.bad_referral"))
+        referral = await record_referral(ctx, person.id, referral_input, "cli")
         return _referral_line(referral, person.display_name, referral.budget_cents, language)
 
-    try:
-        typer.echo(t(language, "cli.referral.added", referral=run_unit(settings, work)))
-    except ValueError as exc:
-        fail(t(language, "dash.welfare.bad_referral") + f" ({exc})")
+    typer.echo(t(language, "cli.referral.added", referral=run_unit(settings, work)))
 
 
 def _referral_line(referral: Referral, name: str, left: int, language: Language) -> str:
