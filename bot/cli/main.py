@@ -65,6 +65,11 @@ COMMANDS = {
     ),
     "companies": Lazy("bot.cli.welfare:companies_app", "Member companies and their welfare plans."),
     "report": Lazy("bot.cli.welfare:report_app", "Reports: a company's month."),
+    "fund": Lazy(
+        "bot.cli.fund:fund",
+        "The solidarity fund: its balance and its latest movements (in and out).",
+    ),
+    "referral": Lazy("bot.cli.fund:referral_app", "Social-services referrals: record and list."),
     "parcels": Lazy("bot.cli.parcels:parcels_app", "Parcels held at the desks."),
     "services": Lazy(
         "bot.cli.services:services_app",

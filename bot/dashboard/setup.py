@@ -18,6 +18,7 @@ from bot.dashboard import (
     request_page,
     rota_page,
     standing_page,
+    welfare_page,
 )
 from bot.dashboard.admin_page import router as admin_routes
 from bot.dashboard.audit_page import audit_router
@@ -91,6 +92,7 @@ def install_dashboard(app: FastAPI, runtime: Runtime, on_commit: Callable[[], No
     app.include_router(notices_router(runtime))
     app.include_router(services_routes)
     app.include_router(people_router(runtime))
+    app.include_router(welfare_page.router)
     app.include_router(admin_routes)
     app.include_router(audit_router(runtime))
     app.include_router(dead_letters_router(runtime))

@@ -163,6 +163,12 @@ async def charge_request(
     return await charge_service(ctx, done)
 
 
+class FundShort(InvalidValue):
+    """The solidarity fund does not hold enough for the service asked of it."""
+
+    key = "error.fund_short"
+
+
 async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) -> Charge:
     """The solidarity fund pays a service for a named person, for a stated reason."""
     if not reason.strip():
@@ -176,7 +182,7 @@ async def grant_from_fund(ctx: DomainContext, done: ServiceDone, reason: str) ->
     # One grant at a time: two grants reading the same balance could both pass and overdraw.
     await lock_fund(ctx)
     if await balance(ctx, FUND) < gross:
-        raise InvalidValue(
+        raise FundShort(
             "the solidarity fund does not hold enough for this service", why="why.fund_short"
         )
     paid = {FUND: -gross, cooperative_account(done.cooperative_id): gross}

@@ -146,8 +146,10 @@ async def receipt_for(ctx: DomainContext, movement: Movement, by: str) -> Receip
         return receipt
     if due_from_person(movement) > 0:
         raise NotPaidYet(f"movement {movement.id} waits for the person's payment")
+    # The movement itself, not only its id: the receipt is read in this unit of work, where
+    # a lazy load of the relationship cannot run (async session).
     receipt = Receipt(
-        movement_id=movement.id, paid_on=_day(ctx, movement.at),
+        movement=movement, paid_on=_day(ctx, movement.at),
         method=str(movement.payer or Payer.FUND), issued_at=ctx.now(), by=by,
     )  # fmt: skip
     ctx.session.add(receipt)

@@ -87,3 +87,9 @@ async def paying_referral(
         if referral.covers(service_code, day) and await budget_left(ctx, referral) >= gross_cents:
             return referral
     return None
+
+
+async def all_referrals(ctx: DomainContext) -> list[Referral]:
+    """Every referral, newest first."""
+    rows = await ctx.session.scalars(select(Referral).order_by(Referral.id.desc()))
+    return list(rows.all())
