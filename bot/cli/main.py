@@ -65,6 +65,7 @@ COMMANDS = {
     ),
     "companies": Lazy("bot.cli.welfare:companies_app", "Member companies and their welfare plans."),
     "report": Lazy("bot.cli.welfare:report_app", "Reports: a company's month."),
+    "prices": Lazy("bot.cli.prices:prices_app", "Prices of services per cooperative, VAT shown."),
     "parcels": Lazy("bot.cli.parcels:parcels_app", "Parcels held at the desks."),
     "services": Lazy(
         "bot.cli.services:services_app",

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import receipts
+from bot.cli import company_setup, receipts
 from bot.cli.support import fail, run_unit, settings_or_fail
 from concierge.context import DomainContext
 from concierge.i18n import language_or_default
@@ -75,6 +75,11 @@ def list_companies(
             f"{row['name']}  code {row['code']}  {plan}  workers: {row['workers_confirmed']}"
             f" confirmed, {row['workers_pending']} waiting"
         )
+
+
+companies_app.command("add")(company_setup.add)
+companies_app.command("plan")(company_setup.plan)
+companies_app.command("show")(company_setup.show_company)
 
 
 @welfare_app.command("credit")
