@@ -102,9 +102,7 @@ def list_command(
         names = {s.code: s.name(said) for s in await ctx.session.scalars(select(Service))}
         prices = await price_list(ctx, chosen.id if chosen else None)
         rows = [_row(p, teams[p.cooperative_id]) for p in prices]
-        lines = [
-            _shown(p, names[p.service_code], teams[p.cooperative_id], said) for p in prices
-        ]
+        lines = [_shown(p, names[p.service_code], teams[p.cooperative_id], said) for p in prices]
         return rows, lines
 
     rows, lines = run_unit(settings, work)

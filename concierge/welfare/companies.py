@@ -102,12 +102,20 @@ async def add_plan(ctx: DomainContext, company: Company, plan: PlanInput) -> Pla
     must not overlap another plan of the company (a day would have two credits)."""
     for code in plan.services:
         await get_service(ctx.session, code)
-    for other in company.plans:
-        if other.starts_on <= plan.ends_on and plan.starts_on <= other.ends_on:
-            raise InvalidValue(
-                f"the plan overlaps {other.name!r} ({other.starts_on} to {other.ends_on})",
-                plan=other.name, starts_on=other.starts_on, ends_on=other.ends_on,
-            )
+    other = await ctx.session.scalar(
+        select(Plan).where(
+            Plan.company_id == company.id,
+            Plan.starts_on <= plan.ends_on,
+            Plan.ends_on >= plan.starts_on,
+        )
+    )
+    if other is not None:
+        raise InvalidValue(
+            f"the plan overlaps {other.name!r} ({other.starts_on} to {other.ends_on})",
+            plan=other.name,
+            starts_on=other.starts_on,
+            ends_on=other.ends_on,
+        )
     row = Plan(company_id=company.id, **plan.model_dump(exclude={"services"}))
     row.services = list(plan.services)
     ctx.session.add(row)
