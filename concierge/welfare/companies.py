@@ -91,7 +91,8 @@ async def add_company(ctx: DomainContext, name: str, code: str, vat_number: str 
     taken = select(Company.id).where((Company.name == name) | (Company.code == code))
     if await ctx.session.scalar(taken):
         raise InvalidValue(f"a company named {name!r} or with code {code!r} exists")
-    company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now())
+    # Its plans start empty and loaded: reading them later in this unit needs no lazy load.
+    company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now(), plans=[])
     ctx.session.add(company)
     await ctx.session.flush()
     return company
