@@ -17,6 +17,7 @@ import pytest
 
 from concierge.messages import IdentityKind
 from concierge.people.person import find_or_register
+from concierge.sealing import key_file
 from concierge.welfare.companies import PlanInput, add_company, add_plan, company_with_code
 from concierge.welfare.enrolment import confirm, confirm_from_list, enrol
 from concierge.welfare.expiry import credit_round
@@ -33,19 +34,22 @@ class Cli:
     """`concierge ARGS…` on the test's database, from a folder without a .env."""
 
     url: str
+    key_file: str  # the demo's sealed notes open with the test service's key
     folder: Path
 
     async def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """Run it in a thread: the command runs its own event loop."""
         return await asyncio.to_thread(
-            concierge, *args, cwd=self.folder, DATABASE_URL=self.url, **env
-        )
+            concierge, *args, cwd=self.folder, DATABASE_URL=self.url,
+            SEALING_KEY_FILE=self.key_file, **env,
+        )  # fmt: skip
 
 
 @pytest.fixture
 def cli(demo_domain: Domain, tmp_path: Path) -> Cli:
     """The command line on the demo database (a cooperative, its operators; Acme)."""
-    return Cli(demo_domain.runtime.settings.database_url, tmp_path)
+    settings = demo_domain.runtime.settings
+    return Cli(settings.database_url, str(key_file(settings).resolve()), tmp_path)
 
 
 async def test_a_company_its_plan_and_a_price_set_up_then_used_by_chat(
