@@ -70,6 +70,7 @@ COMMANDS = {
         "The solidarity fund: its balance and its latest movements (in and out).",
     ),
     "referral": Lazy("bot.cli.fund:referral_app", "Social-services referrals: record and list."),
+    "prices": Lazy("bot.cli.prices:prices_app", "Prices of services per cooperative, VAT shown."),
     "parcels": Lazy("bot.cli.parcels:parcels_app", "Parcels held at the desks."),
     "services": Lazy(
         "bot.cli.services:services_app",

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import receipts
+from bot.cli import company_setup, receipts
 from bot.cli.support import LANG_HELP, cli_language, refuse, run_unit, say, settings_or_fail
 from concierge.context import DomainContext
 from concierge.messages import IdentityKind
@@ -69,6 +69,11 @@ def list_companies(
     for row in rows:
         plan = say("cli.companies.plan", **row) if row["plan"] else say("cli.companies.no_plan")
         typer.echo(say("cli.companies.line", **{**row, "plan": plan}))
+
+
+companies_app.command("add")(company_setup.add)
+companies_app.command("plan")(company_setup.plan)
+companies_app.command("show")(company_setup.show_company)
 
 
 @welfare_app.command("credit")

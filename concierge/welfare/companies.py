@@ -96,16 +96,32 @@ async def add_company(ctx: DomainContext, name: str, code: str, vat_number: str 
             name=name,
             code=code,
         )
-    company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now())
+    # Its plans start empty and loaded: reading them later in this unit needs no lazy load.
+    company = Company(name=name, code=code, vat_number=vat_number, created_at=ctx.now(), plans=[])
     ctx.session.add(company)
     await ctx.session.flush()
     return company
 
 
 async def add_plan(ctx: DomainContext, company: Company, plan: PlanInput) -> Plan:
-    """A plan for a company; every service it covers must be in the catalogue."""
+    """A plan for a company; every service it covers must be in the catalogue, and its dates
+    must not overlap another plan of the company (a day would have two credits)."""
     for code in plan.services:
         await get_service(ctx.session, code)
+    other = await ctx.session.scalar(
+        select(Plan).where(
+            Plan.company_id == company.id,
+            Plan.starts_on <= plan.ends_on,
+            Plan.ends_on >= plan.starts_on,
+        )
+    )
+    if other is not None:
+        raise InvalidValue(
+            f"the plan overlaps {other.name!r} ({other.starts_on} to {other.ends_on})",
+            plan=other.name,
+            starts_on=other.starts_on,
+            ends_on=other.ends_on,
+        )
     row = Plan(company_id=company.id, **plan.model_dump(exclude={"services"}))
     row.services = list(plan.services)
     ctx.session.add(row)

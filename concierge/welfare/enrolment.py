@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -18,7 +18,7 @@ from concierge.errors import InvalidPhoneNumber, InvalidValue, NotFound
 from concierge.messages import IdentityKind
 from concierge.people.fiscal_code import InvalidFiscalCode, normal_fiscal_code
 from concierge.people.person import Person, PersonKind, find_person, normalise_phone
-from concierge.welfare.companies import Company, PlanMode, plan_on
+from concierge.welfare.companies import Company, Plan, PlanMode, plan_on
 from concierge.welfare.ledger import (
     Entry,
     Movement,
@@ -109,6 +109,30 @@ async def confirm(
     await ctx.session.flush()
     await grant_credit(ctx, enrolment)
     return enrolment
+
+
+async def grant_confirmed(ctx: DomainContext, company: Company) -> int:
+    """The credit of the company's running plan for each worker it confirmed before the plan
+    began (a plan added, or starting, after their confirmation); how many were granted."""
+    granted = 0
+    for enrolment in await company_enrolments(ctx, company.id):
+        if enrolment.status == EnrolmentStatus.CONFIRMED and await grant_credit(ctx, enrolment):
+            granted += 1
+    return granted
+
+
+async def grant_started_plans(ctx: DomainContext, within_days: int = 7) -> int:
+    """Grant the credit of the plans that began lately to their companies' confirmed workers
+    (the daily round; a week back, so a missed round still grants, and once: it is idempotent)."""
+    today = ctx.now().astimezone(ctx.zone).date()
+    started = await ctx.session.scalars(
+        select(Plan).where(
+            Plan.mode == PlanMode.CREDIT,
+            Plan.starts_on <= today,
+            Plan.starts_on >= today - timedelta(days=within_days),
+        )
+    )
+    return sum([await grant_confirmed(ctx, plan.company) for plan in started.all()])
 
 
 class ListRow(BaseModel):

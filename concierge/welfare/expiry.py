@@ -16,7 +16,7 @@ from concierge.requests.notifications import language_of, tell_person
 from concierge.timers import Timer, TimerKind, plan_service_timer
 from concierge.welfare.companies import Plan
 from concierge.welfare.credit import expire_credits
-from concierge.welfare.enrolment import Enrolment, EnrolmentStatus
+from concierge.welfare.enrolment import Enrolment, EnrolmentStatus, grant_started_plans
 from concierge.welfare.ledger import balance, credit_account
 from concierge.welfare.money import show
 
@@ -31,7 +31,9 @@ async def plan_credit_round(ctx: DomainContext) -> Timer | None:
 
 
 async def credit_round(ctx: DomainContext, _timer: Timer) -> None:
-    """The daily round: notices for plans about to end, expiry of ended ones, the next round."""
+    """The daily round: credit of plans just begun, notices for plans about to end, expiry of
+    ended ones, the next round."""
+    await grant_started_plans(ctx)
     await send_expiry_notices(ctx)
     await expire_credits(ctx)
     await plan_credit_round(ctx)

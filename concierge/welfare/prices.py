@@ -130,6 +130,14 @@ async def price_of(ctx: DomainContext, service_code: str, cooperative_id: int) -
     return price
 
 
+async def price_list(ctx: DomainContext, cooperative_id: int | None = None) -> list[Price]:
+    """Every price set (or one cooperative's), by cooperative and service code."""
+    query = select(Price).order_by(Price.cooperative_id, Price.service_code)
+    if cooperative_id is not None:
+        query = query.where(Price.cooperative_id == cooperative_id)
+    return list((await ctx.session.scalars(query)).all())
+
+
 async def set_purpose(ctx: DomainContext, service_code: str, purpose: Purpose) -> None:
     """Say which welfare purpose a catalogue entry serves."""
     await get_service(ctx.session, service_code)

@@ -130,8 +130,8 @@ async def record_payment(
         memo=method.value, by=by,
     )  # fmt: skip
     receipt = Receipt(
-        movement_id=movement.id, payment_id=payment.id, paid_on=paid_on, method=method.value,
-        issued_at=ctx.now(), by=by,
+        movement=movement, movement_id=movement.id, payment_id=payment.id, paid_on=paid_on,
+        method=method.value, issued_at=ctx.now(), by=by,
     )  # fmt: skip
     ctx.session.add(receipt)
     await ctx.session.flush()
@@ -146,10 +146,10 @@ async def receipt_for(ctx: DomainContext, movement: Movement, by: str) -> Receip
         return receipt
     if due_from_person(movement) > 0:
         raise NotPaidYet(f"movement {movement.id} waits for the person's payment")
-    # The movement itself, not only its id: the receipt is read in this unit of work, where
-    # a lazy load of the relationship cannot run (async session).
+    # The movement given, not its id alone: reading receipt.movement later needs no lazy load
+    # (which an async session cannot do once the movement has left the identity map).
     receipt = Receipt(
-        movement=movement, paid_on=_day(ctx, movement.at),
+        movement=movement, movement_id=movement.id, paid_on=_day(ctx, movement.at),
         method=str(movement.payer or Payer.FUND), issued_at=ctx.now(), by=by,
     )  # fmt: skip
     ctx.session.add(receipt)
