@@ -25,6 +25,7 @@ from concierge.outbox import (
     Undeliverable,
     claim,
     due,
+    extend_claim,
     mark_failed,
     mark_sent,
 )
@@ -113,7 +114,7 @@ class Lane:
     async def _send(self, message: OutboundMessage, token: str) -> None:
         runtime = self._runtime
         try:
-            provider_id = await self._sender.send(message)
+            provider_id = await self._held_while_sent(message, token)
         except Exception as exc:  # a failure of this row must not stop the others
             log.warning("delivery of outbox row %s failed: %s", message.id, exc)
             retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
@@ -136,6 +137,27 @@ class Lane:
                 )
         if not kept:
             log.warning("outbox row %s: its claim expired before its send ended", message.id)
+
+    async def _held_while_sent(self, message: OutboundMessage, token: str) -> str | None:
+        """The channel's send, with the row's claim renewed until it returns."""
+        keeping = asyncio.create_task(self._keep_claim(message.id, token))
+        try:
+            return await self._sender.send(message)
+        finally:
+            keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
+
+    async def _keep_claim(self, message_id: int, token: str) -> None:
+        """Renew the row's lease every third of it while its send is on its way; only a sender
+        that died (and stopped renewing) lets another take the row again."""
+        runtime, every = self._runtime, self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            async with transaction(runtime.sessions) as session:
+                now = runtime.clock.now()
+                if not await extend_claim(session, message_id, token, now, self._lease):
+                    return
 
     async def stop(self) -> None:
         """Cancel the deliveries on their way (their rows go again after their lease)."""

@@ -303,6 +303,20 @@ async def claim(
     return token if _count(result) == 1 else None
 
 
+async def extend_claim(
+    session: AsyncSession, message_id: int, token: str, now: datetime, lease: timedelta
+) -> bool:
+    """Keep a claim while its send is still on its way (a slow provider, a loaded machine), so
+    no other sender takes the row and sends it twice; False when the claim is no longer ours."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _held_by(token))
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return _count(result) == 1
+
+
 def _count(result: Any) -> int:
     return result.rowcount if isinstance(result, CursorResult) else 0
 

@@ -96,7 +96,7 @@ def test_telegram_serves_the_longest_texts_and_odd_characters(
     fake: FakeTelegram, tg_webhook: tuple[LiveServer, str]
 ) -> None:
     server, url = tg_webhook
-    longest = "Mi serve ritirare un pacco in farmacia. " * 102 + "Grazie!"
+    longest = "Mi serve ritirare un pacco dal corriere. " * 102 + "Grazie!"
     longest = longest[:4096]
     photo = [{"file_id": "ph-1", "file_unique_id": "u", "width": 9, "height": 9}]
     updates = [
@@ -286,7 +286,7 @@ def test_by_polling_too_the_longest_text_is_served_and_a_voice_note_answered(
     fake: FakeTelegram, polling: tuple[LiveServer, str]
 ) -> None:
     """Through either library's own reading of the update (polling), not only the webhook's."""
-    longest = ("Devo ritirare un pacco in farmacia domani. " * 100)[:4096]
+    longest = ("Devo ritirare un pacco dal corriere domani. " * 100)[:4096]
     fake.user_writes(RESIDENT, longest)
     fake.wait_for(RESIDENT, "Ho capito: Ritiro pacchi")
     # Built whole before it is queued: the service may fetch it at once.

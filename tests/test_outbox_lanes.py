@@ -106,3 +106,23 @@ async def test_an_urgent_row_overtakes_the_routine_queue(live_runtime: Runtime) 
     order = sorted(sms.times, key=sms.times.__getitem__)
     # Four go at once: the escalation, written last, is among the first four delivered.
     assert order.index("checkin:9:contact:0") < 4, order
+
+
+async def test_a_send_slower_than_its_lease_keeps_its_claim(live_runtime: Runtime) -> None:
+    # One send of 2.5 s against the one-second lease, while a second sender keeps looking: the
+    # first renews its claim as it waits on the provider, so the second never takes the row.
+    await _queue(live_runtime, Channel.SMS, [("slow", "+393330000001")])
+    accepted: Counter[int] = Counter()
+    first, second = (
+        OutboxSender(live_runtime, {Channel.SMS: SlowChannel(2.5, accepted)}) for _ in range(2)
+    )
+
+    async def keep_looking() -> None:
+        until = time.monotonic() + 3.5
+        while time.monotonic() < until:
+            await second.deliver_due()
+            await asyncio.sleep(0.1)
+
+    async with asyncio.timeout(20):
+        await asyncio.gather(first.deliver_due(), keep_looking())
+    assert list(accepted.values()) == [1], accepted

@@ -68,7 +68,9 @@ def test_a_second_process_on_the_same_sqlite_file_is_refused(
     on_twilio: Service, tmp_path: Path
 ) -> None:
     _, _, url = on_twilio
-    env = {**os.environ, "DATABASE_URL": url, "HTTP_PORT": "1"}
+    env = {**os.environ, "DATABASE_URL": url, "HTTP_PORT": "1", "LANG": "en_GB.UTF-8"}
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):  # the reader's language: English here
+        env.pop(name, None)
     concierge = Path(sys.executable).with_name("concierge")
     second = subprocess.run(
         [str(concierge), "serve"],
