@@ -4,33 +4,14 @@ read from the catalogue. In this process, as fresh interpreters would take a min
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli.main import app
-from tests.test_cli import LOCALE
+from tests.cli_in_process import concierge
 
-RUNNER = CliRunner()
 ENGLISH = {"LANG": "en_GB.UTF-8"}
-
-
-def concierge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run `concierge ARGS…` in its own context (a process's language is its own)."""
-    unset: dict[str, str | None] = {name: None for name in ("TIME_ZONE", *LOCALE)}
-
-    def run() -> subprocess.CompletedProcess[str]:
-        with contextlib.chdir(cwd):  # no .env but the test's
-            result = RUNNER.invoke(app, list(args), env={**unset, **env})
-        return subprocess.CompletedProcess(
-            list(args), result.exit_code, result.stdout, result.stderr
-        )
-
-    return contextvars.copy_context().run(run)
 
 
 @pytest.fixture(scope="module")

@@ -5,34 +5,10 @@ take a minute on a busy machine."""
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import json
-import subprocess
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from bot.cli.main import app
-from tests.test_cli import LOCALE
-
-RUNNER = CliRunner()
-
-
-def concierge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run a command as `concierge ARGS…` would, with no locale unless given."""
-    unset: dict[str, str | None] = {name: None for name in ("TIME_ZONE", *LOCALE)}
-
-    def run() -> subprocess.CompletedProcess[str]:
-        with contextlib.chdir(cwd):  # no .env but the test's
-            result = RUNNER.invoke(app, list(args), env={**unset, **env})
-        return subprocess.CompletedProcess(
-            list(args), result.exit_code, result.stdout, result.stderr
-        )
-
-    # A command's language lives in a context variable: each run gets its own, as a process would.
-    return contextvars.copy_context().run(run)
-
+from tests.cli_in_process import concierge
 
 PORTICO = "Cooperativa Il Portico"
 

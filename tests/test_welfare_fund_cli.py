@@ -8,7 +8,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.test_cooperative_catalogue_cli import concierge as run_concierge
+from tests.cli_in_process import concierge as run_concierge
 
 GIUSEPPE = "+393402000002"
 

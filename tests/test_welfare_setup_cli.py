@@ -22,8 +22,9 @@ from concierge.welfare.companies import PlanInput, add_company, add_plan, compan
 from concierge.welfare.enrolment import confirm, confirm_from_list, enrol
 from concierge.welfare.expiry import credit_round
 from concierge.welfare.ledger import balance, credit_account
+from tests.cli_in_process import concierge
 from tests.conftest import ROME, Domain
-from tests.test_cooperative_catalogue_cli import PORTICO, concierge
+from tests.test_cooperative_catalogue_cli import PORTICO
 from tests.transcript import Speaker
 
 BETA, WORKER = "Beta Servizi S.r.l.", "+393402000055"

@@ -65,14 +65,21 @@ def _require_live(order: StandingOrder) -> None:
         )
 
 
-async def pause_order(ctx: DomainContext, order: StandingOrder, actor: str) -> None:
-    """No more occurrences until resumed."""
+async def _halt(
+    ctx: DomainContext, order: StandingOrder, status: OrderStatus, actor: str, what: str
+) -> None:
+    """No next occurrence: its timer called off, the series marked `status`, the change kept."""
     _require_live(order)
-    order.status = OrderStatus.PAUSED
+    order.status = status
     pending = await pending_timer(ctx, TimerKind.STANDING_ORDER, order.id)
     await keep_timer(ctx, TimerKind.STANDING_ORDER, None, pending, order.id)
     order.next_planned = order.next_day = None
-    record(ctx, order, actor, "paused")
+    record(ctx, order, actor, what)
+
+
+async def pause_order(ctx: DomainContext, order: StandingOrder, actor: str) -> None:
+    """No more occurrences until resumed."""
+    await _halt(ctx, order, OrderStatus.PAUSED, actor, "paused")
 
 
 async def resume_order(ctx: DomainContext, order: StandingOrder, actor: str) -> Slot | None:
@@ -85,12 +92,7 @@ async def resume_order(ctx: DomainContext, order: StandingOrder, actor: str) -> 
 
 async def stop_order(ctx: DomainContext, order: StandingOrder, actor: str) -> None:
     """The series ends: no more occurrences (requests already made stay as they are)."""
-    _require_live(order)
-    order.status = OrderStatus.STOPPED
-    pending = await pending_timer(ctx, TimerKind.STANDING_ORDER, order.id)
-    await keep_timer(ctx, TimerKind.STANDING_ORDER, None, pending, order.id)
-    order.next_planned = order.next_day = None
-    record(ctx, order, actor, "stopped")
+    await _halt(ctx, order, OrderStatus.STOPPED, actor, "stopped")
 
 
 async def upcoming(ctx: DomainContext, order: StandingOrder, count: int) -> list[Slot]:
