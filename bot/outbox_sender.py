@@ -145,7 +145,8 @@ class Lane:
             return await self._sender.send(message)
         finally:
             keeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # The send's own outcome counts, never the keeper's (it logs its own troubles).
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await keeping
 
     async def _keep_claim(self, message_id: int, token: str) -> None:
@@ -154,10 +155,13 @@ class Lane:
         runtime, every = self._runtime, self._lease.total_seconds() / 3
         while True:
             await asyncio.sleep(every)
-            async with transaction(runtime.sessions) as session:
-                now = runtime.clock.now()
-                if not await extend_claim(session, message_id, token, now, self._lease):
-                    return
+            try:
+                async with transaction(runtime.sessions) as session:
+                    now = runtime.clock.now()
+                    if not await extend_claim(session, message_id, token, now, self._lease):
+                        return
+            except Exception:  # a busy or lost database: try again at the next third
+                log.warning("outbox row %s: its claim could not be renewed", message_id)
 
     async def stop(self) -> None:
         """Cancel the deliveries on their way (their rows go again after their lease)."""

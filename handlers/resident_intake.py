@@ -200,6 +200,10 @@ async def _after_answer(turn: Turn, draft: IntakeState) -> Outcome:
     draft = draft.model_copy(update={"step": "confirm", "editing": False})
     draft, moved = await offered_hours_then(turn, draft)
     closed = await _closed_then(turn, draft)
+    if draft.also is not None:  # the second errand told with it: the same hours, the same notice
+        also, moved_also = await offered_hours_then(turn, draft.also)
+        closed += [*moved_also, *await _closed_then(turn, also)]
+        draft = draft.model_copy(update={"also": also})
     return draft.dump(), [*moved, *closed, await confirmation(turn, draft)]
 
 

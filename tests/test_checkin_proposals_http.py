@@ -125,6 +125,12 @@ def test_a_proposal_confirmed_calls_the_next_morning(server: LiveServer, databas
     assert refused.status_code == 403
     assert _plan(url, clock, plan_id).status == PlanStatus.PROPOSED
 
+    # Emma is looked after by Aurora: her number is not Il Portico's to call every morning.
+    elsewhere = paola.submit(confirm, {**form, "phone": "+393402000004"}, BOARD)
+    assert elsewhere.status_code == 303
+    assert "seguita da un&#39;altra cooperativa" in paola.client.get(BOARD).text
+    assert _plan(url, clock, plan_id).status == PlanStatus.PROPOSED
+
     done = paola.submit(confirm, form, BOARD)
     assert (done.status_code, done.headers["location"]) == (303, BOARD)
     plan = _plan(url, clock, plan_id)

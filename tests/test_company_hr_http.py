@@ -119,6 +119,9 @@ def test_hr_reads_the_month_in_aggregate_and_downloads_the_report(
 ) -> None:
     request_id = _luca_served_and_rated(database_url, clock)
     hr = _hr(server)
+    for far in ("9999-12", "0001-01"):  # out of the calendar: this month instead, never a 500
+        assert hr.client.get(HR_HOME, params={"month": far}).status_code == 200
+        assert hr.client.get(f"{HR_HOME}/report.csv", params={"month": far}).status_code == 200
     page = hr.client.get(HR_HOME)
     assert page.status_code == 200
     text = page.text

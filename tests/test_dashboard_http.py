@@ -568,6 +568,8 @@ def test_fatto_from_the_dashboard_charges_as_the_chat_does(
     page = f"/dashboard/requests/{request_id}"
     giulia.submit(f"{page}/task/accept", {}, page)
     giulia.submit(f"{page}/task/start", {}, page)
+    odd = giulia.submit(f"{page}/task/finish", {"hours": "1e999"}, page)  # never a 500
+    assert odd.status_code == 303
     no_hours = giulia.submit(f"{page}/task/finish", {"hours": ""}, page)
     assert no_hours.status_code == 303
     assert "Per un servizio a ore scrivi le ore lavorate" in giulia.client.get(page).text

@@ -84,6 +84,13 @@ def test_the_schedule_and_the_calendar() -> None:
     assert resolve(rent, date(2027, 1, 1), CALENDAR).day == date(2027, 1, 2)
     first_monday = Rule(freq="monthly", nth_weekday=(1, 0), anchor=date(2026, 12, 7))
     assert planned_after(first_monday, date(2026, 12, 7)) == date(2027, 1, 4)
+    # Easter Monday would move onto Tuesday, which has its own: one a day, so it is skipped.
+    mondays_tuesdays = Rule(freq="weekly", days=(0, 1), anchor=date(2026, 3, 30))
+    assert resolve(mondays_tuesdays, date(2026, 4, 6), CALENDAR).day is None
+    # "Il 31": the last day of the shorter months, never a month without.
+    month_end = Rule(freq="monthly", month_day=31, anchor=date(2027, 1, 31))
+    assert planned_after(month_end, date(2027, 1, 31)) == date(2027, 2, 28)
+    assert planned_after(month_end, date(2027, 2, 28)) == date(2027, 3, 31)
 
 
 async def test_four_weeks_of_shirts_with_a_holiday_a_skip_and_a_stop(demo_domain: Domain) -> None:

@@ -99,3 +99,14 @@ def test_single_errands_of_the_labelled_sets_are_rarely_split() -> None:
             total += 1
     assert total >= 600
     assert split <= 0.01 * total
+
+
+async def test_the_second_errand_is_told_its_hours_too(demo_domain: Domain) -> None:
+    # Monday; the cooperative works Monday to Saturday: Sunday's errand is told, as one alone is.
+    maria = Speaker(demo_domain, MARIA)
+    replies = await maria.say("domani ritirate il pacco e domenica alle 10 comprate il latte")
+    assert replies[0] == (
+        "A quell'ora (domenica 29 novembre, 10:00) il servizio è chiuso: ce ne occupiamo prima, "
+        "entro sabato 28 novembre, 18:00."
+    )
+    assert replies[1].startswith("Ho capito due richieste:")

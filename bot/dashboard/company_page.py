@@ -44,13 +44,19 @@ async def _company(ctx: DomainContext, user: User) -> Company:
     return company
 
 
+# Months a report can be about: beyond them, the bounds of a month leave the calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def _month(ctx: DomainContext, month: str | None) -> date:
     """The month asked for (YYYY-MM), else this one."""
     if month:
         try:
-            return date.fromisoformat(f"{month}-01")
+            asked = date.fromisoformat(f"{month}-01")
         except ValueError:
-            pass
+            asked = None
+        if asked is not None and FIRST_YEAR <= asked.year <= LAST_YEAR:
+            return asked
     return ctx.now().astimezone(ctx.zone).date().replace(day=1)
 
 

@@ -272,7 +272,7 @@ async def _finish(ctx: DomainContext, operator: Operator, request_id: int, hours
     """Fatto from the dashboard, as by chat: an hourly service needs the hours worked."""
     try:
         minutes = round(float(hours.replace(",", ".")) * 60) if hours.strip() else None
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf", "1e999": not hours
         minutes = None
     if minutes is not None and not 0 < minutes <= MAX_TASK_MINUTES:
         minutes = None

@@ -15,6 +15,7 @@ from datetime import time, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from concierge.checkins.belonging import cooperative_of_person
 from concierge.checkins.plans import (
     CHECKIN_SERVICE,
     CheckinPlan,
@@ -122,11 +123,24 @@ class Confirmation(BaseModel):
     language: str = Field(pattern=r"^(it|en)$")
 
 
+class PhoneElsewhere(InvalidValue):
+    """The number given belongs to someone another cooperative looks after."""
+
+    key = "error.phone_elsewhere"
+
+
 async def _person_to_call(ctx: DomainContext, plan: CheckinPlan, said: Confirmation) -> Person:
     """Whoever has the number already, else a new resident by that name and number."""
     phone = normalise_phone(said.phone, ctx.settings.default_region)
     person = await find_person(ctx.session, IdentityKind.PHONE, phone)
     if person is not None:
+        # Someone another cooperative looks after (or one of its staff) is not this
+        # cooperative's to call every morning: refused, not taken over.
+        theirs = await cooperative_of_person(ctx.session, person.id)
+        if theirs is not None and theirs != plan.cooperative_id:
+            raise PhoneElsewhere(
+                f"{phone} belongs to another cooperative", why="why.phone_elsewhere", phone=phone
+            )
         return person
     first, _, last = said.name.partition(" ")
     zone = plan.proposed_by.zone if plan.proposed_by is not None else None

@@ -65,10 +65,10 @@ def _in_month(rule: Rule, year: int, month: int) -> date | None:
         first = date(year, month, 1)
         found = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
         return found if found.month == month else None
-    try:
-        return date(year, month, rule.month_day or rule.anchor.day)
-    except ValueError:  # "il 31" in a month of 30 days: that month has none
-        return None
+    wanted = rule.month_day or rule.anchor.day
+    # "Il 31" in a month of 30 days (or February) falls on its last day, not nowhere.
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(wanted, last))
 
 
 def _monthly_after(rule: Rule, day: date) -> date | None:
@@ -122,8 +122,11 @@ def resolve(rule: Rule, planned: date, calendar: ServiceCalendar) -> Slot:
         return Slot(planned, planned)
     if not rule.moves:
         return Slot(planned, None, holiday)
+    following = planned_after(rule, planned)
     for offset in range(1, MOVE_LIMIT_DAYS + 1):
         candidate = planned + timedelta(days=offset)
+        if following is not None and candidate >= following:
+            break  # the series' next day comes first: one occurrence a day, so this one is skipped
         if calendar.holiday(candidate) is None:
             return Slot(planned, candidate, holiday)
     return Slot(planned, None, holiday)

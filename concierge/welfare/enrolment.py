@@ -81,6 +81,11 @@ async def grant_credit(ctx: DomainContext, enrolment: Enrolment) -> Movement | N
     if plan is None or plan.mode != PlanMode.CREDIT:
         return None
     account = credit_account(plan.id, enrolment.person_id)
+    # One grant however many paths reach it at once (HR's confirm, the daily round, a new plan):
+    # the enrolment's row is held until this transaction ends (PostgreSQL; SQLite has one writer).
+    await ctx.session.execute(
+        select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update()
+    )
     granted = await ctx.session.scalar(
         select(Entry.id)
         .join(Movement)

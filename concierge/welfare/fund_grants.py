@@ -15,7 +15,12 @@ from concierge.errors import InvalidValue
 from concierge.people.person import Person
 from concierge.welfare.charging import Charge, ServiceDone, grant_from_fund
 from concierge.welfare.ledger import FUND, Entry, Movement, MovementKind, Payer, amount_on, refund
-from concierge.welfare.receipts import due_from_person, paid_movement, receipt_of
+from concierge.welfare.receipts import (
+    due_from_person,
+    hold_request_money,
+    paid_movement,
+    receipt_of,
+)
 
 
 class NotForTheFund(InvalidValue):
@@ -30,6 +35,7 @@ async def grant_request(ctx: DomainContext, request_id: int, reason: str, by: st
     due from the person (or it was paid); FundShort when the fund holds too little."""
     if not reason.strip():
         raise InvalidValue("a grant from the solidarity fund needs a reason")
+    await hold_request_money(ctx, request_id)
     purchase = await paid_movement(ctx, request_id)
     if (
         purchase.kind != MovementKind.PURCHASE

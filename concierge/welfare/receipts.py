@@ -17,6 +17,7 @@ from concierge.database import Base, UTCDateTime
 from concierge.errors import DomainError, InvalidValue, NotFound
 from concierge.intake.catalogue import get_service
 from concierge.people.person import Person
+from concierge.requests.request import ServiceRequest
 from concierge.team.operators import Cooperative
 from concierge.welfare.enrolment import Enrolment
 from concierge.welfare.ledger import (
@@ -101,11 +102,21 @@ def _day(ctx: DomainContext, moment: datetime) -> date:
     return moment.astimezone(ctx.zone).date()
 
 
+async def hold_request_money(ctx: DomainContext, request_id: int) -> None:
+    """Hold a request's money until the transaction ends: recording the person's payment and
+    paying the same service from the fund cannot both pass their checks (PostgreSQL; SQLite
+    has one writer)."""
+    await ctx.session.execute(
+        select(ServiceRequest.id).where(ServiceRequest.id == request_id).with_for_update()
+    )
+
+
 async def record_payment(
     ctx: DomainContext, request_id: int, paid_on: date, method: PaymentMethod, by: str
 ) -> Receipt:
     """The person paid what a request left due from them: the ledger is settled, the receipt
     issued. InvalidValue when nothing was due, it was already recorded, or the date is future."""
+    await hold_request_money(ctx, request_id)
     movement = await paid_movement(ctx, request_id)
     due = due_from_person(movement)
     if due <= 0 or movement.cooperative_id is None or movement.person_id is None:
