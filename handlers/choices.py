@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from concierge.context import DomainContext
 from concierge.messages import Channel, Inbound, identity_kind
-from concierge.outbox import close_question, last_question, question_offering
 from concierge.people.conversations import last_received_at
+from concierge.questions import close_question, last_question, question_offering
 from handlers.turn import number_in
 
 # Channels that show choices as a numbered list, answered by typing the number.
