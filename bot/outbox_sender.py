@@ -1,7 +1,8 @@
 """Delivers the outbox in lanes: one per channel, each with its own pace, so no row waits behind
 another channel. Within a lane, up to `outbox_lane_concurrency` rows are on their way at once,
-one per address (a person reads messages in order), urgent rows first; each row is claimed with
-its own token just before its send, and marked sent or failed only while the token is its own.
+one per address (a person reads messages in order), urgent rows first; the rows of one fill are
+claimed together with a token of their own just before their sends, and marked sent or failed,
+several in one transaction, only while the token is still theirs.
 The provider's pace (Telegram's 30/s overall and 1/s per chat, Twilio's rate per number) is kept
 by the channel senders themselves (bot/pacing.py); a lane does not take rows for an address its
 sender says is resting, so no slot waits on one chat while others could be written to."""
@@ -12,8 +13,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pacing import Paced
 from bot.runtime import Runtime
@@ -23,16 +27,19 @@ from concierge.outbox import (
     OutboxStatus,
     RetryAfter,
     Undeliverable,
-    claim,
+    claim_all,
     due,
     extend_claim,
+    mark_all_sent,
     mark_failed,
-    mark_sent,
 )
 
 log = logging.getLogger(__name__)
 # How soon a lane looks again when rows may have waited only for their address to cool down.
 RESTED_POLL_SECONDS = 0.05
+# Once a send ended, how long a lane waits for the others on their way before recording them
+# together (group commit): one transaction for several outcomes and the next claims.
+GROUP_SECONDS = 0.05
 
 
 class ChannelSender(Protocol):
@@ -42,8 +49,25 @@ class ChannelSender(Protocol):
     async def send(self, message: OutboundMessage) -> str | None: ...
 
 
+@dataclass
+class _Landed:
+    """A send that ended, its outcome not yet recorded: its claim is kept until it is."""
+
+    message: OutboundMessage
+    token: str
+    keeper: asyncio.Task[None]
+    provider_id: str | None = None
+    error: Exception | None = None
+
+
 class Lane:
-    """The deliveries of one channel: a few rows in flight, each to a different address."""
+    """The deliveries of one channel: a few rows in flight, each to a different address.
+
+    One transaction a round (`fill`): the outcomes of the sends that ended since the last
+    round are recorded (group commit), then the due rows are read and claimed for the room
+    left. A send's slot is held until its outcome is committed, so at most `width` rows of a
+    lane are ever sent and unrecorded: a crash resends no more rows than when each send was
+    recorded on its own (each at most once more, after its lease)."""
 
     def __init__(self, runtime: Runtime, channel: Channel, sender: ChannelSender) -> None:
         self._runtime = runtime
@@ -51,107 +75,142 @@ class Lane:
         self._sender = sender
         self._width = runtime.settings.outbox_lane_concurrency
         self._lease = timedelta(seconds=runtime.settings.outbox_lease_seconds)
-        self._flying: dict[int, asyncio.Task[None]] = {}
+        self._flying: dict[int, asyncio.Task[_Landed]] = {}
+        self._landed: list[_Landed] = []
         self.woken = asyncio.Event()
         # Whether the last fill had room but addresses resting: look again soon, not at the poll.
         self.rested = False
 
     async def fill(self) -> int:
-        """Start as many due rows as there is room for, urgent first; how many were started."""
-        started = 0
-        paced = self._sender if isinstance(self._sender, Paced) else None
-        self.rested = False
-        while len(self._flying) < self._width:
-            resting = paced.resting() if paced is not None else ()
-            found = await self._due(resting)
-            if not found:
-                # Rows left only for resting addresses: they go once those have cooled down.
-                self.rested = bool(resting) and bool(await self._due(()))
-                break
-            message = found[0]
-            task = asyncio.create_task(self._deliver(message), name=f"outbox-{message.id}")
-            self._flying[message.id] = task
-            task.add_done_callback(self._landed)
-            started += 1
+        """Record the sends that ended and start as many due rows as there is room for, urgent
+        first; how many were started."""
+        started, again = 0, True
+        while again:
+            claimed, token, again = await self._round(claim_more=True)
+            for message in claimed:
+                task = asyncio.create_task(
+                    self._deliver(message, token), name=f"outbox-{message.id}"
+                )
+                self._flying[message.id] = task
+                task.add_done_callback(self._land)
+            started += len(claimed)
         return started
 
-    async def _due(self, resting: Collection[str]) -> list[OutboundMessage]:
-        async with self._runtime.sessions() as session:  # reading only: `claim` decides
-            return await due(
-                session, self._runtime.clock.now(), channel=self._channel,
-                skip=set(self._flying), resting=resting,
-            )  # fmt: skip
+    async def _round(self, *, claim_more: bool) -> tuple[list[OutboundMessage], str, bool]:
+        """One transaction: record what landed, then claim due rows for the room left. The rows
+        claimed, their token, and whether to look again (another sender took some first)."""
+        paced = self._sender if isinstance(self._sender, Paced) else None
+        resting = paced.resting() if paced is not None else ()
+        landed, self._landed = self._landed, []
+        room = self._width - len(self._flying) if claim_more else 0
+        try:
+            async with transaction(self._runtime.sessions) as session:
+                now = self._runtime.clock.now()
+                kept = await self._record(session, landed, now)
+                found = await self._due(session, now, room, resting, ())
+                token, won = await claim_all(session, [m.id for m in found], now, self._lease)
+                # Rows left only for resting addresses: they go once those have cooled down.
+                rested = len(found) < room and bool(resting)
+                if rested:
+                    rested = bool(await self._due(session, now, 1, (), [m.id for m in found]))
+        except BaseException:
+            self._landed = landed + self._landed  # recorded at the next round; claims still kept
+            raise
+        self.rested = rested
+        self._recorded(landed, kept)
+        return [m for m in found if m.id in won], token, len(won) < len(found)
 
-    def _landed(self, task: asyncio.Task[None]) -> None:
+    async def _due(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        limit: int,
+        resting: Collection[str],
+        taken: Collection[int],
+    ) -> list[OutboundMessage]:
+        if limit <= 0:
+            return []
+        return await due(
+            session, now, channel=self._channel, limit=limit,
+            skip={*self._flying, *taken}, resting=resting,
+        )  # fmt: skip
+
+    async def _record(
+        self, session: AsyncSession, landed: list[_Landed], now: datetime
+    ) -> dict[int, OutboxStatus | None]:
+        """The landed sends' outcomes, in the round's transaction: sent ones in one UPDATE,
+        failed ones each with its own retry; per row, what it became (None: its claim was no
+        longer ours, nothing changed). One row's failure leaves the others' outcomes alone."""
+        sent = [(x.message.id, x.token, x.provider_id) for x in landed if x.error is None]
+        kept: dict[int, OutboxStatus | None] = dict.fromkeys((x[0] for x in sent), None)
+        for message_id in await mark_all_sent(session, sent, now):
+            kept[message_id] = OutboxStatus.SENT
+        for failure in (x for x in landed if x.error is not None):
+            exc = failure.error
+            retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
+            kept[failure.message.id] = await mark_failed(
+                session, failure.message.id, now, f"{type(exc).__name__}: {exc}",
+                self._runtime.settings.outbox_max_attempts, retry_in=retry_in,
+                permanent=isinstance(exc, Undeliverable), token=failure.token,
+            )  # fmt: skip
+        return kept
+
+    @staticmethod
+    def _recorded(landed: list[_Landed], kept: dict[int, OutboxStatus | None]) -> None:
+        """After the commit: the claims need no keeping; say what went wrong."""
+        for x in landed:
+            x.keeper.cancel()
+            outcome = kept.get(x.message.id)
+            if outcome is None:
+                log.warning("outbox row %s: its claim expired before its send ended", x.message.id)
+            elif outcome == OutboxStatus.DEAD:  # nobody will get it unless someone acts
+                log.error(
+                    "outbox row %s on %s given up: %s (see the dashboard's undelivered"
+                    " messages)", x.message.id, x.message.channel, x.error,
+                )  # fmt: skip
+
+    def _land(self, task: asyncio.Task[_Landed]) -> None:
         self._flying = {key: t for key, t in self._flying.items() if t is not task}
+        if not task.cancelled() and task.exception() is None:
+            self._landed.append(task.result())
 
     async def settle(self, wait_at_most: float | None) -> None:
-        """Wait until a delivery ends, the lane is woken, or `wait_at_most` seconds pass."""
-        woken = asyncio.ensure_future(self.woken.wait())
-        try:
-            await asyncio.wait([woken, *self._flying.values()], timeout=wait_at_most,
-                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-        finally:
-            woken.cancel()
+        """Wait until a delivery ends, the lane is woken, or `wait_at_most` seconds pass; once
+        one ended, a moment more for the others on their way, to record them in one commit."""
+        if not self._landed:
+            woken = asyncio.ensure_future(self.woken.wait())
+            try:
+                await asyncio.wait([woken, *self._flying.values()], timeout=wait_at_most,
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            finally:
+                woken.cancel()
+        if self._landed and self._flying and GROUP_SECONDS > 0:
+            await asyncio.wait(list(self._flying.values()), timeout=GROUP_SECONDS)
         self.woken.clear()
 
     @property
     def busy(self) -> bool:
-        """Whether deliveries are on their way."""
-        return bool(self._flying)
+        """Whether deliveries are on their way, or ended and not yet recorded."""
+        return bool(self._flying) or bool(self._landed)
 
-    async def _deliver(self, message: OutboundMessage) -> None:
-        runtime = self._runtime
+    async def _deliver(self, message: OutboundMessage, token: str) -> _Landed:
+        """The channel's send, with the row's claim renewed until its outcome is recorded."""
+        keeper = asyncio.create_task(self._keep_claim(message.id, token))
+        landed = _Landed(message, token, keeper)
         try:
-            async with transaction(runtime.sessions) as session:
-                token = await claim(session, message.id, runtime.clock.now(), self._lease)
-            if token is None:
-                return  # another sender took it first
-            await self._send(message, token)
-        except Exception:  # the database went away: the row's lease ends and it goes again
-            log.exception("delivery of outbox row %s was interrupted", message.id)
-
-    async def _send(self, message: OutboundMessage, token: str) -> None:
-        runtime = self._runtime
-        try:
-            provider_id = await self._held_while_sent(message, token)
+            landed.provider_id = await self._sender.send(message)
+        except asyncio.CancelledError:
+            keeper.cancel()
+            raise
         except Exception as exc:  # a failure of this row must not stop the others
             log.warning("delivery of outbox row %s failed: %s", message.id, exc)
-            retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
-            async with transaction(runtime.sessions) as session:
-                failed = await mark_failed(
-                    session, message.id, runtime.clock.now(), f"{type(exc).__name__}: {exc}",
-                    runtime.settings.outbox_max_attempts, retry_in=retry_in,
-                    permanent=isinstance(exc, Undeliverable), token=token,
-                )  # fmt: skip
-            kept = failed is not None
-            if failed == OutboxStatus.DEAD:  # nobody will get it unless someone acts
-                log.error(
-                    "outbox row %s on %s given up: %s (see the dashboard's undelivered"
-                    " messages)", message.id, message.channel, exc,
-                )  # fmt: skip
-        else:
-            async with transaction(runtime.sessions) as session:
-                kept = await mark_sent(
-                    session, message.id, runtime.clock.now(), provider_id, token=token
-                )
-        if not kept:
-            log.warning("outbox row %s: its claim expired before its send ended", message.id)
-
-    async def _held_while_sent(self, message: OutboundMessage, token: str) -> str | None:
-        """The channel's send, with the row's claim renewed until it returns."""
-        keeping = asyncio.create_task(self._keep_claim(message.id, token))
-        try:
-            return await self._sender.send(message)
-        finally:
-            keeping.cancel()
-            # The send's own outcome counts, never the keeper's (it logs its own troubles).
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await keeping
+            landed.error = exc
+        return landed
 
     async def _keep_claim(self, message_id: int, token: str) -> None:
-        """Renew the row's lease every third of it while its send is on its way; only a sender
-        that died (and stopped renewing) lets another take the row again."""
+        """Renew the row's lease every third of it while its send is on its way and until its
+        outcome is recorded; only a sender that died (and stopped renewing) lets another take
+        the row again. It changes only the lease, never an outcome (the token must match)."""
         runtime, every = self._runtime, self._lease.total_seconds() / 3
         while True:
             await asyncio.sleep(every)
@@ -164,10 +223,19 @@ class Lane:
                 log.warning("outbox row %s: its claim could not be renewed", message_id)
 
     async def stop(self) -> None:
-        """Cancel the deliveries on their way (their rows go again after their lease)."""
+        """Cancel the deliveries on their way (their rows go again after their lease); record
+        the sends that already ended, so they are not sent again."""
         for task in list(self._flying.values()):
             task.cancel()
         await asyncio.gather(*self._flying.values(), return_exceptions=True)
+        if self._landed:
+            try:
+                await self._round(claim_more=False)
+            except Exception:  # the database went away: their rows go again after the lease
+                log.exception("outbox: %d sent rows could not be recorded", len(self._landed))
+        for landed in self._landed:
+            landed.keeper.cancel()
+        self._landed = []
 
 
 class OutboxSender:
@@ -204,6 +272,8 @@ class OutboxSender:
                 await lane.fill()
             except Exception:
                 log.exception("outbox delivery round failed; retrying")
+                await asyncio.sleep(poll)  # not at once: the database may be away
+                continue
             await lane.settle(wait_at_most=min(poll, RESTED_POLL_SECONDS) if lane.rested else poll)
 
     def start(self) -> None:

@@ -1,15 +1,17 @@
 """The outbox: every outbound message is a row before it is sent, claimed and retried by senders.
 
-A row is claimed just before its own send, with a token that only its sender knows; the row's
-state changes only while that token is still its own, so a sender whose claim expired (it was
-too slow, or it died) cannot overwrite what the next one did. Delivery stays "at least once":
-a crash after the provider accepted a message and before `mark_sent` sends it again once the
-claim's lease is over (neither Telegram's Bot API nor Twilio's Messages API takes an
-idempotency key that would let the provider drop the copy).
+A row is claimed just before its send (a lane claims the rows of one fill together, with one
+token per fill), with a token that only its sender knows; the row's state changes only while
+that token is still its own, so a sender whose claim expired (it was too slow, or it died)
+cannot overwrite what the next one did. Delivery stays "at least once": a crash after the
+provider accepted a message and before its outcome was recorded (`mark_sent`, or a lane's
+`mark_all_sent`) sends it again once the claim's lease is over (neither Telegram's Bot API nor
+Twilio's Messages API takes an idempotency key that would let the provider drop the copy).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
@@ -103,7 +105,8 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Who holds the claim: set by `claim`, checked by `mark_sent` and `mark_failed`.
     claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    # Higher goes first among due rows (URGENT: check-in escalations, coordinator alerts).
+    # Higher goes first among due rows (URGENT: check-in escalations, coordinator alerts;
+    # QUESTION: a check-in's question, before routine replies).
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -210,7 +213,7 @@ async def enqueue_all(
     await session.execute(statement)
 
 
-URGENT, ROUTINE = 10, 0
+URGENT, QUESTION, ROUTINE = 10, 5, 0
 # What a private row says once delivered: the note reached its reader and is kept nowhere.
 PRIVATE_DELIVERED = "[private note delivered]"
 # Dedupe keys of the messages that must not wait behind routine ones: a check-in's alert to
@@ -218,9 +221,16 @@ PRIVATE_DELIVERED = "[private note delivered]"
 URGENT_KEY_PARTS = (":contact:", ":coordinator:", ":coordinators-group")
 
 
+# A check-in's question (each attempt): due at its planned minute, it must not queue behind
+# the replies of a busy morning (the thank-yous to the answers of earlier check-ins).
+QUESTION_KEY = re.compile(r"^checkin:\d+:attempt:\d+$")
+
+
 def priority_of(dedupe_key: str) -> int:
     """How soon a message goes among those due, read from what its key says it is."""
-    return URGENT if any(part in dedupe_key for part in URGENT_KEY_PARTS) else ROUTINE
+    if any(part in dedupe_key for part in URGENT_KEY_PARTS):
+        return URGENT
+    return QUESTION if QUESTION_KEY.match(dedupe_key) else ROUTINE
 
 
 async def due(
@@ -302,6 +312,34 @@ async def claim(
     return token if _count(result) == 1 else None
 
 
+async def claim_all(
+    session: AsyncSession,
+    message_ids: Collection[int],
+    now: datetime,
+    lease: timedelta = timedelta(minutes=2),
+) -> tuple[str, set[int]]:
+    """Claim several due rows at once (a lane's fill) for `lease`: the claim token they share
+    and the ids this sender won; a row another sender took first is left out. The same
+    compare-and-set as `claim`, in one UPDATE … RETURNING instead of one per row: the token is
+    still this sender's alone, so only it can record these rows' outcomes."""
+    token = secrets.token_hex(16)
+    if not message_ids:
+        return token, set()
+    won = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)), _claimable(now))
+        .values(
+            status=OutboxStatus.SENDING,
+            claim_token=token,
+            claimed_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return token, set(won)
+
+
 async def extend_claim(
     session: AsyncSession, message_id: int, token: str, now: datetime, lease: timedelta
 ) -> bool:
@@ -347,6 +385,35 @@ async def mark_sent(
         .execution_options(synchronize_session=False)
     )
     return _count(result) == 1
+
+
+async def mark_all_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, str, str | None]], now: datetime
+) -> set[int]:
+    """Record several claimed messages as delivered in one UPDATE (a lane's group commit), each
+    `(id, claim token, provider id)`: the ids recorded. As `mark_sent`, a row whose claim is no
+    longer its sender's is left as it is, and the others are recorded all the same."""
+    if not sent:
+        return set()
+    provider_ids = {message_id: provider_id for message_id, _, provider_id in sent}
+    recorded = await session.scalars(
+        update(OutboxMessage)
+        .where(
+            or_(*((OutboxMessage.id == i) & (OutboxMessage.claim_token == t) for i, t, _ in sent))
+        )
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            claimed_until=None,
+            claim_token=None,
+            last_error="",
+            provider_id=case(provider_ids, value=OutboxMessage.id, else_=None),
+            text=case((OutboxMessage.private, PRIVATE_DELIVERED), else_=OutboxMessage.text),
+        )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(recorded)
 
 
 def _held_by(token: str | None) -> Any:
