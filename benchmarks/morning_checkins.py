@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -148,6 +149,7 @@ async def run(args: argparse.Namespace, fake: FakeTwilio) -> dict[str, Any]:
     sender = OutboxSender(runtime, {Channel.SMS: TwilioMessaging(runtime, twilio, Channel.SMS)})
     service = SchedulingService(settings, runtime.clock)
     residents = Residents(runtime, fake)
+    cpu_started = time.process_time()
     service.start()
     sender.start()
     limit = time.time() + (at.timestamp() - time.time()) + args.plans / args.rate * 1.5 + 120
@@ -158,6 +160,7 @@ async def run(args: argparse.Namespace, fake: FakeTwilio) -> dict[str, Any]:
             if len(residents.answer_ms) >= args.plans:
                 break
         await asyncio.sleep(2)  # the last answers' replies
+        cpu = time.process_time() - cpu_started
         well = await _rounds(runtime, RoundStatus.WELL)
         rounds = await _rounds(runtime)
     finally:
@@ -176,6 +179,7 @@ async def run(args: argparse.Namespace, fake: FakeTwilio) -> dict[str, Any]:
             "p99": round(percentile(answers, 0.99), 1) if answers else None,
         },
         "peak_rss_mb": round(rss_mb("VmHWM")),
+        "cpu_seconds": round(cpu, 1), "load_average": [round(x, 1) for x in os.getloadavg()],
     }  # fmt: skip
 
 
@@ -202,6 +206,8 @@ def main() -> None:
         ("20429s", str(result["error_20429"])),
         ("rounds answered well", f"{result['answered_well']} of {result['rounds']}"),
         ("ms per answer median / p99", f"{answers['median']} / {answers['p99']}"),
+        ("CPU time (fake included) / load average",
+         f"{result['cpu_seconds']} s / {result['load_average']}"),
     ]))  # fmt: skip
 
 

@@ -8,19 +8,23 @@ then runs the service's own OutboxSender (both lanes at once, as `concierge serv
 against the fake Bot API keeping Telegram's limits (30/s overall, 1/s per chat, 429 with
 retry_after) and the fake Twilio refusing (20429) what one number sends faster than
 TWILIO_MESSAGES_PER_SECOND. Everything on 127.0.0.1; stops when all is sent or at a time limit.
-Prints JSON, then a table.
+Prints JSON, then a table: with the process's CPU time and the SQL statements during the
+delivery (the fakes serve from this process too: their CPU is in the figure). `--profile FILE`
+writes a cProfile of the delivery (`python -m pstats FILE`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the fakes live in tests/
 from bench_setup import database_url, fresh_schema, table
@@ -100,9 +104,18 @@ async def run(args: argparse.Namespace, tg: FakeTelegram, tw: FakeTwilio) -> dic
         Channel.TELEGRAM: telegram, Channel.SMS: TwilioMessaging(runtime, twilio, Channel.SMS),
     }  # fmt: skip
     sender = OutboxSender(runtime, senders)
+    statements = [0]
+
+    def count(*_: object) -> None:
+        statements[0] += 1
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    profile = cProfile.Profile() if args.profile else None
     unsent = select(func.count(OutboxMessage.id)).where(OutboxMessage.status != OutboxStatus.SENT)
     limit = max(args.messages / 30, args.sms / args.sms_rate) * 1.5 + 60
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
+    if profile is not None:
+        profile.enable()
     sender.start()
     left = -1
     try:
@@ -113,6 +126,10 @@ async def run(args: argparse.Namespace, tg: FakeTelegram, tw: FakeTwilio) -> dic
             if left == 0:
                 break
     finally:
+        cpu = time.process_time() - cpu_started
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
         await sender.stop()
         await telegram.close()
         await twilio.close()
@@ -121,6 +138,9 @@ async def run(args: argparse.Namespace, tg: FakeTelegram, tw: FakeTwilio) -> dic
     return {
         "database": runtime.settings.url.get_backend_name(),
         "wall_seconds": round(time.monotonic() - started, 1), "unsent_at_end": left,
+        "cpu_seconds": round(cpu, 1), "load_average": [round(x, 1) for x in os.getloadavg()],
+        "cpu_ms_per_message": round(cpu * 1000 / max(1, len(tg_at) + len(sms_at)), 2),
+        "statements_per_message": round(statements[0] / max(1, len(tg_at) + len(sms_at)), 2),
         "telegram": {
             "queued": args.messages, "chats": args.chats, "accepted": len(tg_at),
             "per_second": round(_rate(tg_at), 2),
@@ -142,6 +162,7 @@ def main() -> None:
     parser.add_argument("--sms", type=int, default=300)
     parser.add_argument("--sms-rate", type=float, default=10.0)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", default=None, help="write a cProfile of the delivery here")
     args = parser.parse_args()
     tg = FakeTelegram(enforce_rates=True)
     tw = FakeTwilio(per_number_rate=args.sms_rate)
@@ -160,6 +181,10 @@ def main() -> None:
         ("SMS busiest second", str(s["busiest_second"])),
         ("SMS 20429s", str(s["error_20429"])),
         ("wall time", f"{result['wall_seconds']} s"),
+        ("CPU time (fakes included)", f"{result['cpu_seconds']} s, "
+         f"{result['cpu_ms_per_message']} ms a message"),
+        ("SQL statements a message", str(result["statements_per_message"])),
+        ("load average (1, 5, 15 min)", str(result["load_average"])),
     ]))  # fmt: skip
 
 

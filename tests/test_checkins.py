@@ -27,7 +27,7 @@ from concierge.clock import ManualClock
 from concierge.demo import COOPERATIVE_NAME
 from concierge.jobs.dispatch import fire_timer
 from concierge.messages import Channel, IdentityKind
-from concierge.outbox import OutboxMessage
+from concierge.outbox import QUESTION, OutboxMessage
 from concierge.people.person import find_or_register, find_person
 from concierge.requests.request import ServiceRequest
 from concierge.team.operators import Cooperative
@@ -252,6 +252,12 @@ async def test_five_hundred_plans_at_nine_all_attempted_none_twice(domain: Domai
         questions = await ctx.session.scalar(
             select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like("checkin:%"))
         )
+        # The questions go before routine replies in the SMS lane (a busy morning's thank-yous).
+        priorities = set(
+            await ctx.session.scalars(
+                select(OutboxMessage.priority).where(OutboxMessage.dedupe_key.like("checkin:%"))
+            )
+        )
         retries = [t for t in await pending_timers(ctx) if t.kind == TimerKind.CHECKIN_RETRY]
         # Planning again (each scheduler round does) moves nobody and adds nothing.
         assert await plan_all_checkins(ctx) == 500
@@ -259,6 +265,7 @@ async def test_five_hundred_plans_at_nine_all_attempted_none_twice(domain: Domai
             t.due_at for t in await pending_timers(ctx) if t.kind == TimerKind.CHECKIN
         )
     assert rounds == asked == questions == 500
+    assert priorities == {QUESTION}
     assert len(retries) == 500, "everyone has their full ten minutes to answer"
     assert tomorrow == [s + timedelta(days=1) for s in starts]
 
