@@ -169,11 +169,12 @@ async def answer_standing(turn: Turn, state: State) -> Outcome | None:
     if not text or choice or read_state(state).step != "idle":
         return None
     if daily_call_asked(text):
-        plan = await propose_checkin(
+        plan, filed = await propose_checkin(
             turn.ctx, turn.person, turn.inbound.channel, text, turn.language
         )
         label = plan.call_label or turn.text("checkin.proposal.someone")
-        return state, [turn.reply("standing.checkin_proposed", label=label, time=plan.at_time)]
+        key = "standing.checkin_proposed" if filed else "standing.checkin_already_proposed"
+        return state, [turn.reply(key, label=label, time=plan.at_time)]
     ask = read_ask(text)
     if ask is None:
         return None
