@@ -127,17 +127,36 @@ def test_report_refuses_a_wrong_month_or_company(demo_db: tuple[Path, str], tmp_
     assert english.stderr.strip() == 'Error: no company named "Nobody"'
 
 
-async def _maria_charged(url: str) -> int:
+async def _maria_charged(url: str, phone: str = "+393402000001") -> int:
+    """A shopping of Maria's charged (due from her); of another person's (Emma: her credit)."""
     runtime = Runtime.create(make_settings(url.replace("sqlite://", "sqlite+aiosqlite://")))
     try:
         async with runtime.unit() as ctx:
-            maria = await find_person(ctx.session, IdentityKind.PHONE, "+393402000001")
+            maria = await find_person(ctx.session, IdentityKind.PHONE, phone)
             assert maria is not None
             request = await create_request(ctx, maria, "shopping", "pane", Channel.WEBCHAT)
             await charge_request(ctx, request, None, "giulia")  # due from Maria
             return request.id
     finally:
         await runtime.close()
+
+
+def test_reading_a_receipt_never_issues_it(demo_db: tuple[Path, str]) -> None:
+    folder, url = demo_db
+    request_id = str(asyncio.run(_maria_charged(url, "+393402000004")))  # Emma's credit
+    for _ in range(2):
+        read = concierge("receipt", request_id, cwd=folder, DATABASE_URL=url)
+        assert read.returncode == 2 and read.stderr.strip() == (
+            f"Errore: la ricevuta della richiesta n. {request_id} non è ancora emessa: emettila "
+            f"con «concierge receipt {request_id} --issue» (o con il pulsante nella pagina della "
+            "richiesta)"
+        )
+    issued = concierge("receipt", request_id, "--issue", cwd=folder, DATABASE_URL=url)
+    assert issued.returncode == 0, issued.stderr
+    [number_line] = [line for line in issued.stdout.splitlines() if "Ricevuta n." in line]
+    again = concierge("receipt", request_id, "--issue", cwd=folder, DATABASE_URL=url)
+    read = concierge("receipt", request_id, cwd=folder, DATABASE_URL=url)
+    assert number_line in again.stdout and number_line in read.stdout  # one receipt, one number
 
 
 def test_receipts_payments_and_codes(demo_db: tuple[Path, str], tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ from concierge.routing.steering import request_for
 from concierge.team.users import User
 from concierge.welfare.receipt_files import receipt_pdf
 from concierge.welfare.receipts import (
-    NotPaidYet,
     PaymentMethod,
     due_from_person,
+    issued_receipt,
     paid_movement,
     receipt_for,
     receipt_of,
@@ -67,12 +67,6 @@ async def _seen(ctx: DomainContext, user: User, request_id: int) -> None:
         raise Forbidden from exc
 
 
-class NotIssuedYet(DomainError):
-    """The receipt is not issued: reading it must not issue it (that is the page's button)."""
-
-    key = "error.receipt_not_issued"
-
-
 @router.get("/{request_id}/receipt.pdf", response_model=None)
 async def receipt_file(
     request: Request, request_id: int, user: SignedIn, runtime: Served
@@ -83,12 +77,7 @@ async def receipt_file(
     try:
         async with runtime.unit() as ctx:
             await _seen(ctx, user, request_id)
-            movement = await paid_movement(ctx, request_id)
-            receipt = await receipt_of(ctx, movement)
-            if receipt is None:
-                if due_from_person(movement) > 0:
-                    raise NotPaidYet(f"request {request_id} waits for the person's payment")
-                raise NotIssuedYet(f"request {request_id} has no receipt issued")
+            receipt = await issued_receipt(ctx, await paid_movement(ctx, request_id))
             view = await receipt_view(ctx, receipt, lang)
     except DomainError as exc:
         flash_refusal(request, runtime, user, exc)

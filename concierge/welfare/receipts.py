@@ -53,6 +53,12 @@ class NotPaidYet(DomainError):
 NUMBERING_ATTEMPTS = 5
 
 
+class NotIssuedYet(DomainError):
+    """Nothing is due from the person but the receipt is not issued: reading it issues none."""
+
+    key = "error.receipt_not_issued"
+
+
 class Receipt(Base):
     """The receipt of one paid service (a purchase or a fund grant), issued once. Its number
     is the issuer's (the cooperative's) own sequence in the year of issue, in the service's
@@ -109,6 +115,21 @@ def due_from_person(movement: Movement) -> int:
 async def receipt_of(ctx: DomainContext, movement: Movement) -> Receipt | None:
     """The receipt issued for a paid movement, if any."""
     return await ctx.session.scalar(select(Receipt).where(Receipt.movement_id == movement.id))
+
+
+async def issued_receipt(ctx: DomainContext, movement: Movement) -> Receipt:
+    """The receipt issued for a paid movement, for reading; never issues one. NotPaidYet while
+    the person's payment is not recorded, NotIssuedYet when it only waits to be issued."""
+    receipt = await receipt_of(ctx, movement)
+    if receipt is not None:
+        return receipt
+    if due_from_person(movement) > 0:
+        raise NotPaidYet(f"movement {movement.id} waits for the person's payment")
+    raise NotIssuedYet(
+        f"movement {movement.id} has no receipt issued",
+        why="why.receipt_not_issued",
+        request_id=movement.request_id,
+    )
 
 
 def _day(ctx: DomainContext, moment: datetime) -> date:
