@@ -37,8 +37,9 @@ def receipt(
     ] = False,
     lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
-    """The receipt of a request's paid service: printed, and as a PDF with --pdf. Reading
-    issues nothing: a receipt not issued yet is issued with --issue."""
+    """The receipt of a request's paid service: printed, and as a PDF with --pdf.
+
+    Reading issues nothing: a receipt not issued yet is issued with --issue."""
     settings = settings_or_fail()
     language = cli_language(settings, lang)
 
