@@ -16,6 +16,7 @@ from concierge.intake.words import words
 from concierge.messages import Choice, Reply
 from concierge.standing.changes import (
     create_order,
+    made_today,
     pause_order,
     resume_order,
     skip_next,
@@ -118,10 +119,21 @@ async def _act(turn: Turn, order: StandingOrder, action: str, weekday: int | Non
         return turn.reply("standing.nothing_to_do", series=name)
     following = await upcoming(ctx, order, 1)
     assert skipped.day is not None
-    return turn.reply(
-        "standing.skipped", series=name, day=format_day(skipped.day, turn.language),
-        next=_next_words(turn, following[0] if following else None),
-    )  # fmt: skip
+    day, nxt = (
+        format_day(skipped.day, turn.language),
+        _next_words(turn, following[0] if following else None),
+    )
+    today = ctx.now().astimezone(ctx.zone).date()
+    # "Salta martedì" said on a Tuesday whose occurrence is already requested: that request is
+    # no longer the series' to skip, so the next Tuesday is; the reply names both days, and
+    # how to cancel today's, so nobody is left believing today's was called off.
+    made = await made_today(ctx, order) if weekday == today.weekday() else None
+    if made is not None and made.request_id is not None and skipped.day != today:
+        return turn.reply(
+            "standing.skipped_after_today", series=name, day=day, next=nxt,
+            today=format_day(today, turn.language), id=made.request_id,
+        )  # fmt: skip
+    return turn.reply("standing.skipped", series=name, day=day, next=nxt)
 
 
 async def _list(turn: Turn, orders: list[StandingOrder]) -> Reply:
@@ -169,11 +181,12 @@ async def answer_standing(turn: Turn, state: State) -> Outcome | None:
     if not text or choice or read_state(state).step != "idle":
         return None
     if daily_call_asked(text):
-        plan = await propose_checkin(
+        plan, filed = await propose_checkin(
             turn.ctx, turn.person, turn.inbound.channel, text, turn.language
         )
         label = plan.call_label or turn.text("checkin.proposal.someone")
-        return state, [turn.reply("standing.checkin_proposed", label=label, time=plan.at_time)]
+        key = "standing.checkin_proposed" if filed else "standing.checkin_already_proposed"
+        return state, [turn.reply(key, label=label, time=plan.at_time)]
     ask = read_ask(text)
     if ask is None:
         return None

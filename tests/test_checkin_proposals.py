@@ -122,3 +122,35 @@ async def test_erasing_the_requester_forgets_the_proposal(demo_domain: Domain) -
     [plan] = await _plans(demo_domain)
     assert plan.status == PlanStatus.DECLINED and not plan.active
     assert "mia madre" not in plan.proposal_text and plan.call_phone == "" and plan.contacts == []
+
+
+async def _told_coordinator(domain: Domain) -> int:
+    async with domain.unit() as ctx:
+        told = await ctx.session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.address == PAOLA, OutboxMessage.dedupe_key.like("checkin:proposal:%")
+            )
+        )
+    return told or 0
+
+
+async def test_the_same_ask_again_while_it_waits_files_nothing_twice(demo_domain: Domain) -> None:
+    maria, emma = Speaker(demo_domain, MARIA), Speaker(demo_domain, EMMA)
+    await maria.say("Chiamate mia madre ogni mattina alle 9")
+    assert await maria.say("chiamate mia madre ogni mattina alle 9") == [
+        "Hai già chiesto le telefonate di ogni giorno a mia madre (alle 09:00): la proposta "
+        "aspetta un coordinatore, che la concorderà con la famiglia e ti scriverà quando sarà "
+        "attiva. Non ne apriamo una seconda."
+    ]
+    await emma.say("call my mum every morning at 9")
+    assert await emma.say("Call my mum every morning at 9 please") == [
+        "You have already asked for a call to my mum every day (at 09:00): the proposal is "
+        "waiting for a coordinator, who will agree it with the family and write to you once it "
+        "starts. We are not filing a second one."
+    ]
+    plans = await _plans(demo_domain)
+    assert [p.call_label for p in plans] == ["mia madre", "my mum"]
+    assert await _told_coordinator(demo_domain) == 2, "the coordinator hears of each ask once"
+    # Someone else named is a new proposal, not the one waiting.
+    await maria.say("Chiamate mio padre ogni mattina alle 9")
+    assert [p.call_label for p in await _plans(demo_domain)] == ["mia madre", "my mum", "mio padre"]

@@ -32,6 +32,7 @@ from tests.dashboard_client import Staff, in_unit, staff
 from tests.webchat_client import ChatPerson
 
 LUCA, NEWCOMER, STRANGER = "+393402000003", "+393405550101", "+393405550102"
+EMMA, EMMA_CODE, LUCA_OWN_CODE = "+393402000004", "RSSMME90C52A794N", "FRRLCU80A01F205N"
 SECRET_DETAILS = "camicie del colloquio segreto"
 HR_HOME = "/dashboard/company"
 # Pages anyone logged in may reach, and the HR pages themselves.
@@ -259,3 +260,40 @@ def test_the_admin_makes_a_company_hr_user(server: LiveServer) -> None:
     assert anna.log_in("anna.hr", "anna-secret-1").headers["location"] == "/dashboard"
     assert anna.client.get("/dashboard").headers["location"] == HR_HOME
     assert "Welfare di Acme Bergamo S.p.A." in anna.client.get(HR_HOME).text
+
+
+def test_the_report_shows_the_companys_fiscal_codes_and_flags_the_missing_ones(
+    server: LiveServer, database_url: str, clock: ManualClock
+) -> None:
+    """Luca gave his code for receipts (the demo's), Acme's list has none for him: HR must not
+    read it as theirs. Emma's code is in Acme's list: shown as it is."""
+
+    async def emma_listed(ctx: DomainContext) -> None:
+        emma = await find_person(ctx.session, IdentityKind.PHONE, EMMA)
+        assert emma is not None
+        enrolment = await ctx.session.scalar(
+            select(Enrolment).where(Enrolment.person_id == emma.id)
+        )
+        assert enrolment is not None
+        enrolment.fiscal_code = EMMA_CODE
+
+    in_unit(database_url, clock, emma_listed)
+    hr = _hr(server)
+    report = hr.client.get(f"{HR_HOME}/report.csv", params={"month": "2026-11"})
+    assert report.status_code == 200
+    rows = {(r["section"], r["item"]): r for r in csv.DictReader(io.StringIO(report.text))}
+    assert rows[("fringe", "Luca Ferrari")]["note"] == "fiscal_code_missing"
+    assert rows[("fringe", f"Emma Clark {EMMA_CODE}")]["note"] == ""
+    assert LUCA_OWN_CODE not in report.text
+    for lang, missing in (
+        ("it", "Luca Ferrari (codice fiscale assente nel vostro elenco dei lavoratori: da "
+               "completare): 27,45 € su 2.000,00 €"),
+        ("en", "Luca Ferrari (fiscal code missing from your list of workers: to be completed): "
+               "€27.45 of €2,000.00"),
+    ):  # fmt: skip
+        hr.submit("/dashboard/language", {"lang": lang, "back": HR_HOME}, HR_HOME)
+        pdf = hr.client.get(f"{HR_HOME}/report.pdf", params={"month": "2026-11"})
+        words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+        words = " ".join(words.split())
+        assert missing in words, words
+        assert f"Emma Clark ({EMMA_CODE})" in words and LUCA_OWN_CODE not in words

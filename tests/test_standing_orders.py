@@ -305,3 +305,38 @@ async def test_an_urgent_series_makes_urgent_requests(demo_domain: Domain) -> No
     await plain.say("every Tuesday morning collect my shirts")
     await plain.tap("Confirm")
     assert not (await _order(demo_domain, 2)).urgent
+
+
+async def test_skipping_tuesday_on_a_tuesday_already_requested_says_which_day(
+    demo_domain: Domain,
+) -> None:
+    """On Tuesday 24 November, after that day's request was made, "salta martedì" cannot call
+    today's off (it is a request now, cancelled with «annulla»): the next Tuesday is skipped,
+    and the reply says both days in words."""
+    maria = Speaker(demo_domain, MARIA)
+    await maria.say("ogni martedì mattina ritirate le camicie")
+    await maria.tap("Confermo")
+    await run_until(demo_domain, _at(24, 11, hour=9))
+    assert [day for day, _ in await _made(demo_domain)] == [date(2026, 11, 24)]
+    await maria.inbox()
+    # (before it, the notice of the 8 December holiday, as in the test above)
+    assert (await maria.say("salta martedì"))[-1:] == [
+        "Quella di oggi, martedì 24 novembre, è già stata richiesta (n. 1: per annullarla "
+        "scrivi «annulla»); per la serie n. 1 (Stiratura, «ritirate le camicie») saltiamo "
+        "quindi la prossima, martedì 1 dicembre; la prossima è mercoledì 9 dicembre."
+    ]
+    await run_until(demo_domain, _at(7))
+    assert [day for day, _ in await _made(demo_domain)] == [date(2026, 11, 24)]
+
+
+async def test_skip_tuesday_on_a_tuesday_already_requested_in_english(demo_domain: Domain) -> None:
+    emma = Speaker(demo_domain, EMMA)
+    await emma.say("iron my shirts every Tuesday morning")
+    await emma.tap("Confirm")
+    await run_until(demo_domain, _at(24, 11, hour=9))
+    await emma.inbox()
+    assert (await emma.say("skip Tuesday"))[-1:] == [
+        "Today's, Tuesday 24 November, is already requested (no. 1: to cancel it write "
+        "«cancel»); so series no. 1 (Ironing, «iron my shirts») skips the next one, Tuesday "
+        "1 December; the next one is Wednesday 9 December."
+    ]

@@ -145,6 +145,8 @@ def test_a_done_request_is_paid_from_the_fund_with_a_reason(
     page = _text(paola.client.get(page_path).text)
     assert f"La richiesta n. {request_id} è pagata dal fondo di solidarietà." in page
     assert "Addebitato a: fondo di solidarietà." in page and "Segna come pagato" not in page
+    # Nothing is due from Maria: the receipt is issued with the page's button, then read.
+    assert paola.submit(f"{page_path}/receipt", {}, page_path).status_code == 303
     receipt = paola.client.get(f"{page_path}/receipt.pdf")
     assert receipt.status_code == 200
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.content)).pages)

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import func, select
 
 from concierge.errors import InvalidValue
 from concierge.messages import Channel, IdentityKind
@@ -28,6 +29,7 @@ from concierge.welfare.receipt_files import receipt_pdf, receipt_text
 from concierge.welfare.receipts import (
     NotPaidYet,
     PaymentMethod,
+    Receipt,
     paid_movement,
     receipt_for,
     receipt_view,
@@ -181,3 +183,43 @@ async def test_a_cooperatives_vat_number_is_set_by_name(domain: Domain) -> None:
         assert (await set_vat_number(ctx, "Coop Uno", "IT01234567897")).vat_number == (
             "01234567897"
         )
+
+
+async def test_receipts_issued_at_once_take_distinct_numbers_and_one_each(
+    domain: Domain, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: concurrent numbering is a PostgreSQL matter")
+    async with domain.unit() as ctx:
+        setup = await company_with_plan(ctx)
+        luca = await worker(ctx, LUCA, setup)
+        requests = []
+        for phone in (MARIO, "+393405550201"):  # no plan: due from them, paid in cash
+            person, _ = await find_or_register(ctx.session, IdentityKind.PHONE, phone, ctx.now())
+            request = await create_request(ctx, person, "cleaning", "scale", Channel.WEBCHAT)
+            request.cooperative_id = setup.cooperative_id
+            await charge_request(ctx, request, None, "giulia")
+            requests.append(request.id)
+        ironing = await create_request(ctx, luca, "ironing", "camicie", Channel.WEBCHAT)
+        ironing.cooperative_id = setup.cooperative_id
+        await charge_request(ctx, ironing, 60, "giulia")  # from Luca's credit
+
+    async def pay(request_id: int) -> str:
+        async with domain.unit() as ctx:
+            receipt = await record_payment(
+                ctx, request_id, date(2026, 11, 23), PaymentMethod.CASH, "paola"
+            )
+            await asyncio.sleep(0.05)  # hold the transaction while the other one numbers
+            return receipt.number
+
+    async def issue() -> str:
+        async with domain.unit() as ctx:
+            receipt = await receipt_for(ctx, await paid_movement(ctx, ironing.id), "paola")
+            await asyncio.sleep(0.05)
+            return receipt.number
+
+    paid = sorted(await asyncio.gather(*(pay(r) for r in requests)))
+    assert paid == ["2026-000001", "2026-000002"]
+    assert await asyncio.gather(issue(), issue()) == ["2026-000003", "2026-000003"]
+    async with domain.unit() as ctx:
+        assert await ctx.session.scalar(select(func.count(Receipt.id))) == 3

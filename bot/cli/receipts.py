@@ -19,6 +19,7 @@ from concierge.team.vat_number import set_vat_number
 from concierge.welfare.receipt_files import receipt_pdf, receipt_text
 from concierge.welfare.receipts import (
     PaymentMethod,
+    issued_receipt,
     paid_movement,
     receipt_for,
     receipt_view,
@@ -31,14 +32,22 @@ CLI_ACTOR = "cli"
 def receipt(
     request_id: Annotated[int, typer.Argument(help="The request's number.")],
     pdf: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
+    issue: Annotated[
+        bool, typer.Option(help="Issue it first if it is not (it takes the next number).")
+    ] = False,
     lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
-    """The receipt of a request's paid service: printed, and as a PDF with --pdf."""
+    """The receipt of a request's paid service: printed, and as a PDF with --pdf.
+
+    Reading issues nothing: a receipt not issued yet is issued with --issue."""
     settings = settings_or_fail()
     language = cli_language(settings, lang)
 
     async def work(ctx: DomainContext) -> tuple[str, bytes]:
-        issued = await receipt_for(ctx, await paid_movement(ctx, request_id), CLI_ACTOR)
+        movement = await paid_movement(ctx, request_id)
+        issued = await (
+            receipt_for(ctx, movement, CLI_ACTOR) if issue else issued_receipt(ctx, movement)
+        )
         view = await receipt_view(ctx, issued, language)
         return receipt_text(view, language), receipt_pdf(view, language)
 

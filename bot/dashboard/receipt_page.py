@@ -1,6 +1,7 @@
 """A request's receipt on the dashboard: staff who may see the request (its cooperative's
 coordinator, the operator of the task, an admin) record the person's payment ("pagato": date
-and method) and download the receipt as PDF."""
+and method), issue the receipt of a service nobody owes for (a POST: it takes the cooperative's
+next number) and download an issued receipt as PDF (a GET, which never issues one)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from concierge.welfare.receipt_files import receipt_pdf
 from concierge.welfare.receipts import (
     PaymentMethod,
     due_from_person,
+    issued_receipt,
     paid_movement,
     receipt_for,
     receipt_of,
@@ -40,6 +42,7 @@ class ReceiptFacts:
     gross_cents: int
     due_cents: int
     settled: bool
+    issued: bool  # its receipt has a number: the PDF can be downloaded
 
 
 async def receipt_facts(ctx: DomainContext, request_id: int) -> ReceiptFacts | None:
@@ -53,6 +56,7 @@ async def receipt_facts(ctx: DomainContext, request_id: int) -> ReceiptFacts | N
     return ReceiptFacts(
         payer=str(movement.payer or "person"), gross_cents=movement.gross_cents, due_cents=due,
         settled=due <= 0 or (receipt is not None and receipt.payment_id is not None),
+        issued=receipt is not None,
     )  # fmt: skip
 
 
@@ -67,14 +71,13 @@ async def _seen(ctx: DomainContext, user: User, request_id: int) -> None:
 async def receipt_file(
     request: Request, request_id: int, user: SignedIn, runtime: Served
 ) -> Response:
-    """The receipt of the request's charge as PDF; back to the page while it is not paid."""
+    """The issued receipt of the request's charge as PDF; back to the page, told why, while
+    none is issued (not paid yet, or waiting for the button that issues it)."""
     lang = reader_language(request, user, runtime)
     try:
         async with runtime.unit() as ctx:
             await _seen(ctx, user, request_id)
-            receipt = await receipt_for(
-                ctx, await paid_movement(ctx, request_id), f"user:{user.username}"
-            )
+            receipt = await issued_receipt(ctx, await paid_movement(ctx, request_id))
             view = await receipt_view(ctx, receipt, lang)
     except DomainError as exc:
         flash_refusal(request, runtime, user, exc)
@@ -83,6 +86,27 @@ async def receipt_file(
         receipt_pdf(view, lang), media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="receipt-{view.number}.pdf"'},
     )  # fmt: skip
+
+
+@router.post("/{request_id}/receipt", dependencies=[Checked])
+async def issue(
+    request: Request, request_id: int, user: SignedIn, runtime: Served, on_commit: OnCommit
+) -> RedirectResponse:
+    """Issue the receipt of a service nothing is due for from the person (pressed twice: the
+    one receipt, told again)."""
+    try:
+        async with runtime.unit() as ctx:
+            await _seen(ctx, user, request_id)
+            receipt = await receipt_for(
+                ctx, await paid_movement(ctx, request_id), f"user:{user.username}"
+            )
+            number = receipt.number
+    except DomainError as exc:
+        flash_refusal(request, runtime, user, exc)
+    else:
+        flash(request, "dash.done.receipt_issued", id=request_id, number=number)
+        on_commit()
+    return RedirectResponse(f"/dashboard/requests/{request_id}", status_code=303)
 
 
 @router.post("/{request_id}/paid", dependencies=[Checked])

@@ -90,6 +90,24 @@ async def propose_plan(
     return plan
 
 
+async def pending_proposal(
+    ctx: DomainContext, requester: Person, label: str, phone: str = ""
+) -> CheckinPlan | None:
+    """The requester's proposal for the same person (named alike, same number if both gave
+    one) still waiting for a coordinator, if any: asking again must not file a second one."""
+    waiting = await ctx.session.scalars(
+        select(CheckinPlan)
+        .where(CheckinPlan.proposed_by_id == requester.id)
+        .where(CheckinPlan.status == PlanStatus.PROPOSED)
+        .order_by(CheckinPlan.id)
+    )
+    for plan in waiting.unique():
+        same_phone = not (phone and plan.call_phone) or phone == plan.call_phone
+        if plan.call_label.casefold() == label[:80].casefold() and same_phone:
+            return plan
+    return None
+
+
 async def proposals(ctx: DomainContext, cooperative_id: int | None) -> list[CheckinPlan]:
     """The plans waiting for a coordinator (of one cooperative, or all), oldest first."""
     query = select(CheckinPlan).where(CheckinPlan.status == PlanStatus.PROPOSED)

@@ -14,7 +14,13 @@ from concierge.intake.due_dates import When
 from concierge.messages import Channel
 from concierge.people.person import Person
 from concierge.standing.occurrences import plan_next, replan
-from concierge.standing.orders import LIVE_STATUSES, OrderStatus, StandingOrder, record
+from concierge.standing.orders import (
+    LIVE_STATUSES,
+    OrderStatus,
+    StandingOccurrence,
+    StandingOrder,
+    record,
+)
 from concierge.standing.schedule import Rule, Slot, planned_after, resolve
 from concierge.team.operators import serving_cooperative
 from concierge.timers import TimerKind, keep_timer, pending_timer
@@ -125,6 +131,19 @@ async def skip_next(
             return slot
     raise InvalidValue(
         f"standing order {order.id} has no occurrence to skip", why="why.order_skip", id=order.id
+    )
+
+
+async def made_today(ctx: DomainContext, order: StandingOrder) -> StandingOccurrence | None:
+    """The series' occurrence falling today whose request is already made, if any: it is no
+    longer the series' to skip (its request is cancelled like any other)."""
+    today = ctx.now().astimezone(ctx.zone).date()
+    return await ctx.session.scalar(
+        select(StandingOccurrence).where(
+            StandingOccurrence.order_id == order.id,
+            StandingOccurrence.day == today,
+            StandingOccurrence.request_id.is_not(None),
+        )
     )
 
 

@@ -9,7 +9,7 @@ import re
 from datetime import time
 
 from concierge.checkins.plans import CheckinPlan
-from concierge.checkins.proposals import propose_plan
+from concierge.checkins.proposals import pending_proposal, propose_plan
 from concierge.context import DomainContext
 from concierge.intake.due_dates import extract_when
 from concierge.intake.recurrence import extract_recurrence
@@ -60,8 +60,12 @@ def written_phone(ctx: DomainContext, text: str) -> str:
 
 async def propose_checkin(
     ctx: DomainContext, person: Person, channel: Channel, text: str, language: str
-) -> CheckinPlan:
-    """A proposed daily check-in plan for the coordinators to confirm with the family."""
+) -> tuple[CheckinPlan, bool]:
+    """A proposed daily check-in plan for the coordinators to confirm with the family, and
+    whether it is new: the same ask while the first still waits returns that one, unfiled."""
+    label, phone = named_relative(text), written_phone(ctx, text)
+    waiting = await pending_proposal(ctx, person, label, phone)
+    if waiting is not None:
+        return waiting, False
     at = asked_hour(ctx, text, language)
-    label = named_relative(text)
-    return await propose_plan(ctx, person, channel, text, label, at, phone=written_phone(ctx, text))
+    return await propose_plan(ctx, person, channel, text, label, at, phone=phone), True

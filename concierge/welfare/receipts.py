@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, select
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge.context import DomainContext
@@ -47,10 +48,24 @@ class NotPaidYet(DomainError):
     key = "error.not_paid_yet"
 
 
+# Two receipts numbered at once by the same issuer clash on the unique number: the later one
+# takes the next number; more clashes than this in a row is no race but a fault.
+NUMBERING_ATTEMPTS = 5
+
+
+class NotIssuedYet(DomainError):
+    """Nothing is due from the person but the receipt is not issued: reading it issues none."""
+
+    key = "error.receipt_not_issued"
+
+
 class Receipt(Base):
-    """The receipt of one paid service (a purchase or a fund grant), issued once."""
+    """The receipt of one paid service (a purchase or a fund grant), issued once. Its number
+    is the issuer's (the cooperative's) own sequence in the year of issue, in the service's
+    time zone: 2026-000012 is the twelfth receipt the cooperative issued in 2026."""
 
     __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("issuer_id", "year", "sequence"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     movement_id: Mapped[int] = mapped_column(ForeignKey("ledger_movements.id"), unique=True)
@@ -61,13 +76,17 @@ class Receipt(Base):
     method: Mapped[str] = mapped_column(String(20))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     by: Mapped[str] = mapped_column(String(120))
+    # The cooperative that issues it (the movement's), the local year and the number in it.
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), nullable=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
 
     movement: Mapped[Movement] = relationship(foreign_keys=[movement_id], lazy="joined")
 
     @property
     def number(self) -> str:
         """The receipt's number: the year it was issued and its sequence, e.g. 2026-000012."""
-        return f"{self.issued_at.year}-{self.id:06d}"
+        return f"{self.year}-{self.sequence:06d}"
 
 
 async def paid_movement(ctx: DomainContext, request_id: int) -> Movement:
@@ -98,8 +117,52 @@ async def receipt_of(ctx: DomainContext, movement: Movement) -> Receipt | None:
     return await ctx.session.scalar(select(Receipt).where(Receipt.movement_id == movement.id))
 
 
+async def issued_receipt(ctx: DomainContext, movement: Movement) -> Receipt:
+    """The receipt issued for a paid movement, for reading; never issues one. NotPaidYet while
+    the person's payment is not recorded, NotIssuedYet when it only waits to be issued."""
+    receipt = await receipt_of(ctx, movement)
+    if receipt is not None:
+        return receipt
+    if due_from_person(movement) > 0:
+        raise NotPaidYet(f"movement {movement.id} waits for the person's payment")
+    raise NotIssuedYet(
+        f"movement {movement.id} has no receipt issued",
+        why="why.receipt_not_issued",
+        request_id=movement.request_id,
+    )
+
+
 def _day(ctx: DomainContext, moment: datetime) -> date:
     return moment.astimezone(ctx.zone).date()
+
+
+async def _issue(ctx: DomainContext, receipt: Receipt) -> Receipt:
+    """Number the receipt (the issuer's next in the local year) and store it. A clash with a
+    receipt issued at the same moment (PostgreSQL; SQLite has one writer) is retried with the
+    next number; if the clash was this movement's receipt issued by the other, that one is it."""
+    receipt.issuer_id = receipt.movement.cooperative_id
+    receipt.year = receipt.issued_at.astimezone(ctx.zone).year
+    issuer = (
+        Receipt.issuer_id.is_(None)
+        if receipt.issuer_id is None
+        else Receipt.issuer_id == receipt.issuer_id
+    )
+    for _ in range(NUMBERING_ATTEMPTS):
+        last = await ctx.session.scalar(
+            select(func.max(Receipt.sequence)).where(issuer, Receipt.year == receipt.year)
+        )
+        receipt.sequence = (last or 0) + 1
+        try:
+            async with ctx.session.begin_nested():
+                ctx.session.add(receipt)
+                await ctx.session.flush()
+        except IntegrityError:
+            issued = await receipt_of(ctx, receipt.movement)
+            if issued is not None:
+                return issued
+            continue
+        return receipt
+    raise RuntimeError(f"no free receipt number for cooperative {receipt.issuer_id}")
 
 
 async def hold_request_money(ctx: DomainContext, request_id: int) -> None:
@@ -144,9 +207,7 @@ async def record_payment(
         movement=movement, movement_id=movement.id, payment_id=payment.id, paid_on=paid_on,
         method=method.value, issued_at=ctx.now(), by=by,
     )  # fmt: skip
-    ctx.session.add(receipt)
-    await ctx.session.flush()
-    return receipt
+    return await _issue(ctx, receipt)
 
 
 async def receipt_for(ctx: DomainContext, movement: Movement, by: str) -> Receipt:
@@ -163,9 +224,7 @@ async def receipt_for(ctx: DomainContext, movement: Movement, by: str) -> Receip
         movement=movement, movement_id=movement.id, paid_on=_day(ctx, movement.at),
         method=str(movement.payer or Payer.FUND), issued_at=ctx.now(), by=by,
     )  # fmt: skip
-    ctx.session.add(receipt)
-    await ctx.session.flush()
-    return receipt
+    return await _issue(ctx, receipt)
 
 
 async def last_paid(ctx: DomainContext, person_id: int) -> Movement | None:

@@ -37,6 +37,9 @@ class WorkerFringe:
     """One worker's fringe benefits this year, against their limit."""
 
     name: str
+    # The code in the company's own list of workers; "" when the list lacks it (the report
+    # flags it). A code the worker gave us for receipts is theirs to us, not the company's
+    # record, and HR reads this line as their own: never put in its place.
     fiscal_code: str
     used_cents: int
     limit_cents: int
@@ -160,7 +163,7 @@ async def company_report(
         report.fringe.append(
             WorkerFringe(
                 name=enrolment.person.display_name,
-                fiscal_code=enrolment.fiscal_code or enrolment.person.fiscal_code,
+                fiscal_code=enrolment.fiscal_code,
                 used_cents=fringe[enrolment.person_id], limit_cents=limit,
             )
         )  # fmt: skip

@@ -19,14 +19,26 @@ from concierge.i18n import t
 from concierge.welfare.money import euros, show
 from concierge.welfare.report import CompanyReport
 
-CSV_COLUMNS = ("section", "item", "services", "euros", "limit_euros")
+CSV_COLUMNS = ("section", "item", "services", "euros", "limit_euros", "note")
+# The note of a worker whose fiscal code the company's list of workers lacks.
+CODE_MISSING = "fiscal_code_missing"
+
+
+class _Rows:
+    """A CSV writer whose rows always have every column (a short row is padded)."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, cells: list[object]) -> None:
+        self._writer.writerow([*cells, *[""] * (len(CSV_COLUMNS) - len(cells))])
 
 
 def report_csv(report: CompanyReport) -> str:
     """The report as CSV: one row per figure, sections named by stable codes."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = _Rows(out)
+    writer.writerow(list(CSV_COLUMNS))
     writer.writerow(["company", report.company, "", "", ""])
     writer.writerow(["month", report.month.strftime("%Y-%m"), "", "", ""])
     writer.writerow(["workers_enrolled", "", report.workers_enrolled, "", ""])
@@ -42,7 +54,9 @@ def report_csv(report: CompanyReport) -> str:
     writer.writerow(["satisfaction", mean, report.ratings, "", ""])
     for worker in report.fringe:
         item = f"{worker.name} {worker.fiscal_code}".strip()
-        writer.writerow(["fringe", item, "", euros(worker.used_cents), euros(worker.limit_cents)])
+        note = "" if worker.fiscal_code else CODE_MISSING
+        row = ["fringe", item, "", euros(worker.used_cents), euros(worker.limit_cents), note]
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -79,9 +93,13 @@ def _lines(report: CompanyReport, language: str) -> list[tuple[str, str]]:
         lines.append((say("ratings", count=report.ratings, mean=mean), ""))
     lines.append((say("fringe"), "h"))
     for worker in report.fringe:
-        lines.append((say("fringe_worker", name=worker.name, fiscal_code=worker.fiscal_code or "-",
-                          used=show(worker.used_cents, language),
-                          limit=show(worker.limit_cents, language)), ""))  # fmt: skip
+        used, limit = show(worker.used_cents, language), show(worker.limit_cents, language)
+        if worker.fiscal_code:
+            line = say("fringe_worker", name=worker.name, fiscal_code=worker.fiscal_code,
+                       used=used, limit=limit)  # fmt: skip
+        else:
+            line = say("fringe_worker_no_code", name=worker.name, used=used, limit=limit)
+        lines.append((line, ""))
     return lines
 
 
