@@ -73,10 +73,12 @@ def test_each_line_of_the_listing_is_the_commands_own(name: str) -> None:
 
 
 # What a read-only database command has no use for: the ORM and the mapping of every model,
-# the asyncio drivers, migrations, the runtime (it reads with Core on a plain connection).
+# the asyncio drivers, migrations, the runtime (it reads with Core on a plain connection); nor
+# the holidays (the settings read their registry's source) or the messages' models.
 ORM = (
     "sqlalchemy.orm", "sqlalchemy.ext.asyncio", "concierge.schema", "concierge.database",
-    "aiosqlite", "asyncpg", "alembic", "bot.runtime", "fastapi", "uvicorn",
+    "aiosqlite", "asyncpg", "alembic", "bot.runtime", "fastapi", "uvicorn", "holidays",
+    "concierge.messages",
 )  # fmt: skip
 
 

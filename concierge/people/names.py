@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from concierge.messages import IdentityKind
-
 
 def display_name(
     person_id: int, first_name: str, last_name: str, identities: Iterable[tuple[str, str]]
@@ -16,6 +14,9 @@ def display_name(
     name = f"{first_name} {last_name}".strip()
     if name:
         return name
+    # Imported here: the messages' models are of no use to a listing of named people.
+    from concierge.messages import IdentityKind
+
     # A withheld caller's identity is the id of their call: meaningless to a reader.
     shown = (address for kind, address in identities if kind != IdentityKind.ANONYMOUS_CALL)
     return next(shown, f"#{person_id}")
