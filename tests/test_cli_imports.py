@@ -93,3 +93,16 @@ def test_jobs_reads_the_timers_without_the_orm(tmp_path: Path) -> None:
     assert shown.strip() == "No pending jobs."
     assert "bot.cli.jobs" in modules and "sqlalchemy" in modules
     assert _loaded(modules, ORM) == []
+
+
+def test_the_service_loads_no_pdf_library_nor_holidays_until_used(tmp_path: Path) -> None:
+    # Issue 20 target 6 (idle memory < 150 MB): fpdf2 with fontTools is ~30 MB, drawn only for
+    # a receipt's or a report's PDF; holidays is read on the first holiday asked.
+    ran = subprocess.run(
+        [sys.executable, "-c", "import sys, json, bot.app; print(json.dumps(sorted(sys.modules)))"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    modules = set(json.loads(ran.stdout))
+    assert "bot.dashboard.receipt_page" in modules and "concierge.welfare.report_files" in modules
+    assert _loaded(modules, ("fpdf", "fontTools", "holidays")) == []
