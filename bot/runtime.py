@@ -12,27 +12,14 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.startup import StartupError as StartupError  # imported from here by the service
+from bot.startup import first_line as first_line
+from bot.startup import no_folder, not_migrated, unusable
 from concierge.clock import Clock, SystemClock
 from concierge.context import DomainContext
 from concierge.database import create_engine, session_factory, transaction
 from concierge.migrate import pending_migrations
 from concierge.settings import Settings
-
-
-def first_line(exc: BaseException) -> str:
-    """An exception as one line, for messages that must fit one line."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-class StartupError(Exception):
-    """The service cannot start; the message names the setting or the command that fixes it.
-    `key` and `params` say the same in the catalogue, for the command line's reader."""
-
-    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params = params
-
 
 # The lock files this process holds, with how many holders each (serve, then the app).
 _HELD: dict[Path, tuple[IO[bytes], int]] = {}
@@ -102,11 +89,7 @@ class Runtime:
         try:
             engine = create_engine(settings)
         except OSError as exc:  # the SQLite file's folder cannot be created
-            raise StartupError(
-                f"DATABASE_URL: cannot create the database folder: {exc}",
-                key="cli.startup.no_folder",
-                reason=str(exc),
-            ) from exc
+            raise no_folder(exc) from exc
         return cls(settings, engine, session_factory(engine), clock or SystemClock())
 
     async def check_database(self) -> None:
@@ -116,18 +99,9 @@ class Runtime:
                 await connection.execute(text("SELECT 1"))
             behind = await pending_migrations(self.engine)
         except Exception as exc:  # any driver error means the URL does not lead to a database
-            reason = first_line(exc)
-            raise StartupError(
-                f"DATABASE_URL: cannot use {self.safe_url}: {reason}",
-                key="cli.startup.unusable",
-                url=self.safe_url,
-                reason=reason,
-            ) from exc
+            raise unusable(self.safe_url, exc) from exc
         if behind:
-            raise StartupError(
-                "DATABASE_URL: the database is not up to date; run `concierge db upgrade`",
-                key="cli.startup.not_migrated",
-            )
+            raise not_migrated()
         # Imported here: the check reads the whole schema and the cipher, which the start of a
         # process (and a command's `--help`) has no use for.
         from concierge.checkins.private_notes import check_sealing

@@ -7,14 +7,11 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,65 +19,18 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.types import TypeDecorator
 
+from concierge.core_engine import make_sqlite_folder
 from concierge.settings import Settings
-
-# Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from concierge.tables import METADATA, sqlite_pragmas
+from concierge.tables import NAMING_CONVENTION as NAMING_CONVENTION  # models import them here
+from concierge.tables import UTCDateTime as UTCDateTime
 
 
 class Base(DeclarativeBase):
     """Declarative base of every table of the service."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and always gives back aware UTC datetimes.
-
-    SQLite keeps no offset, so without this a value read back would be naive.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database: pass an aware one")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    # WAL lets the web chat read while the outbox sender writes; foreign keys are off by default.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    # With WAL, NORMAL syncs the log at checkpoints, not at every commit: a committed turn
-    # survives the process being killed (the log is in the OS's cache), not a power cut, which
-    # may lose the last commits. A commit then costs no fsync (issue 20: webhook intake).
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Deleted and overwritten content is zeroed, not left in free pages: an erased person's
-    # number must not stay readable in the file (GDPR art. 17).
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
+    metadata = METADATA
 
 
 async def checkpoint(engine: AsyncEngine) -> None:
@@ -95,11 +45,9 @@ async def checkpoint(engine: AsyncEngine) -> None:
 def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database (SQLite in WAL mode, or PostgreSQL)."""
     if settings.is_sqlite:
-        path = settings.sqlite_path
-        if path is not None and str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+        make_sqlite_folder(settings)
         engine = create_async_engine(settings.database_url)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     return create_async_engine(settings.database_url, pool_pre_ping=True)
 

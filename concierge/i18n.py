@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 
 from concierge.settings import Language
 
@@ -50,21 +48,29 @@ def t(language: str, key: str, **params: Any) -> str:
 
 def format_moment(moment: datetime, language: str, zone: ZoneInfo) -> str:
     """A moment as read in the service's time zone, e.g. 'martedì 24 novembre, 10:00'."""
+    from babel.dates import format_datetime  # its locale data: only when a date is written
+
     return str(format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=zone, locale=language))
 
 
 def format_day(day: date, language: str) -> str:
     """A calendar day as people say it, e.g. 'domenica 22 novembre'."""
+    from babel.dates import format_date
+
     return str(format_date(day, "EEEE d MMMM", locale=language))
 
 
 def format_number(value: float, language: str) -> str:
     """A number with the language's decimal mark and one decimal at most, e.g. '4,5'."""
+    from babel.numbers import format_decimal
+
     return str(format_decimal(value, format="#,##0.#", locale=language))
 
 
 def format_due(due_at: datetime, kind: str, language: str, zone: ZoneInfo) -> str:
     """A due time as the requester put it: 'martedì 24 novembre, mattina', 'entro lunedì 30…'."""
+    from babel.dates import format_datetime
+
     local = due_at.astimezone(zone)
     return t(
         language,

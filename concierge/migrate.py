@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.ext.asyncio import AsyncEngine  # the ORM's package: only for its type
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"  # Alembic's default; env.py keeps it
@@ -77,8 +77,12 @@ def _current_heads(connection: Connection) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
+def behind(connection: Connection) -> bool:
+    """Whether the connection's database is behind the newest migration."""
+    return _current_heads(connection) != head_revisions()
+
+
 async def pending_migrations(engine: AsyncEngine) -> bool:
     """Whether the database is behind the newest migration."""
     async with engine.connect() as connection:
-        current = await connection.run_sync(_current_heads)
-    return current != head_revisions()
+        return await connection.run_sync(behind)

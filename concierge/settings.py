@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from datetime import date, time
 from decimal import Decimal
+from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +55,33 @@ class SettingsError(Exception):
 def _wrong(what: str, message: str, given: str) -> PydanticCustomError:
     """A validator's refusal that names its catalogue key (`settings.<what>`) and the value."""
     return PydanticCustomError(f"settings.{what}", message, {"given": repr(given)})
+
+
+@cache
+def holiday_country_codes() -> frozenset[str]:
+    """The country codes `holidays` knows, aliases included (its `get_country_codes()`), read
+    from its registry's source: importing even `holidays.registry` first runs the package's
+    `__init__` (about 0.1 s of every command's start; issue 20, target 7). When the source no
+    longer reads as expected, the registry itself is asked."""
+    spec = find_spec("holidays")
+    try:
+        assert spec is not None and spec.origin is not None
+        source = Path(spec.origin).with_name("registry.py").read_text(encoding="utf-8")
+        countries = next(
+            ast.literal_eval(node.value)
+            for node in ast.parse(source).body
+            if isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "COUNTRIES"
+            and node.value is not None
+        )
+        return frozenset(
+            code for entities in countries.values() for code in entities[1:] if 2 <= len(code) <= 3
+        )
+    except (AssertionError, OSError, SyntaxError, ValueError, StopIteration, AttributeError):
+        from holidays.registry import EntityLoader
+
+        return frozenset(EntityLoader.get_country_codes())
 
 
 class Settings(BaseSettings):
@@ -289,11 +319,8 @@ class Settings(BaseSettings):
     @field_validator("holiday_country")
     @classmethod
     def _holiday_country(cls, value: str) -> str:
-        # The registry names the countries without importing their ~250 modules.
-        from holidays.registry import EntityLoader
-
         code = value.strip().upper()
-        if code not in EntityLoader.get_country_codes():
+        if code not in holiday_country_codes():
             raise _wrong(
                 "holidays", "no public holidays known for {given}; use a code such as IT", value
             )

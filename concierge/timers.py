@@ -4,59 +4,30 @@ in the same transaction as the change that made them, fired at most once by the 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Mapped
 
 from concierge.context import DomainContext
-from concierge.database import Base, UTCDateTime
-
-
-class TimerKind(StrEnum):
-    """What happens when a timer fires."""
-
-    OFFER_TIMEOUT = "offer_timeout"
-    REMINDER = "reminder"
-    OVERDUE = "overdue"
-    FOLLOW_UP = "follow_up"
-    FOLLOW_UP_CLOSE = "follow_up_close"
-    DAILY_DIGEST = "daily_digest"
-    SHIFT_START = "shift_start"
-    CHECKIN = "checkin"  # subject: a check-in plan
-    CHECKIN_RETRY = "checkin_retry"  # subject: a check-in round
-    BULLETIN = "bulletin"  # the noticeboard's weekly bulletin, service-wide
-    PARCEL_REMINDER = "parcel_reminder"  # subject: a parcel held at the desk
-    CREDIT_ROUND = "credit_round"  # welfare credits: notices before a plan ends, then expiry
-    RETENTION = "retention"  # nightly redaction of old texts (privacy.retention)
-    STANDING_ORDER = "standing_order"  # subject: a standing order, its next occurrence
-
-
-class TimerStatus(StrEnum):
-    """A timer waits, has fired, or was called off."""
-
-    PENDING = "pending"
-    FIRED = "fired"
-    CANCELLED = "cancelled"
+from concierge.database import Base
+from concierge.timer_table import TIMERS
+from concierge.timer_table import TimerKind as TimerKind  # imported from here by the domain
+from concierge.timer_table import TimerStatus as TimerStatus
 
 
 class Timer(Base):
-    """One thing to do at one moment for one request."""
+    """One thing to do at one moment for one request (columns: concierge.timer_table)."""
 
-    __tablename__ = "timers"
-    # The scheduler's window (pending, soonest first) without walking every timer that fired.
-    __table_args__ = (Index("ix_timers_status_due_at", "status", "due_at"),)
+    __table__ = TIMERS
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[TimerKind] = mapped_column(String(30))
-    request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("requests.id", ondelete="CASCADE"), nullable=True, index=True
-    )
-    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    status: Mapped[TimerStatus] = mapped_column(String(20), default=TimerStatus.PENDING, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    id: Mapped[int]
+    kind: Mapped[TimerKind]
+    request_id: Mapped[int | None]
+    subject_id: Mapped[int | None]
+    due_at: Mapped[datetime]
+    status: Mapped[TimerStatus]
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
 
 
 # A request made in this unit of work has no pending timer but those set here, so calling off

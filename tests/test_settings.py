@@ -45,6 +45,7 @@ def test_database_urls_get_async_drivers(given: str, used: str) -> None:
         ("QUIET_HOURS", "21-8:75", "QUIET_HOURS: expected a time of day such as 08:00, got '8:75'"),
         ("QUIET_HOURS", "night", "QUIET_HOURS: expected a span such as 21:00-08:00"),
         ("DAILY_DIGEST_TIME", "25:00", "DAILY_DIGEST_TIME: expected a time of day"),
+        ("HOLIDAY_COUNTRY", "XQ", "HOLIDAY_COUNTRY: no public holidays known for 'XQ'"),
     ],
 )
 def test_wrong_settings_are_named(
@@ -84,3 +85,15 @@ def test_env_example_documents_every_setting() -> None:
             _env_file=Path(__file__).resolve().parent.parent / ".env.example"
         ).model_dump(),
     }
+
+
+def test_holiday_countries_are_the_registrys_own() -> None:
+    # Read from the registry's source (importing `holidays` costs every command ~0.1 s); the
+    # same codes, aliases included, as the registry gives.
+    from holidays.registry import EntityLoader
+
+    from concierge.settings import holiday_country_codes
+
+    assert holiday_country_codes() == frozenset(EntityLoader.get_country_codes())
+    assert {"IT", "ITA", "GB", "UK"} <= holiday_country_codes()
+    assert load_settings(HOLIDAY_COUNTRY="gb", _env_file=None).holiday_country == "GB"

@@ -1,12 +1,15 @@
-"""`concierge jobs`: the pending scheduled jobs, as the people who run the service read them."""
+"""`concierge jobs`: the pending scheduled jobs, as the people who run the service read them.
+
+Read through SQLAlchemy Core (bot.cli.support.run_read), not a runtime: no ORM to import."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli.support import LANG_HELP, cli_language, run_unit, settings_or_fail
+from bot.cli.support import LANG_HELP, cli_language, run_read, settings_or_fail
 from concierge.i18n import t
 from concierge.jobs.listing import describe_pending
 
@@ -15,7 +18,8 @@ def jobs(lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None) -> No
     """List the pending scheduled jobs: when (local time), what, which request, for whom."""
     settings = settings_or_fail()
     language = cli_language(settings, lang)
-    rows = run_unit(settings, lambda ctx: describe_pending(ctx, language))
+    zone = ZoneInfo(settings.time_zone)
+    rows = run_read(settings, lambda connection: describe_pending(connection, zone, language))
     if not rows:
         typer.echo(t(language, "cli.jobs.none"))
         return

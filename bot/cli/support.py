@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -14,11 +14,16 @@ from pydantic_core import PydanticCustomError
 
 from bot.cli.language import GIVEN_LANGUAGE, locale_language
 from bot.cli.language import LANG_HELP as LANG_HELP  # what every command's --lang says
-from bot.runtime import Runtime, StartupError
-from concierge.context import DomainContext
+from bot.startup import StartupError, no_folder, not_migrated, unusable
 from concierge.errors import DomainError
 from concierge.i18n import LANGUAGES, language_or_default, t
 from concierge.settings import Language, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # the ORM's modules: imported by the commands that open a runtime, only
+    from sqlalchemy import Connection
+
+    from bot.runtime import Runtime
+    from concierge.context import DomainContext
 
 T = TypeVar("T")
 
@@ -131,6 +136,8 @@ def settings_words(exc: SettingsError, language: str) -> str:
 
 def runtime_or_fail(settings: Settings) -> Runtime:
     """A runtime on the configured database, or a one-line error."""
+    from bot.runtime import Runtime
+
     try:
         return Runtime.create(settings)
     except StartupError as exc:
@@ -155,3 +162,34 @@ def run_unit(settings: Settings, work: Callable[[DomainContext], Awaitable[T]]) 
         fail_to_start(exc)
     except DomainError as exc:
         fail_domain(exc)
+
+
+def run_read(settings: Settings, work: Callable[[Connection], T]) -> T:
+    """Run `work` on a connection to the migrated database, without the ORM: for the commands
+    that only read (they start in a fraction of a runtime's time; issue 20, target 7). No
+    runtime's sealing check: such a command reads no sealed note. Errors become one line."""
+    from sqlalchemy import text
+
+    from concierge.core_engine import core_engine
+    from concierge.migrate import behind
+
+    try:
+        try:
+            engine = core_engine(settings)
+        except OSError as exc:  # the SQLite file's folder cannot be created
+            raise no_folder(exc) from exc
+        safe_url = settings.url.render_as_string(hide_password=True)
+        try:
+            with engine.connect() as connection:
+                try:
+                    connection.execute(text("SELECT 1"))
+                    outdated = behind(connection)
+                except Exception as exc:  # any driver error: the URL leads to no database
+                    raise unusable(safe_url, exc) from exc
+                if outdated:
+                    raise not_migrated()
+                return work(connection)
+        finally:
+            engine.dispose()
+    except StartupError as exc:
+        fail_to_start(exc)

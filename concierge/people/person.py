@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from concierge.database import Base, UTCDateTime
 from concierge.errors import InvalidPhoneNumber
 from concierge.messages import IdentityKind
+from concierge.people.names import display_name
 
 
 class PersonKind(StrEnum):
@@ -45,12 +47,12 @@ class Person(Base):
     @property
     def display_name(self) -> str:
         """First and last name, or the first identity when the person gave no name."""
-        name = f"{self.first_name} {self.last_name}".strip()
-        if name:
-            return name
-        # A withheld caller's identity is the id of their call: meaningless to a reader.
-        shown = (i.address for i in self.identities if i.kind != IdentityKind.ANONYMOUS_CALL)
-        return next(shown, f"#{self.id}")
+        return display_name(self.id, self.first_name, self.last_name, self._identity_pairs())
+
+    def _identity_pairs(self) -> Iterator[tuple[str, str]]:
+        # A generator: the identities are read only when the person has no name.
+        for identity in self.identities:
+            yield identity.kind, identity.address
 
     @property
     def no_number_to_call_back(self) -> bool:

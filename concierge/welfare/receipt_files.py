@@ -3,9 +3,6 @@ Windows-1252, as the company report: € and accented letters without a font fil
 
 from __future__ import annotations
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 from concierge.i18n import format_day, t
 from concierge.welfare.money import show
 from concierge.welfare.receipts import ReceiptView
@@ -43,6 +40,10 @@ def receipt_text(view: ReceiptView, language: str) -> str:
 
 def receipt_pdf(view: ReceiptView, language: str) -> bytes:
     """The receipt as a one-page PDF."""
+    # fpdf2 and its fontTools cost a serving process ~30 MB: imported when a PDF is drawn.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     pdf = FPDF(format=(148, 210))  # A5, in millimetres
     pdf.core_fonts_encoding = "windows-1252"
     pdf.set_title(f"{t(language, 'receipt.title')} {view.number}")

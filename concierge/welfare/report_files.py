@@ -12,8 +12,6 @@ import io
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from concierge.i18n import t
 from concierge.welfare.money import euros, show
@@ -105,6 +103,10 @@ def _lines(report: CompanyReport, language: str) -> list[tuple[str, str]]:
 
 def report_pdf(report: CompanyReport, language: str) -> bytes:
     """The report as a one-document PDF a person reads."""
+    # fpdf2 and its fontTools cost a serving process ~30 MB: imported when a PDF is drawn.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = "windows-1252"
     pdf.set_title(f"Welfare {report.company} {report.month:%Y-%m}")
