@@ -225,6 +225,9 @@ def test_recurrence(text: str, recurrence: tuple[str, list[str], int] | None) ->
         ("pick up my prescription around the 2nd", "2026-12-02", None),
         ("the tap is leaking, after lunch tomorrow", "2026-11-24", None),
         ("spostare scatoloni dal 3 al 5 piano", None, None),
+        # Issue 21, third round: yesterday in an urgent ask is the story; the ask is for now.
+        ("è caduta ieri sera, mandate qualcuno subito", None, None),
+        ("URGENT: our nanny quit yesterday, we need a new one", None, None),
     ],
 )
 def test_dates_people_write(text: str, day: str | None, until: str | None) -> None:

@@ -168,6 +168,12 @@ def understand(
     detected = detect_language(text, evidence.languages)
     category, sure, candidates = _service(text, evidence, model or service_model())
     found, recurrence, until = _when(text, now, zone, detected or language)
+    urgent = bool(_URGENT.search(" ".join(words(text))))
+    if urgent and found is not None and found.when.day < now.astimezone(zone).date():
+        # "She fell last night… send someone now": yesterday is the story, the ask is for now
+        # (the blind writers never once dated an ask by "ieri"/"yesterday"; an ask that is not
+        # urgent keeps its past day, so that the dialogue can say it is past).
+        found, recurrence, until = None, None, None
     if category == QUESTION_SERVICE:
         # "Is the market on Saturdays?": the day is what is asked about, not when it is due;
         # the question is answered as soon as possible and keeps its words.
@@ -177,7 +183,7 @@ def understand(
         sure=sure,
         candidates=candidates,
         when=found.when if found else None,
-        urgent=bool(_URGENT.search(" ".join(words(text)))),
+        urgent=urgent,
         language=detected,
         details=_details(text, found.spans if found else ()),
         recurrence=recurrence,
