@@ -181,6 +181,18 @@ def test_the_classifier_offers_what_no_word_names_but_is_never_sure_alone() -> N
         ("ogni tanto passate a vedere la casa", None),
         ("ogni volta che piove si allaga la cantina", None),
         ("every door needs a new lock", None),
+        # Issue 21, third round: three days named, or the working week, are a week's plan.
+        ("telefonata a mio zio lun merc e ven pomeriggio", ("weekly", ["mon", "wed", "fri"], 1)),
+        (
+            "lunedì, mercoledì e venerdì alle 16 sarebbe perfetto",
+            ("weekly", ["mon", "wed", "fri"], 1),
+        ),
+        ("a dog walk at 1pm Monday to Friday", ("weekly", ["mon", "tue", "wed", "thu", "fri"], 1)),
+        (
+            "aiuto igiene lun.-sab. h 8:30",
+            ("weekly", ["mon", "tue", "wed", "thu", "fri", "sat"], 1),
+        ),
+        ("call her every morning, Friday, Saturday and Sunday only", ("daily", [], 1)),
     ],
 )
 def test_recurrence(text: str, recurrence: tuple[str, list[str], int] | None) -> None:
@@ -188,6 +200,11 @@ def test_recurrence(text: str, recurrence: tuple[str, list[str], int] | None) ->
     found = reading.recurrence
     assert ((found.freq, list(found.days), found.interval) if found else None) == recurrence
     assert (reading.when is not None) == (recurrence is not None)  # the first occurrence
+
+
+def test_a_stretch_of_days_away_is_no_schedule() -> None:
+    text = "I'm away from Friday to Sunday, water the plants on Saturday"
+    assert understand(text, MONDAY_9, ROME).recurrence is None
 
 
 @pytest.mark.parametrize(
