@@ -276,6 +276,11 @@ def test_a_stretch_of_days_away_is_no_schedule() -> None:
         # Issue 21, third round: yesterday in an urgent ask is the story; the ask is for now.
         ("è caduta ieri sera, mandate qualcuno subito", None, None),
         ("URGENT: our nanny quit yesterday, we need a new one", None, None),
+        # Days written in dialect (the fifth round's elderly writers).
+        ("Podii andà vialter dumàn matina in farmacia?", "2026-11-24", None),
+        ("Vinissi quarcunu vennerdì a pagari a bulletta?", "2026-11-27", None),
+        ("Podè vegnir la setimana che vien? la tapparela xe rota", "2026-11-30", None),
+        ("Calicunu podet bennere giòbia a istirare?", "2026-11-26", None),
     ],
 )
 def test_dates_people_write(text: str, day: str | None, until: str | None) -> None:
