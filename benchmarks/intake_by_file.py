@@ -3,9 +3,10 @@
 classifier alone and the two blended as `understand` does; and dates and recurrence per file.
 
 Usage: python benchmarks/intake_by_file.py [FILE ...]
-The training sets of benchmarks/intake_corpus.py are read (never a held-out set), then each
-FILE given, if any: a new writer's set not yet in the corpus, read by the classifier trained on
-all of it — the fair first measure of a new set, taken before anything is tuned on it.
+The training sets of benchmarks/intake_corpus.py are read (never the coordinator's held-out
+set), then each FILE given, if any: a new writer's set not yet in the corpus, read by the
+classifier trained on all of it — the fair first measure of a new set, taken before anything
+is tuned on it.
 """
 
 from __future__ import annotations

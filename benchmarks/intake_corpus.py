@@ -2,8 +2,8 @@
 service_corpus.jsonl) from the project's labelled sets in tests/data.
 
 Usage: python benchmarks/intake_corpus.py  (or `make intake-corpus`)
-Only the sets below are read; the held-out sets (intake_blind_holdout.jsonl and the
-coordinator's) are never part of it, so they stay a fair measure.
+Only the sets below are read; the two first held-out sets are spent (measured, then read) and
+are part of it; the coordinator's new held-out set never is, so it stays a fair measure.
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ TRAINING_SETS = (
     "intake_blind_train.jsonl",
     "intake_blind_train_b.jsonl",
     "intake_blind_train_c.jsonl",
+    "intake_blind_train_d.jsonl",
+    "intake_blind_train_e.jsonl",
+    # The two held-out sets, spent once measured (README): trained on since issue 21's third
+    # round, as the next round's held-out set comes from a writer nobody here has read.
+    "intake_blind_holdout.jsonl",
+    "intake_blind_holdout_b.jsonl",
 )
 # The first blind writer named three services in his own words; the catalogue's codes for them.
 SERVICE_ALIASES = {"bills": "bill_payment", "accompany": "accompaniment", "repairs": "home_repair"}

@@ -66,6 +66,13 @@ _ABBREVIATIONS = (
     (re.compile(r"\bpome\b|\bpom\b"), "pomeriggio"),
     (re.compile(r"\bsett\b"), "settimana"),
     (re.compile(r"\bgg\b"), "giorni"),
+    # Days as written in dialect by the elderly (Milanese, Venetian, Sicilian, Neapolitan,
+    # Sardinian: "dumàn", "incoeu", "doman", "dimane"), and the week to come ("che vien").
+    (re.compile(r"\b(?:dopo\s*duman|dopo\s*doman|passdoman|dopudumani)\b"), "dopodomani"),
+    (re.compile(r"\b(?:duman|dumani|dumane|doman|dimane|crai)\b"), "domani"),
+    (re.compile(r"\b(?:incoeu|ancoeu|ancuo|ancuoi|ogge|oje)\b"), "oggi"),
+    (re.compile(r"\b(?:la )?set+imana che (?:vien|ven|vene)\b"), "la prossima settimana"),
+    (re.compile(r"\bmatina\b"), "mattina"),
 )
 _RECURRING = re.compile(r"\b(?:ogni|tutte le|tutti i|every)\s*$")
 _DEADLINE = re.compile(r"\b(?:entro|non oltre|prima di|by|before|no later than|within)\b")

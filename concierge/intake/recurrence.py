@@ -38,7 +38,8 @@ _NOT_RECURRENCE = re.compile(
 _EVERY = r"(?:ogni|tutti i|tutte le|every|each|di|on|il|la)"
 _WEEKLY_DAYS = re.compile(
     rf"\b(?:{_EVERY}\s+)?(?:(?P<other>other|altro|altra|second[oa]?)\s+)?"
-    rf"(?P<first>{_DAY})(?P<more>(?:\s*(?:,|e|and|&|o|or|\+)\s*(?:(?:il|la|on)\s+)?{_DAY})*)\b"
+    rf"(?P<first>{_DAY})(?P<more>(?:(?:\s*(?:,|e|and|&|o|or|\+|/)\s*|\.?\s+)(?:(?:il|la|on)\s+)?"
+    rf"{_DAY})*)\b"
 )
 _EVERY_N_DAYS = re.compile(
     rf"\b(?:ogni|every)\s+{_N}\s+(?:giorni|gg|days)\b|\b(?:a giorni alterni|un giorno si e uno no|"
@@ -75,6 +76,12 @@ _MONTH_DAY = re.compile(
 )
 # Bare Italian plural weekdays ("il lunedì" is ambiguous; "i lunedì", "di lunedì" less so).
 _PLURAL_HABIT = re.compile(rf"\b(?:i|di|on)\s+(?P<first>{_DAY})\b")
+# "Monday to Friday", "dal lunedì al venerdì", "lun.-sab.": the working week, each week. A
+# stretch that starts on another day is an absence ("da venerdì a domenica sono via").
+_WORKING_WEEK = re.compile(
+    r"\b(?:(?:da|dal|from)\s+)?(?:lunedi|lun|monday|mon)\.?\s*(?:-|al|a|to|through|thru|till)\s*"
+    r"(?P<b>venerdi|ven|friday|fri|sabato|sab|saturday|sat)\b"
+)
 _DAY_PAIR = re.compile(rf"\b(?P<a>{_DAY})\s+(?:e|and|&)\s+(?P<b>{_DAY})\b")
 _PART_STEMS = (
     ("mattin", PartOfDay.MORNING),
@@ -199,12 +206,19 @@ def _weekly(text: str) -> FoundRecurrence | None:
     for match in _WEEKLY_DAYS.finditer(text):
         lead = match.group(0).split()[0]
         plural = match["first"].endswith("ays") or match["first"] in ("sabati", "domeniche")
-        several = lead in ("il", "la") and len(_weekly_days(match)) > 1  # "il martedì e il giovedì"
+        # "il martedì e il giovedì"; three days or more are a week's plan whatever leads them
+        # ("lun merc e ven pomeriggio": never once a one-off in the blind sets).
+        count = len(_weekly_days(match))
+        several = (lead in ("il", "la") and count > 1) or (count > 2 and not _DAILY.search(text))
         if lead in ("ogni", "tutti", "tutte", "every", "each") or plural or several:
             interval = 2 if match["other"] else 1
             return FoundRecurrence(
                 Recurrence("weekly", _weekly_days(match), interval), match.group(0)
             )
+    stretch = _WORKING_WEEK.search(text)
+    if stretch is not None:
+        codes = DAY_CODES[: _DAY_NAMES[stretch["b"]] + 1]
+        return FoundRecurrence(Recurrence("weekly", codes), stretch.group(0))
     pair = _DAY_PAIR.search(text)
     if pair is not None:
         first, second = _DAY_NAMES[pair["a"]], _DAY_NAMES[pair["b"]]

@@ -29,8 +29,10 @@ LEXICON_SHARE = 0.4
 BLEND_MARGIN = 0.15  # blended scores this close to the best are offered as candidates
 # A service no word points at is guessed (and offered) only when the classifier gives it at
 # least this share, in a message long enough to describe an errand: "ciao", "lingua" or
-# "giovedì alle 10" get the menu (or their own answer), not a random service.
-LEARNT_ALONE = 0.8
+# "giovedì alle 10" get the menu (or their own answer), not a random service. Chosen by leave
+# one file out over the ten labelled files (0.8/0.6/0.5/0.4/0.3/0: 0.3 best, +0.8 points over
+# 0.8, +2 to +6 on the three newest writers' files; README, "Measured on sets written blind").
+LEARNT_ALONE = 0.3
 LEARNT_MIN_WORDS = 5
 
 _URGENT = re.compile(
@@ -168,6 +170,12 @@ def understand(
     detected = detect_language(text, evidence.languages)
     category, sure, candidates = _service(text, evidence, model or service_model())
     found, recurrence, until = _when(text, now, zone, detected or language)
+    urgent = bool(_URGENT.search(" ".join(words(text))))
+    if urgent and found is not None and found.when.day < now.astimezone(zone).date():
+        # "She fell last night… send someone now": yesterday is the story, the ask is for now
+        # (the blind writers never once dated an ask by "ieri"/"yesterday"; an ask that is not
+        # urgent keeps its past day, so that the dialogue can say it is past).
+        found, recurrence, until = None, None, None
     if category == QUESTION_SERVICE:
         # "Is the market on Saturdays?": the day is what is asked about, not when it is due;
         # the question is answered as soon as possible and keeps its words.
@@ -177,7 +185,7 @@ def understand(
         sure=sure,
         candidates=candidates,
         when=found.when if found else None,
-        urgent=bool(_URGENT.search(" ".join(words(text)))),
+        urgent=urgent,
         language=detected,
         details=_details(text, found.spans if found else ()),
         recurrence=recurrence,

@@ -22,18 +22,30 @@ def words(text: str) -> list[str]:
 # The days of the week as people write them, Monday = 0: Italian and English names, plurals
 # ("i sabati", "on Saturdays") and abbreviations ("gio", "Thu"). One table for due dates and
 # recurrence alike; shorthand as typed in a hurry ("mart", "merc", "giov"). "mar" is left out:
-# it is March as often as Tuesday.
+# it is March as often as Tuesday. Last, the names the elderly write in dialect ("lunniri",
+# "giobia", "sabo": Sicily, Lombardy, Veneto, Sardinia).
 WEEKDAY_NAMES: dict[str, int] = {
     name: number
     for number, names in enumerate(
         (
-            ("lunedi", "lun", "monday", "mondays", "mon"),
-            ("martedi", "mart", "tuesday", "tuesdays", "tue", "tues"),
-            ("mercoledi", "mer", "merc", "wednesday", "wednesdays", "wed"),
-            ("giovedi", "gio", "giov", "thursday", "thursdays", "thu", "thur", "thurs"),
-            ("venerdi", "ven", "friday", "fridays", "fri"),
-            ("sabato", "sabati", "sab", "saturday", "saturdays", "sat"),
-            ("domenica", "domeniche", "dom", "sunday", "sundays", "sun"),
+            ("lunedi", "lun", "monday", "mondays", "mon", "lunniri"),
+            ("martedi", "mart", "tuesday", "tuesdays", "tue", "tues", "marti"),
+            ("mercoledi", "mer", "merc", "wednesday", "wednesdays", "wed", "mercuri"),
+            (
+                "giovedi",
+                "gio",
+                "giov",
+                "thursday",
+                "thursdays",
+                "thu",
+                "thur",
+                "thurs",
+                "giobia",
+                "jovi",
+            ),
+            ("venerdi", "ven", "friday", "fridays", "fri", "vennerdi", "venardi"),
+            ("sabato", "sabati", "sab", "saturday", "saturdays", "sat", "sabbatu", "sabo"),
+            ("domenica", "domeniche", "dom", "sunday", "sundays", "sun", "duminica", "domenega"),
         )
     )
     for name in names
