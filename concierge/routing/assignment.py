@@ -89,9 +89,8 @@ async def _ranked(ctx: DomainContext, request: ServiceRequest) -> list[OperatorR
     now, calendar, zone = ctx.now(), ctx.calendar, request.requester.zone
     skilled = [
         operator
-        for operator in await rota(ctx.session)
-        if operator.can_do(request.service_code)
-        and serves(operator, request)
+        for operator in (await rota(ctx.session)).skilled(request.service_code)
+        if serves(operator, request)
         and operator.covers_zone(zone)
         and operator.person_id != request.requester_id
         and operator.available(now, calendar)
@@ -116,12 +115,11 @@ _WHOLE_OPERATOR = (
 )
 
 
-async def _operator(ctx: DomainContext, operator_id: int) -> Operator:
-    """The Operator chosen from the kept rota (from the unit's identity map when it holds it)."""
-    operator = await ctx.session.get(Operator, operator_id, options=_WHOLE_OPERATOR)
-    if operator is None:  # gone since the rota was read: the version changed with it
-        raise DomainError(f"operator {operator_id} is gone")
-    return operator
+async def _operator(ctx: DomainContext, operator_id: int) -> Operator | None:
+    """An Operator chosen from the kept rota (from the unit's identity map when it holds it);
+    None if they were removed after this unit read the rota's version (PostgreSQL's read
+    committed lets a removal land between the two)."""
+    return await ctx.session.get(Operator, operator_id, options=_WHOLE_OPERATOR)
 
 
 async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
@@ -153,9 +151,7 @@ async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bo
     if due is None or request.urgent or due <= now or request.due_kind == "deadline":
         return False
     skilled = [
-        op
-        for op in await rota(ctx.session)
-        if op.can_do(request.service_code) and serves(op, request)
+        op for op in (await rota(ctx.session)).skilled(request.service_code) if serves(op, request)
     ]
     calendar = ctx.calendar
     if due.astimezone(ctx.zone).date() > now.astimezone(ctx.zone).date():
@@ -178,8 +174,8 @@ async def handed_out_at(ctx: DomainContext, request: ServiceRequest) -> datetime
     day = due.astimezone(ctx.zone).date()
     starts = [
         start
-        for op in await rota(ctx.session)
-        if op.can_do(request.service_code) and serves(op, request)
+        for op in (await rota(ctx.session)).skilled(request.service_code)
+        if serves(op, request)
         for start, _ in working_spans(op, day, ctx.calendar)
         if start <= due
     ]
@@ -191,11 +187,12 @@ async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | Non
     (when it waits for a later shift on purpose, or when nobody is left: coordinators hear)."""
     if request.status != RequestStatus.QUEUED or await waits_for_its_shift(ctx, request):
         return None
-    ranked = await _ranked(ctx, request)
-    if not ranked:
-        await _tell_coordinators_nobody_is_left(ctx, request)
-        return None
-    return await _offer(ctx, request, await _operator(ctx, ranked[0].id), SYSTEM)
+    for choice in await _ranked(ctx, request):
+        operator = await _operator(ctx, choice.id)
+        if operator is not None:
+            return await _offer(ctx, request, operator, SYSTEM)
+    await _tell_coordinators_nobody_is_left(ctx, request)
+    return None
 
 
 async def _offer(
@@ -255,7 +252,7 @@ async def _tell_coordinators_nobody_is_left(ctx: DomainContext, request: Service
 async def _anyone_on_duty(ctx: DomainContext) -> bool:
     """Whether the service is open: someone of the kept rota is on duty."""
     now, calendar = ctx.now(), ctx.calendar
-    return any(operator.on_duty(now, calendar) for operator in await rota(ctx.session))
+    return any(operator.on_duty(now, calendar) for operator in (await rota(ctx.session)).operators)
 
 
 async def _pending_offer(ctx: DomainContext, operator: Operator, request_id: int) -> Offer:

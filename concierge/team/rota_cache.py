@@ -7,6 +7,7 @@ the one chosen is loaded as an Operator by the unit that offers it work."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -71,7 +72,29 @@ class OperatorRota:
         return not self.paused and self.on_duty(moment, calendar)
 
 
-async def _load(session: AsyncSession) -> tuple[OperatorRota, ...]:
+@dataclass(frozen=True)
+class Rota:
+    """Every active operator's rota, by id, and who has each skill (a decision looks at the few
+    skilled for its service, not at the whole team)."""
+
+    operators: tuple[OperatorRota, ...]
+    by_skill: Mapping[str, tuple[OperatorRota, ...]]
+
+    @classmethod
+    def of(cls, operators: tuple[OperatorRota, ...]) -> Rota:
+        """The rota of these operators, indexed by skill."""
+        by_skill: defaultdict[str, list[OperatorRota]] = defaultdict(list)
+        for operator in operators:
+            for skill in operator.skills:
+                by_skill[skill].append(operator)
+        return cls(operators, {skill: tuple(ops) for skill, ops in by_skill.items()})
+
+    def skilled(self, service_code: str) -> tuple[OperatorRota, ...]:
+        """The operators with the skill for this service, by id."""
+        return self.by_skill.get(service_code, ())
+
+
+async def _load(session: AsyncSession) -> Rota:
     """Every active operator with their rota, by id: three column reads, no ORM objects."""
     operators = await session.execute(
         select(
@@ -98,7 +121,7 @@ async def _load(session: AsyncSession) -> tuple[OperatorRota, ...]:
         .order_by(ShiftException.id)
     ):  # fmt: skip
         changes[operator_id].append(ChangeCopy(day, kind, off_from, off_to))
-    return tuple(
+    return Rota.of(tuple(
         OperatorRota(
             id=op_id, person_id=person_id, cooperative_id=cooperative_id,
             skills=frozenset(skills or ()), zones=tuple(zones or ()), capacity=capacity,
@@ -107,13 +130,13 @@ async def _load(session: AsyncSession) -> tuple[OperatorRota, ...]:
         )
         for op_id, person_id, cooperative_id, skills, zones, capacity, paused, available_until
         in operators
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 _ROTA = ReferenceCache(_load)
 
 
-async def rota(session: AsyncSession) -> tuple[OperatorRota, ...]:
+async def rota(session: AsyncSession) -> Rota:
     """Every active operator's rota as this unit of work must see it, by id: the process's
     kept copy while the reference version is unchanged, else read again."""
     return await _ROTA.get(session)
