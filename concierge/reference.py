@@ -3,9 +3,10 @@
 The rota (and later services, opening hours) changes rarely but is read by every routing
 decision. A copy is kept per engine with the database's *reference version* it was loaded
 under. Any write to a watched table (`watch`) through a session gives the version a new random
-value in the same transaction (`reference_versions`, one row), so every process (the service,
-another engine, the command line, the dashboard) sees the change at its next unit of work: a
-unit reads the version once (one cheap statement) and reuses the copy only if it matches.
+value in the same transaction, right before its commit (`reference_versions`, one row), so
+every process (the service, another engine, the command line, the dashboard) sees the change
+at its next unit of work: a unit reads the version once (one cheap statement) and reuses the
+copy only if it matches.
 
 A unit that changes watched data itself never uses nor stores a copy: it reads its own
 uncommitted state, which may yet roll back. Writes outside a session (Core on a bare
@@ -24,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
 from concierge.database import Base
 
@@ -33,6 +34,7 @@ T = TypeVar("T")
 _ROW = 1  # the one row of reference_versions
 _VERSION = "concierge.reference.version"  # session.info: the version this transaction read
 _WROTE = "concierge.reference.wrote"  # session.info: this transaction changed watched data
+_BUMPED = "concierge.reference.bumped"  # session.info: and gave the data its new version
 _WATCHED_TYPES: set[type[Any]] = set()
 _WATCHED_TABLES: set[Table] = set()
 
@@ -75,28 +77,39 @@ def bump(connection: Connection) -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _bump_after_flush(session: Session, _context: object) -> None:
+def _note_flushed_change(session: Session, _context: object) -> None:
     if _WATCHED_TYPES and _holds_changes(session):
-        bump(session.connection())
         session.info[_WROTE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _bump_on_bulk_write(state: ORMExecuteState) -> None:
+def _note_bulk_write(state: ORMExecuteState) -> None:
     """ORM-enabled insert(), update() and delete() statements bypass the flush."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
     if table is not None and table in _WATCHED_TABLES:
-        bump(state.session.connection())
         state.session.info[_WROTE] = True
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_transaction(session: Session) -> None:
-    session.info.pop(_VERSION, None)
-    session.info.pop(_WROTE, None)
+@event.listens_for(Session, "before_commit")
+def _version_the_change(session: Session) -> None:
+    """The new version is written last, right before the commit, after every other row: on
+    PostgreSQL its lock is then held for no other statement, so two transactions changing the
+    rota cannot deadlock on it."""
+    if session.info.get(_BUMPED):
+        return
+    if session.info.get(_WROTE) or (_WATCHED_TYPES and _holds_changes(session)):
+        session.flush()
+        bump(session.connection())
+        session.info[_WROTE] = session.info[_BUMPED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint, is over
+        for key in (_VERSION, _WROTE, _BUMPED):
+            session.info.pop(key, None)
 
 
 async def version(session: AsyncSession) -> int | None:
