@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 # Importing the modules registers their tables.
-from concierge import audit, dead_letters, outbox, timers  # noqa: F401
+from concierge import audit, dead_letters, outbox, reference, timers  # noqa: F401
 from concierge.checkins import plans  # noqa: F401
 from concierge.database import Base
 from concierge.intake import catalogue  # noqa: F401

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Integer, cast, func, literal_column, null, select, union_all
+from sqlalchemy.orm import joinedload
 
 from concierge.context import DomainContext
+from concierge.database import UTCDateTime
 from concierge.errors import (
     AlreadyTaken,
     DomainError,
@@ -20,107 +21,122 @@ from concierge.errors import (
     OfferWithdrawn,
     RequestCancelled,
 )
+from concierge.people.person import Person
 from concierge.requests.lifecycle import SYSTEM, Actor, RequestStatus
 from concierge.requests.notifications import tell_coordinators, tell_operator
 from concierge.requests.offers import Offer, OfferStatus
 from concierge.requests.request import ServiceRequest, get_request, transition
-from concierge.team.operators import (
-    Operator,
-    active_operators,
-    operators_on_duty,
-    session_holds_rota,
-)
+from concierge.team.operators import Operator
 from concierge.team.rota import covers, covers_from_now, working_spans
+from concierge.team.rota_cache import OperatorRota, rota
 from concierge.timers import Timer
 
 BUSY_STATUSES = (RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
 
 
-async def _refused_by(ctx: DomainContext, request_id: int) -> set[int]:
-    rows = await ctx.session.scalars(
-        select(Offer.operator_id).where(
-            Offer.request_id == request_id,
-            Offer.status.in_([OfferStatus.DECLINED, OfferStatus.EXPIRED]),
+async def _standing(
+    ctx: DomainContext, request_id: int, operator_ids: Collection[int]
+) -> tuple[set[int], dict[int, int], dict[int, datetime]]:
+    """In one statement: who turned the request down; the open tasks (offered, accepted, in
+    progress) and the last offer made of each of these operators."""
+    refused = select(
+        literal_column("0", Integer), Offer.operator_id, cast(null(), Integer),
+        cast(null(), UTCDateTime()),
+    ).where(
+        Offer.request_id == request_id,
+        Offer.status.in_([OfferStatus.DECLINED, OfferStatus.EXPIRED]),
+    )  # fmt: skip
+    loads = (
+        select(
+            literal_column("1", Integer), ServiceRequest.operator_id, func.count(ServiceRequest.id),
+            cast(null(), UTCDateTime()),
         )
-    )
-    return set(rows.all())
-
-
-async def _loads(ctx: DomainContext, operator_ids: Collection[int]) -> dict[int, int]:
-    """Open tasks of these operators: offered, accepted or in progress."""
-    rows = await ctx.session.execute(
-        select(ServiceRequest.operator_id, func.count(ServiceRequest.id))
         .where(
             ServiceRequest.status.in_(BUSY_STATUSES),
             ServiceRequest.operator_id.in_(list(operator_ids)),
         )
         .group_by(ServiceRequest.operator_id)
-    )
-    return {operator_id: count for operator_id, count in rows.all() if operator_id is not None}
-
-
-async def _last_offered(ctx: DomainContext, operator_ids: Collection[int]) -> dict[int, datetime]:
-    rows = await ctx.session.execute(
-        select(Offer.operator_id, func.max(Offer.offered_at))
+    )  # fmt: skip
+    last = (
+        select(
+            literal_column("2", Integer), Offer.operator_id, cast(null(), Integer),
+            func.max(Offer.offered_at),
+        )
         .where(Offer.operator_id.in_(list(operator_ids)))
         .group_by(Offer.operator_id)
-    )
-    return {operator_id: at for operator_id, at in rows.all() if at is not None}
+    )  # fmt: skip
+    refusing: set[int] = set()
+    counts: dict[int, int] = {}
+    offered: dict[int, datetime] = {}
+    rows: list[Any] = list(await ctx.session.execute(union_all(refused, loads, last)))
+    for kind, operator_id, count, at in rows:
+        if operator_id is None:
+            continue
+        if kind == 0:
+            refusing.add(operator_id)
+        elif kind == 1:
+            counts[operator_id] = count or 0
+        elif at is not None:
+            offered[operator_id] = at
+    return refusing, counts, offered
 
 
-def _lists(column: Any, value: str) -> Any:
-    """Whether a JSON list of strings may hold `value`: its text holds the value's JSON (a
-    superset of membership, narrowed in Python; the column is JSON, not JSONB, on PostgreSQL)."""
-    return cast(column, Text).contains(json.dumps(value), autoescape=True)
-
-
-async def _skilled_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
-    """Active, unpaused operators of the request's cooperative who may have its skill and zone,
-    by id: narrowed in SQL, so a decision loads a few operators and their rota, not all.
-
-    A unit that already holds every active operator (a turn that read the rota) uses that."""
-    if session_holds_rota(ctx.session):
-        return await active_operators(ctx.session)
-    zone = request.requester.zone
-    query = select(Operator).where(
-        Operator.active.is_(True),
-        Operator.paused.is_(False),
-        _lists(Operator.skills, request.service_code),
-    )
-    if request.cooperative_id is not None:
-        query = query.where(Operator.cooperative_id == request.cooperative_id)
-    if zone is not None:  # no zones (no quoted string in the list) covers every zone
-        query = query.where(
-            or_(_lists(Operator.zones, zone), ~cast(Operator.zones, Text).contains('"'))
-        )
-    rows = await ctx.session.scalars(query.order_by(Operator.id))
-    return list(rows.unique().all())
-
-
-async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
-    """Who may be offered the request now: on shift, available, skilled, in zone, under
-    capacity, not the requester, not one who turned it down; least loaded, then idle longest."""
-    refused = await _refused_by(ctx, request.id)
-    skilled = await _skilled_operators(ctx, request)
-    loads = await _loads(ctx, [operator.id for operator in skilled])
-    now = ctx.now()
+async def _ranked(ctx: DomainContext, request: ServiceRequest) -> list[OperatorRota]:
+    """Who may be offered the request now, best first, from the kept rota: on shift, available,
+    skilled, in zone, of its cooperative, under capacity, not the requester, not one who turned
+    it down; least loaded, then idle longest. Two statements at most (the reference version,
+    once per unit; refusals, loads and last offers together)."""
+    now, calendar, zone = ctx.now(), ctx.calendar, request.requester.zone
+    skilled = [
+        operator
+        for operator in (await rota(ctx.session)).skilled(request.service_code)
+        if serves(operator, request)
+        and operator.covers_zone(zone)
+        and operator.person_id != request.requester_id
+        and operator.available(now, calendar)
+    ]
+    if not skilled:
+        return []
+    refused, loads, last = await _standing(ctx, request.id, [op.id for op in skilled])
     candidates = [
         operator
         for operator in skilled
-        if operator.available(now, ctx.calendar)
-        and operator.can_do(request.service_code)
-        and operator.covers_zone(request.requester.zone)
-        and loads.get(operator.id, 0) < operator.capacity
-        and serves(operator, request)
-        and operator.id not in refused
-        and operator.person_id != request.requester_id
+        if loads.get(operator.id, 0) < operator.capacity and operator.id not in refused
     ]
-    last = await _last_offered(ctx, [operator.id for operator in candidates])
     never = datetime.min.replace(tzinfo=UTC)
     return sorted(candidates, key=lambda op: (loads.get(op.id, 0), last.get(op.id, never), op.id))
 
 
-def serves(operator: Operator, request: ServiceRequest) -> bool:
+# An operator offered work with what telling them needs, in one statement (no selectin rounds).
+_WHOLE_OPERATOR = (
+    joinedload(Operator.person).joinedload(Person.identities),
+    joinedload(Operator.shifts),
+    joinedload(Operator.exceptions),
+)
+
+
+async def _operator(ctx: DomainContext, operator_id: int) -> Operator | None:
+    """An Operator chosen from the kept rota (from the unit's identity map when it holds it);
+    None if they were removed after this unit read the rota's version (PostgreSQL's read
+    committed lets a removal land between the two)."""
+    return await ctx.session.get(Operator, operator_id, options=_WHOLE_OPERATOR)
+
+
+async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
+    """Who may be offered the request now: on shift, available, skilled, in zone, under
+    capacity, not the requester, not one who turned it down; least loaded, then idle longest.
+    Only these operators are loaded as ORM objects."""
+    ranked = await _ranked(ctx, request)
+    if not ranked:
+        return []
+    rows = await ctx.session.scalars(
+        select(Operator).where(Operator.id.in_([op.id for op in ranked])).options(*_WHOLE_OPERATOR)
+    )
+    by_id = {operator.id: operator for operator in rows.unique().all()}
+    return [by_id[op.id] for op in ranked if op.id in by_id]
+
+
+def serves(operator: Operator | OperatorRota, request: ServiceRequest) -> bool:
     """Whether the operator works for the cooperative the request belongs to."""
     return request.cooperative_id is None or operator.cooperative_id == request.cooperative_id
 
@@ -135,9 +151,7 @@ async def waits_for_its_shift(ctx: DomainContext, request: ServiceRequest) -> bo
     if due is None or request.urgent or due <= now or request.due_kind == "deadline":
         return False
     skilled = [
-        op
-        for op in await active_operators(ctx.session)
-        if op.can_do(request.service_code) and serves(op, request)
+        op for op in (await rota(ctx.session)).skilled(request.service_code) if serves(op, request)
     ]
     calendar = ctx.calendar
     if due.astimezone(ctx.zone).date() > now.astimezone(ctx.zone).date():
@@ -160,8 +174,8 @@ async def handed_out_at(ctx: DomainContext, request: ServiceRequest) -> datetime
     day = due.astimezone(ctx.zone).date()
     starts = [
         start
-        for op in await active_operators(ctx.session)
-        if op.can_do(request.service_code) and serves(op, request)
+        for op in (await rota(ctx.session)).skilled(request.service_code)
+        if serves(op, request)
         for start, _ in working_spans(op, day, ctx.calendar)
         if start <= due
     ]
@@ -173,11 +187,12 @@ async def offer_next(ctx: DomainContext, request: ServiceRequest) -> Offer | Non
     (when it waits for a later shift on purpose, or when nobody is left: coordinators hear)."""
     if request.status != RequestStatus.QUEUED or await waits_for_its_shift(ctx, request):
         return None
-    eligible = await eligible_operators(ctx, request)
-    if not eligible:
-        await _tell_coordinators_nobody_is_left(ctx, request)
-        return None
-    return await _offer(ctx, request, eligible[0], SYSTEM)
+    for choice in await _ranked(ctx, request):
+        operator = await _operator(ctx, choice.id)
+        if operator is not None:
+            return await _offer(ctx, request, operator, SYSTEM)
+    await _tell_coordinators_nobody_is_left(ctx, request)
+    return None
 
 
 async def _offer(
@@ -234,29 +249,10 @@ async def _tell_coordinators_nobody_is_left(ctx: DomainContext, request: Service
     await tell_coordinators(ctx, "queue.nobody", request, f"nobody:{request.id}")
 
 
-ON_DUTY_PAGE = 25  # operators read at a time when asking whether anyone is on duty
-
-
 async def _anyone_on_duty(ctx: DomainContext) -> bool:
-    """Whether the service is open: a page of operators at a time, so that while it is open
-    the first page usually answers and a decision does not load the whole team."""
+    """Whether the service is open: someone of the kept rota is on duty."""
     now, calendar = ctx.now(), ctx.calendar
-    if session_holds_rota(ctx.session):
-        return bool(await operators_on_duty(ctx.session, now, calendar))
-    after = 0
-    while True:
-        rows = await ctx.session.scalars(
-            select(Operator)
-            .where(Operator.active.is_(True), Operator.id > after)
-            .order_by(Operator.id)
-            .limit(ON_DUTY_PAGE)
-        )
-        page = list(rows.unique().all())
-        if any(operator.on_duty(now, calendar) for operator in page):
-            return True
-        if len(page) < ON_DUTY_PAGE:
-            return False
-        after = page[-1].id
+    return any(operator.on_duty(now, calendar) for operator in (await rota(ctx.session)).operators)
 
 
 async def _pending_offer(ctx: DomainContext, operator: Operator, request_id: int) -> Offer:

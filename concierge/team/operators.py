@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import (
@@ -22,13 +23,29 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from concierge.database import Base, UTCDateTime
 from concierge.messages import Channel, identity_kind
 from concierge.people.person import Person
+from concierge.reference import watch
 from concierge.service_calendar import ServiceCalendar
-from concierge.team.rota import ShiftException, on_rota
+from concierge.team.rota import Rostered, ShiftException, on_rota
 
 
-def zone_covered(zones: list[str], zone: str | None) -> bool:
+def zone_covered(zones: Sequence[str], zone: str | None) -> bool:
     """Whether a list of zones covers a requester's zone (an empty list covers every zone)."""
     return not zones or zone is None or zone in zones
+
+
+def is_on_duty(
+    active: bool,
+    available_until: datetime | None,
+    rostered: Rostered,
+    moment: datetime,
+    calendar: ServiceCalendar,
+) -> bool:
+    """On a rota shift (with its exceptions and holidays), or on duty by hand until later."""
+    if not active:
+        return False
+    if available_until is not None and moment < available_until:
+        return True
+    return on_rota(rostered, moment, calendar)
 
 
 class Cooperative(Base):
@@ -89,11 +106,7 @@ class Operator(Base):
 
     def on_duty(self, moment: datetime, calendar: ServiceCalendar) -> bool:
         """On a rota shift (with its exceptions and holidays), or on duty by hand until later."""
-        if not self.active:
-            return False
-        if self.available_until is not None and moment < self.available_until:
-            return True
-        return on_rota(self, moment, calendar)
+        return is_on_duty(self.active, self.available_until, self, moment, calendar)
 
     def available(self, moment: datetime, calendar: ServiceCalendar) -> bool:
         """On duty and not paused: can be offered work now."""
@@ -118,6 +131,11 @@ class Shift(Base):
     def covers(self, weekday: int, local_time: time) -> bool:
         """Whether this slot includes a local weekday and wall-clock time."""
         return weekday == self.weekday and self.starts_at <= local_time < self.ends_at
+
+
+# Operators and their rota are reference data: a change to them gives the reference data a new
+# version, so every process's kept copy of the rota (concierge.team.rota_cache) is read again.
+watch(Operator, Shift, ShiftException, Cooperative)
 
 
 async def operator_for_person(session: AsyncSession, person_id: int) -> Operator | None:

@@ -5,9 +5,10 @@ stays right across DST changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, Time
@@ -16,9 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from concierge.database import Base
 from concierge.local_time import at_local
 from concierge.service_calendar import ServiceCalendar
-
-if TYPE_CHECKING:
-    from concierge.team.operators import Operator
 
 # How far ahead to look for the next opening before saying "not in the next two weeks".
 OPENING_HORIZON_DAYS = 14
@@ -50,6 +48,39 @@ class ShiftException(Base):
 Span = tuple[datetime, datetime]
 
 
+class Slot(Protocol):
+    """A weekly rota slot as the calendar reads it (a Shift, or a kept copy of one)."""
+
+    @property
+    def weekday(self) -> int: ...
+    @property
+    def starts_at(self) -> time: ...
+    @property
+    def ends_at(self) -> time: ...
+
+
+class Change(Protocol):
+    """A change to the rota on one day as the calendar reads it (a ShiftException, or a copy)."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def starts_at(self) -> time | None: ...
+    @property
+    def ends_at(self) -> time | None: ...
+
+
+class Rostered(Protocol):
+    """Whoever has a rota: an Operator, or the kept copy of one (concierge.team.rota_cache)."""
+
+    @property
+    def shifts(self) -> Sequence[Slot]: ...
+    @property
+    def exceptions(self) -> Sequence[Change]: ...
+
+
 def _span(day: date, start: time, end: time, zone: ZoneInfo) -> Span:
     return at_local(day, start, zone), at_local(day, end, zone)
 
@@ -67,7 +98,7 @@ def _without(spans: list[Span], cut: Span) -> list[Span]:
     return kept
 
 
-def working_spans(operator: Operator, day: date, calendar: ServiceCalendar) -> list[Span]:
+def working_spans(operator: Rostered, day: date, calendar: ServiceCalendar) -> list[Span]:
     """When an operator works on a local day (UTC spans): the rota, less holidays and time off,
     plus extra shifts."""
     spans: list[Span] = []
@@ -91,13 +122,13 @@ def working_spans(operator: Operator, day: date, calendar: ServiceCalendar) -> l
     return sorted(spans)
 
 
-def on_rota(operator: Operator, moment: datetime, calendar: ServiceCalendar) -> bool:
+def on_rota(operator: Rostered, moment: datetime, calendar: ServiceCalendar) -> bool:
     """Whether the operator's rota (with its exceptions) covers `moment`."""
     day = moment.astimezone(calendar.zone).date()
     return any(start <= moment < end for start, end in working_spans(operator, day, calendar))
 
 
-def covers(operator: Operator, due: datetime, calendar: ServiceCalendar, *, exact: bool) -> bool:
+def covers(operator: Rostered, due: datetime, calendar: ServiceCalendar, *, exact: bool) -> bool:
     """Whether a shift of the operator on the day of `due` has begun by then (and, when `exact`,
     not yet ended): the shift a request due then belongs to."""
     day = due.astimezone(calendar.zone).date()
@@ -108,7 +139,7 @@ def covers(operator: Operator, due: datetime, calendar: ServiceCalendar, *, exac
 
 
 def covers_from_now(
-    operator: Operator, now: datetime, due: datetime, calendar: ServiceCalendar
+    operator: Rostered, now: datetime, due: datetime, calendar: ServiceCalendar
 ) -> bool:
     """Whether the shift the operator is in now is also the one an hour `due` falls in."""
     day = now.astimezone(calendar.zone).date()
@@ -119,7 +150,7 @@ def covers_from_now(
 
 
 def next_opening(
-    operators: list[Operator], after: datetime, calendar: ServiceCalendar
+    operators: Sequence[Rostered], after: datetime, calendar: ServiceCalendar
 ) -> datetime | None:
     """`after` if someone works then, else the next moment a shift starts; None if none soon."""
     if any(on_rota(operator, after, calendar) for operator in operators):
@@ -128,7 +159,7 @@ def next_opening(
 
 
 def next_shift_start(
-    operators: list[Operator], after: datetime, calendar: ServiceCalendar
+    operators: Sequence[Rostered], after: datetime, calendar: ServiceCalendar
 ) -> datetime | None:
     """The next moment after `after` when any operator's shift starts."""
     first_day = after.astimezone(calendar.zone).date()
