@@ -247,7 +247,7 @@ async def test_two_accepts_at_once_one_wins(demo_domain: Domain) -> None:
 
 def test_timer_kinds_are_known() -> None:
     assert {TimerKind.SHIFT_START, TimerKind.OFFER_TIMEOUT} <= set(TimerKind)
-    assert Timer.__tablename__ == "timers"
+    assert Timer.__table__.name == "timers"
 
 
 async def test_an_update_from_a_stale_read_fails_instead_of_winning(demo_domain: Domain) -> None:
