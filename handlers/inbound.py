@@ -35,8 +35,7 @@ from concierge.people.person import (
 from concierge.requests.notifications import language_of
 from concierge.requests.threads import tie_turn
 from concierge.settings import Settings
-from concierge.team.coordinators import coordinator_for_person
-from concierge.team.operators import operator_for_person
+from concierge.team.coordinators import staff_roles
 from handlers.checkin_answers import checkin_answer
 from handlers.choices import read_choice
 from handlers.coordinator_actions import handle_coordinator
@@ -116,10 +115,7 @@ async def _link_account(
     operator or a coordinator, their work messages come on this channel from now on."""
     assert inbound.shared_phone is not None
     owner = await link_phone(ctx.session, person, inbound.shared_phone, ctx.settings.default_region)
-    for staff in (
-        await operator_for_person(ctx.session, owner.id),
-        await coordinator_for_person(ctx.session, owner.id),
-    ):
+    for staff in await staff_roles(ctx.session, owner.id):
         if staff is not None:
             staff.contact_channel = inbound.channel
     name = owner.first_name or owner.display_name
@@ -129,16 +125,14 @@ async def _link_account(
 
 async def _is_staff(ctx: DomainContext, inbound: Inbound, address: str) -> bool:
     person = await find_person(ctx.session, identity_kind(inbound.channel), address)
-    return person is not None and (
-        await operator_for_person(ctx.session, person.id) is not None
-        or await coordinator_for_person(ctx.session, person.id) is not None
-    )
+    return person is not None and await staff_roles(ctx.session, person.id) != (None, None)
 
 
-async def _before_dialogue(turn: Turn) -> list[Reply] | None:
+async def _before_dialogue(turn: Turn, registered_now: bool) -> list[Reply] | None:
     """What is answered whatever the dialogue: a sender past their rate, a kind of message the
     service cannot read, an opt-out word. None: the dialogue reads the message."""
-    flooded = await flooding(turn)
+    # A person registered by this very message has sent just it: within any rate (no count).
+    flooded = None if registered_now else await flooding(turn)
     if flooded is not None:
         return flooded
     answer = unreadable_answer(turn) or opt_out_turn(turn)
@@ -151,13 +145,15 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         # Residents in a staff group are not served there, and nobody is registered for it.
         await record_inbound(session, inbound, None)
         return Handled(duplicate=False, person_id=None, replies=0)
-    person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
+    person, registered_now = await find_or_register(
+        session, identity_kind(inbound.channel), address, ctx.now()
+    )
     read = await read_choice(ctx, inbound, address, person.id)
     inbound = read.inbound
     await record_inbound(session, inbound, person.id)
     language = turn_language(person, inbound.text, ctx.default_language)
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
-    early = await _before_dialogue(turn)
+    early = await _before_dialogue(turn, registered_now)
     if early is not None:
         return await _queue_replies(ctx, person, inbound, address, early, language)
     if inbound.shared_phone:
@@ -167,7 +163,7 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         key = "message.edited" if inbound.edited else "choice.closed"
         reply = Reply(text=t(language_of(ctx, person), key))
         return await _queue_replies(ctx, person, inbound, address, [reply])
-    return await _dialogue(ctx, person, inbound, address)
+    return await _dialogue(ctx, person, inbound, address, registered_now)
 
 
 def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, language: str) -> None:
@@ -181,11 +177,16 @@ def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, langua
         person.language = language
 
 
-async def _dialogue(ctx: DomainContext, person: Person, inbound: Inbound, address: str) -> Handled:
+async def _dialogue(
+    ctx: DomainContext, person: Person, inbound: Inbound, address: str, registered_now: bool
+) -> Handled:
     """The turn of whichever dialogue the person is in: a check-in answer first, then the
-    coordinator's, the operator's or the resident's."""
+    coordinator's, the operator's or the resident's. A person registered by this message has
+    no conversation and no staff role yet: nothing is looked up for them."""
     session = ctx.session
-    conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
+    conversation = await load_conversation(
+        session, person.id, inbound.channel, ctx.now(), known_new=registered_now
+    )
     language = turn_language(person, inbound.text, ctx.default_language)
     _learn_language(ctx, person, inbound, language)
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
@@ -193,15 +194,16 @@ async def _dialogue(ctx: DomainContext, person: Person, inbound: Inbound, addres
     answered = await checkin_answer(turn)
     if answered is not None:
         return await _queue_replies(ctx, person, inbound, address, [answered], turn.language)
-    operator = await operator_for_person(session, person.id)
-    coordinator = await coordinator_for_person(session, person.id)
+    operator, coordinator = (
+        (None, None) if registered_now else await staff_roles(session, person.id)
+    )
     if coordinator is not None and (operator is None or not wants_operator(turn, state)):
         state, replies = await handle_coordinator(turn, state, coordinator)
     elif operator is not None:
         state, replies = await handle_operator(turn, state, operator)
     else:
         state, replies = await handle_resident(turn, state)
-    save_state(conversation, state, ctx.now())
+    save_state(session, conversation, state, ctx.now())
     replies += [n for n in (help_notice(turn),) if n is not None]
     handled = await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
     await tie_turn(ctx, person.id, inbound)  # the message and its replies, to their request

@@ -105,22 +105,29 @@ async def last_received_at(session: AsyncSession, channel: str, person_id: int) 
 
 
 async def load_conversation(
-    session: AsyncSession, person_id: int, channel: str, now: datetime
+    session: AsyncSession, person_id: int, channel: str, now: datetime, known_new: bool = False
 ) -> Conversation:
-    """The conversation of a person on a channel, created empty the first time."""
-    conversation = await session.scalar(
-        select(Conversation).where(
-            Conversation.person_id == person_id, Conversation.channel == channel
+    """The conversation of a person on a channel, created empty the first time (`known_new`:
+    the caller knows there is none, e.g. the person was registered in this unit of work).
+    A new one is stored by `save_state`, so its first state costs one INSERT, not an INSERT
+    and an UPDATE."""
+    conversation = None
+    if not known_new:
+        conversation = await session.scalar(
+            select(Conversation).where(
+                Conversation.person_id == person_id, Conversation.channel == channel
+            )
         )
-    )
     if conversation is None:
         conversation = Conversation(person_id=person_id, channel=channel, state={}, updated_at=now)
-        session.add(conversation)
-        await session.flush()
     return conversation
 
 
-def save_state(conversation: Conversation, state: dict[str, Any], now: datetime) -> None:
-    """Store a dialogue's new state (a fresh dict, so the JSON change is noticed)."""
+def save_state(
+    session: AsyncSession, conversation: Conversation, state: dict[str, Any], now: datetime
+) -> None:
+    """Store a dialogue's new state (a fresh dict, so the JSON change is noticed); a new
+    conversation joins the session here and is inserted by the unit of work's next flush."""
     conversation.state = dict(state)
     conversation.updated_at = now
+    session.add(conversation)  # a no-op for one loaded from this session
