@@ -20,17 +20,18 @@ from concierge.intake.words import words
 from concierge.messages import Channel, IdentityKind, Inbound, Reply, identity_kind
 from concierge.outbox import enqueue_all
 from concierge.people.conversations import (
-    already_received,
+    Sender,
     load_conversation,
     record_inbound,
     save_state,
+    sender_of,
 )
 from concierge.people.person import (
     Person,
     find_or_register,
-    find_person,
     link_phone,
     normalise_address,
+    register,
 )
 from concierge.requests.notifications import language_of
 from concierge.requests.threads import tie_turn
@@ -39,7 +40,7 @@ from concierge.team.coordinators import staff_roles
 from handlers.checkin_answers import checkin_answer
 from handlers.choices import read_choice
 from handlers.coordinator_actions import handle_coordinator
-from handlers.flood_control import flooding
+from handlers.flood_control import flooding, window_start
 from handlers.intake_draft import DRAFT_STEPS
 from handlers.operator_actions import handle_operator, wants_operator
 from handlers.opt_out import help_notice, opt_out_turn
@@ -123,37 +124,36 @@ async def _link_account(
     return await _queue_replies(ctx, owner, inbound, address, [reply])
 
 
-async def _is_staff(ctx: DomainContext, inbound: Inbound, address: str) -> bool:
-    person = await find_person(ctx.session, identity_kind(inbound.channel), address)
+async def _is_staff(ctx: DomainContext, person: Person | None) -> bool:
     return person is not None and await staff_roles(ctx.session, person.id) != (None, None)
 
 
-async def _before_dialogue(turn: Turn, registered_now: bool) -> list[Reply] | None:
+def _before_dialogue(turn: Turn, sender: Sender) -> list[Reply] | None:
     """What is answered whatever the dialogue: a sender past their rate, a kind of message the
     service cannot read, an opt-out word. None: the dialogue reads the message."""
-    # A person registered by this very message has sent just it: within any rate (no count).
-    flooded = None if registered_now else await flooding(turn)
+    flooded = flooding(turn, sender.recent)
     if flooded is not None:
         return flooded
     answer = unreadable_answer(turn) or opt_out_turn(turn)
     return [answer] if answer is not None else None
 
 
-async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
+async def _converse(ctx: DomainContext, inbound: Inbound, address: str, sender: Sender) -> Handled:
+    """The turn of a new message from `address`, whose sender is read already."""
     session = ctx.session
-    if inbound.from_staff_group and not await _is_staff(ctx, inbound, address):
+    known = sender.person
+    if inbound.from_staff_group and not await _is_staff(ctx, known):
         # Residents in a staff group are not served there, and nobody is registered for it.
         await record_inbound(session, inbound, None)
         return Handled(duplicate=False, person_id=None, replies=0)
-    person, registered_now = await find_or_register(
-        session, identity_kind(inbound.channel), address, ctx.now()
-    )
-    read = await read_choice(ctx, inbound, address, person.id)
+    registered_now = known is None
+    person = known or await register(session, identity_kind(inbound.channel), address, ctx.now())
+    read = await read_choice(ctx, inbound, address, sender.last_received_at)
     inbound = read.inbound
     await record_inbound(session, inbound, person.id)
     language = turn_language(person, inbound.text, ctx.default_language)
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
-    early = await _before_dialogue(turn, registered_now)
+    early = _before_dialogue(turn, sender)
     if early is not None:
         return await _queue_replies(ctx, person, inbound, address, early, language)
     if inbound.shared_phone:
@@ -193,6 +193,8 @@ async def _dialogue(
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     answered = await checkin_answer(turn)
     if answered is not None:
+        # A first message on this channel starts its conversation, even a check-in's answer.
+        session.add(conversation)
         return await _queue_replies(ctx, person, inbound, address, [answered], turn.language)
     operator, coordinator = (
         (None, None) if registered_now else await staff_roles(session, person.id)
@@ -257,9 +259,11 @@ async def handle_inbound(
         try:
             async with transaction(sessions) as session:
                 ctx = DomainContext(session=session, clock=clock, settings=settings)
-                if await already_received(session, inbound):
+                kind = identity_kind(inbound.channel)
+                sender = await sender_of(session, inbound, kind, address, window_start(ctx))
+                if sender.duplicate:
                     return Handled(duplicate=True, person_id=None, replies=0)
-                return await _converse(ctx, inbound, address)
+                return await _converse(ctx, inbound, address, sender)
         except DomainError as error:
             # The turn's half-done changes were rolled back; explain in a clean transaction.
             async with transaction(sessions) as session:

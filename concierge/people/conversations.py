@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +17,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from concierge.database import Base, UTCDateTime
-from concierge.messages import Inbound
+from concierge.messages import IdentityKind, Inbound
+from concierge.people.person import ChannelIdentity, Person
 
 
 class Conversation(Base):
@@ -65,6 +67,53 @@ async def already_received(session: AsyncSession, inbound: Inbound) -> bool:
     return found is not None
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an inbound message, as known before it is recorded."""
+
+    person: Person | None  # None: nobody is known by the address yet
+    duplicate: bool  # this provider message was received before
+    recent: int  # the person's messages on this channel received after `since`
+    last_received_at: datetime | None  # the latest of them all, if any
+
+
+async def sender_of(
+    session: AsyncSession, inbound: Inbound, kind: IdentityKind, address: str, since: datetime
+) -> Sender:
+    """The person known by the sender's (normalised) address with their identities, whether
+    this message was received before, and the person's earlier messages on its channel (how
+    many after `since`, when the last): one statement for a known sender, where each of these
+    was a statement of its own on every turn; two for someone never heard of."""
+    channel = inbound.channel
+    received = (
+        select(InboundRecord.id)
+        .where(
+            InboundRecord.channel == channel,
+            InboundRecord.provider_message_id == inbound.provider_message_id,
+        )
+        .exists()
+    )
+    theirs = (InboundRecord.channel == channel, InboundRecord.person_id == Person.id)
+    recent = (
+        select(func.count(InboundRecord.id))
+        .where(*theirs, InboundRecord.received_at > since)
+        .scalar_subquery()
+    )
+    last = select(func.max(InboundRecord.received_at)).where(*theirs).scalar_subquery()
+    found = await session.execute(
+        select(Person, received, recent, last)
+        .join(ChannelIdentity)
+        .where(ChannelIdentity.kind == kind, ChannelIdentity.address == address)
+        .options(joinedload(Person.identities))
+    )
+    row = found.unique().first()
+    if row is None:
+        duplicate = await already_received(session, inbound)
+        return Sender(person=None, duplicate=duplicate, recent=0, last_received_at=None)
+    person, duplicate, count, latest = row
+    return Sender(person, bool(duplicate), int(count or 0), latest)
+
+
 async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int | None) -> None:
     """Log an inbound message; the unique key makes a concurrent duplicate fail the transaction."""
     session.add(
@@ -78,20 +127,6 @@ async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int
         )
     )
     await session.flush()
-
-
-async def received_since(
-    session: AsyncSession, channel: str, person_id: int, since: datetime
-) -> int:
-    """How many messages a person sent on a channel since a moment (this one included)."""
-    count = await session.scalar(
-        select(func.count(InboundRecord.id)).where(
-            InboundRecord.channel == channel,
-            InboundRecord.person_id == person_id,
-            InboundRecord.received_at > since,
-        )
-    )
-    return int(count or 0)
 
 
 async def last_received_at(session: AsyncSession, channel: str, person_id: int) -> datetime | None:
