@@ -146,7 +146,6 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str, sender: 
         # Residents in a staff group are not served there, and nobody is registered for it.
         await record_inbound(session, inbound, None)
         return Handled(duplicate=False, person_id=None, replies=0)
-    registered_now = known is None
     person = known or await register(session, identity_kind(inbound.channel), address, ctx.now())
     read = await read_choice(ctx, inbound, address, sender.last_received_at)
     inbound = read.inbound
@@ -163,7 +162,7 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str, sender: 
         key = "message.edited" if inbound.edited else "choice.closed"
         reply = Reply(text=t(language_of(ctx, person), key))
         return await _queue_replies(ctx, person, inbound, address, [reply])
-    return await _dialogue(ctx, person, inbound, address, registered_now)
+    return await _dialogue(ctx, person, inbound, address, sender)
 
 
 def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, language: str) -> None:
@@ -178,14 +177,16 @@ def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, langua
 
 
 async def _dialogue(
-    ctx: DomainContext, person: Person, inbound: Inbound, address: str, registered_now: bool
+    ctx: DomainContext, person: Person, inbound: Inbound, address: str, sender: Sender
 ) -> Handled:
     """The turn of whichever dialogue the person is in: a check-in answer first, then the
-    coordinator's, the operator's or the resident's. A person registered by this message has
-    no conversation and no staff role yet: nothing is looked up for them."""
+    coordinator's, the operator's or the resident's. The conversation was read with the sender
+    (none there: the first on this channel); a person registered by this message has no staff
+    role yet: it is not looked up."""
     session = ctx.session
-    conversation = await load_conversation(
-        session, person.id, inbound.channel, ctx.now(), known_new=registered_now
+    registered_now = sender.person is None
+    conversation = sender.conversation or await load_conversation(
+        session, person.id, inbound.channel, ctx.now(), known_new=True
     )
     language = turn_language(person, inbound.text, ctx.default_language)
     _learn_language(ctx, person, inbound, language)

@@ -32,11 +32,11 @@ FIRST_MESSAGE_STATEMENTS = 11
 # two a message). A request made in this turn has no timer to call off (no look-up), is
 # inserted queued (no UPDATE after its INSERT), and its "registered" message goes in without a
 # look-up of its key.
-CONFIRM_STATEMENTS = 23
+CONFIRM_STATEMENTS = 22
 # A known resident asking again: the sender read with their identities, whether the message
-# came before, their recent messages (flood control) and their last one in one statement; their
-# operator or coordinator roles in one.
-KNOWN_SENDER_STATEMENTS = 13
+# came before, their recent messages (flood control), their last one and their conversation in
+# one statement; their operator or coordinator roles in one.
+KNOWN_SENDER_STATEMENTS = 12
 
 
 @contextmanager

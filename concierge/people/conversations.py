@@ -75,6 +75,7 @@ class Sender:
     duplicate: bool  # this provider message was received before
     recent: int  # the person's messages on this channel received after `since`
     last_received_at: datetime | None  # the latest of them all, if any
+    conversation: Conversation | None = None  # theirs on this channel; None: none yet
 
 
 async def sender_of(
@@ -82,8 +83,9 @@ async def sender_of(
 ) -> Sender:
     """The person known by the sender's (normalised) address with their identities, whether
     this message was received before, and the person's earlier messages on its channel (how
-    many after `since`, when the last): one statement for a known sender, where each of these
-    was a statement of its own on every turn; two for someone never heard of."""
+    many after `since`, when the last) and their conversation on it: one statement for a known
+    sender, where each of these was a statement of its own on every turn; two for someone never
+    heard of."""
     channel = inbound.channel
     received = (
         select(InboundRecord.id)
@@ -101,8 +103,12 @@ async def sender_of(
     )
     last = select(func.max(InboundRecord.received_at)).where(*theirs).scalar_subquery()
     found = await session.execute(
-        select(Person, received, recent, last)
+        select(Person, received, recent, last, Conversation)
         .join(ChannelIdentity)
+        .outerjoin(
+            Conversation,
+            (Conversation.person_id == Person.id) & (Conversation.channel == channel),
+        )
         .where(ChannelIdentity.kind == kind, ChannelIdentity.address == address)
         .options(joinedload(Person.identities))
     )
@@ -110,8 +116,8 @@ async def sender_of(
     if row is None:
         duplicate = await already_received(session, inbound)
         return Sender(person=None, duplicate=duplicate, recent=0, last_received_at=None)
-    person, duplicate, count, latest = row
-    return Sender(person, bool(duplicate), int(count or 0), latest)
+    person, duplicate, count, latest, conversation = row
+    return Sender(person, bool(duplicate), int(count or 0), latest, conversation)
 
 
 async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int | None) -> None:
