@@ -300,7 +300,9 @@ def prepare(
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET, "TELEGRAM_API_BASE": telegram.base_url,
         }  # fmt: skip
     # The demo's operators work the rota; its published passwords would stop a public service.
-    users = [["users", "password", name] for name in ("admin", "paola", "giulia", "marco", "sara")]
+    # (acme-hr: the demo's company user, added after this script was written.)
+    names = ("admin", "paola", "giulia", "marco", "sara", "acme-hr")
+    users = [["users", "password", name] for name in names]
     for command in (["db", "upgrade"], ["demo"], *users):
         subprocess.run(
             [sys.executable, "-m", "bot.cli", *command], cwd=folder, check=True,

@@ -11,10 +11,10 @@ button changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from concierge.context import DomainContext
 from concierge.messages import Channel, Inbound, identity_kind
-from concierge.people.conversations import last_received_at
 from concierge.questions import close_question, last_question, question_offering
 from handlers.turn import number_in
 
@@ -44,7 +44,7 @@ def _same_person(channel: Channel) -> tuple[Channel, ...]:
 
 
 async def _digit_as_choice(
-    ctx: DomainContext, inbound: Inbound, address: str, person_id: int
+    ctx: DomainContext, inbound: Inbound, address: str, answered_at: datetime | None
 ) -> Inbound:
     """A digit answers the last numbered question sent on this channel, if nothing came from
     the person since it was written; otherwise it stays a text (a detail, a typed rating)."""
@@ -52,7 +52,6 @@ async def _digit_as_choice(
     if inbound.channel not in NUMBERED_CHANNELS or inbound.choice or number is None:
         return inbound
     question = await last_question(ctx.session, inbound.channel, address)
-    answered_at = await last_received_at(ctx.session, inbound.channel, person_id)
     if question is None or question.answered_at is not None:
         return inbound
     # Written in the same instant as the last answer, it is the reply to it: still open.
@@ -65,12 +64,13 @@ async def _digit_as_choice(
 
 
 async def read_choice(
-    ctx: DomainContext, inbound: Inbound, address: str, person_id: int
+    ctx: DomainContext, inbound: Inbound, address: str, last_received_at: datetime | None
 ) -> ReadChoice:
     """Resolve a typed digit into its choice, then check the choice was offered to `address`
-    on a question still open, and close that question. Call it before the inbound message is
-    recorded (the last message received tells whether a numbered question is still open)."""
-    inbound = await _digit_as_choice(ctx, inbound, address, person_id)
+    on a question still open, and close that question. `last_received_at`: when the person
+    last wrote on this channel before this message (it tells whether a numbered question is
+    still open)."""
+    inbound = await _digit_as_choice(ctx, inbound, address, last_received_at)
     if not inbound.choice:
         return ReadChoice(inbound)
     channels = _same_person(inbound.channel)

@@ -20,27 +20,27 @@ from concierge.intake.words import words
 from concierge.messages import Channel, IdentityKind, Inbound, Reply, identity_kind
 from concierge.outbox import enqueue_all
 from concierge.people.conversations import (
-    already_received,
+    Sender,
     load_conversation,
     record_inbound,
     save_state,
+    sender_of,
 )
 from concierge.people.person import (
     Person,
     find_or_register,
-    find_person,
     link_phone,
     normalise_address,
+    register,
 )
 from concierge.requests.notifications import language_of
 from concierge.requests.threads import tie_turn
 from concierge.settings import Settings
-from concierge.team.coordinators import coordinator_for_person
-from concierge.team.operators import operator_for_person
+from concierge.team.coordinators import staff_roles
 from handlers.checkin_answers import checkin_answer
 from handlers.choices import read_choice
 from handlers.coordinator_actions import handle_coordinator
-from handlers.flood_control import flooding
+from handlers.flood_control import flooding, window_start
 from handlers.intake_draft import DRAFT_STEPS
 from handlers.operator_actions import handle_operator, wants_operator
 from handlers.opt_out import help_notice, opt_out_turn
@@ -116,10 +116,7 @@ async def _link_account(
     operator or a coordinator, their work messages come on this channel from now on."""
     assert inbound.shared_phone is not None
     owner = await link_phone(ctx.session, person, inbound.shared_phone, ctx.settings.default_region)
-    for staff in (
-        await operator_for_person(ctx.session, owner.id),
-        await coordinator_for_person(ctx.session, owner.id),
-    ):
+    for staff in await staff_roles(ctx.session, owner.id):
         if staff is not None:
             staff.contact_channel = inbound.channel
     name = owner.first_name or owner.display_name
@@ -127,37 +124,35 @@ async def _link_account(
     return await _queue_replies(ctx, owner, inbound, address, [reply])
 
 
-async def _is_staff(ctx: DomainContext, inbound: Inbound, address: str) -> bool:
-    person = await find_person(ctx.session, identity_kind(inbound.channel), address)
-    return person is not None and (
-        await operator_for_person(ctx.session, person.id) is not None
-        or await coordinator_for_person(ctx.session, person.id) is not None
-    )
+async def _is_staff(ctx: DomainContext, person: Person | None) -> bool:
+    return person is not None and await staff_roles(ctx.session, person.id) != (None, None)
 
 
-async def _before_dialogue(turn: Turn) -> list[Reply] | None:
+def _before_dialogue(turn: Turn, sender: Sender) -> list[Reply] | None:
     """What is answered whatever the dialogue: a sender past their rate, a kind of message the
     service cannot read, an opt-out word. None: the dialogue reads the message."""
-    flooded = await flooding(turn)
+    flooded = flooding(turn, sender.recent)
     if flooded is not None:
         return flooded
     answer = unreadable_answer(turn) or opt_out_turn(turn)
     return [answer] if answer is not None else None
 
 
-async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handled:
+async def _converse(ctx: DomainContext, inbound: Inbound, address: str, sender: Sender) -> Handled:
+    """The turn of a new message from `address`, whose sender is read already."""
     session = ctx.session
-    if inbound.from_staff_group and not await _is_staff(ctx, inbound, address):
+    known = sender.person
+    if inbound.from_staff_group and not await _is_staff(ctx, known):
         # Residents in a staff group are not served there, and nobody is registered for it.
         await record_inbound(session, inbound, None)
         return Handled(duplicate=False, person_id=None, replies=0)
-    person, _ = await find_or_register(session, identity_kind(inbound.channel), address, ctx.now())
-    read = await read_choice(ctx, inbound, address, person.id)
+    person = known or await register(session, identity_kind(inbound.channel), address, ctx.now())
+    read = await read_choice(ctx, inbound, address, sender.last_received_at)
     inbound = read.inbound
     await record_inbound(session, inbound, person.id)
     language = turn_language(person, inbound.text, ctx.default_language)
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
-    early = await _before_dialogue(turn)
+    early = _before_dialogue(turn, sender)
     if early is not None:
         return await _queue_replies(ctx, person, inbound, address, early, language)
     if inbound.shared_phone:
@@ -167,7 +162,7 @@ async def _converse(ctx: DomainContext, inbound: Inbound, address: str) -> Handl
         key = "message.edited" if inbound.edited else "choice.closed"
         reply = Reply(text=t(language_of(ctx, person), key))
         return await _queue_replies(ctx, person, inbound, address, [reply])
-    return await _dialogue(ctx, person, inbound, address)
+    return await _dialogue(ctx, person, inbound, address, sender)
 
 
 def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, language: str) -> None:
@@ -181,27 +176,37 @@ def _learn_language(ctx: DomainContext, person: Person, inbound: Inbound, langua
         person.language = language
 
 
-async def _dialogue(ctx: DomainContext, person: Person, inbound: Inbound, address: str) -> Handled:
+async def _dialogue(
+    ctx: DomainContext, person: Person, inbound: Inbound, address: str, sender: Sender
+) -> Handled:
     """The turn of whichever dialogue the person is in: a check-in answer first, then the
-    coordinator's, the operator's or the resident's."""
+    coordinator's, the operator's or the resident's. The conversation was read with the sender
+    (none there: the first on this channel); a person registered by this message has no staff
+    role yet: it is not looked up."""
     session = ctx.session
-    conversation = await load_conversation(session, person.id, inbound.channel, ctx.now())
+    registered_now = sender.person is None
+    conversation = sender.conversation or await load_conversation(
+        session, person.id, inbound.channel, ctx.now(), known_new=True
+    )
     language = turn_language(person, inbound.text, ctx.default_language)
     _learn_language(ctx, person, inbound, language)
     turn = Turn(ctx=ctx, person=person, language=language, inbound=inbound)
     state, notice = _unless_stale(turn, dict(conversation.state), conversation.updated_at)
     answered = await checkin_answer(turn)
     if answered is not None:
+        # A first message on this channel starts its conversation, even a check-in's answer.
+        session.add(conversation)
         return await _queue_replies(ctx, person, inbound, address, [answered], turn.language)
-    operator = await operator_for_person(session, person.id)
-    coordinator = await coordinator_for_person(session, person.id)
+    operator, coordinator = (
+        (None, None) if registered_now else await staff_roles(session, person.id)
+    )
     if coordinator is not None and (operator is None or not wants_operator(turn, state)):
         state, replies = await handle_coordinator(turn, state, coordinator)
     elif operator is not None:
         state, replies = await handle_operator(turn, state, operator)
     else:
         state, replies = await handle_resident(turn, state)
-    save_state(conversation, state, ctx.now())
+    save_state(session, conversation, state, ctx.now())
     replies += [n for n in (help_notice(turn),) if n is not None]
     handled = await _queue_replies(ctx, person, inbound, address, notice + replies, turn.language)
     await tie_turn(ctx, person.id, inbound)  # the message and its replies, to their request
@@ -255,9 +260,11 @@ async def handle_inbound(
         try:
             async with transaction(sessions) as session:
                 ctx = DomainContext(session=session, clock=clock, settings=settings)
-                if await already_received(session, inbound):
+                kind = identity_kind(inbound.channel)
+                sender = await sender_of(session, inbound, kind, address, window_start(ctx))
+                if sender.duplicate:
                     return Handled(duplicate=True, person_id=None, replies=0)
-                return await _converse(ctx, inbound, address)
+                return await _converse(ctx, inbound, address, sender)
         except DomainError as error:
             # The turn's half-done changes were rolled back; explain in a clean transaction.
             async with transaction(sessions) as session:

@@ -221,7 +221,7 @@ async def answer_call(ctx: DomainContext, event: VoiceEvent) -> VoiceStep:
     conversation = await load_conversation(ctx.session, caller.id, Channel.VOICE, ctx.now())
     state = dict(conversation.state)
     step = await _next_step(ctx, caller, event, lang, state)
-    save_state(conversation, state, ctx.now())
+    save_state(ctx.session, conversation, state, ctx.now())
     return step
 
 

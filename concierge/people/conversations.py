@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +17,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from concierge.database import Base, UTCDateTime
-from concierge.messages import Inbound
+from concierge.messages import IdentityKind, Inbound
+from concierge.people.person import ChannelIdentity, Person
 
 
 class Conversation(Base):
@@ -65,6 +67,59 @@ async def already_received(session: AsyncSession, inbound: Inbound) -> bool:
     return found is not None
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an inbound message, as known before it is recorded."""
+
+    person: Person | None  # None: nobody is known by the address yet
+    duplicate: bool  # this provider message was received before
+    recent: int  # the person's messages on this channel received after `since`
+    last_received_at: datetime | None  # the latest of them all, if any
+    conversation: Conversation | None = None  # theirs on this channel; None: none yet
+
+
+async def sender_of(
+    session: AsyncSession, inbound: Inbound, kind: IdentityKind, address: str, since: datetime
+) -> Sender:
+    """The person known by the sender's (normalised) address with their identities, whether
+    this message was received before, and the person's earlier messages on its channel (how
+    many after `since`, when the last) and their conversation on it: one statement for a known
+    sender, where each of these was a statement of its own on every turn; two for someone never
+    heard of."""
+    channel = inbound.channel
+    received = (
+        select(InboundRecord.id)
+        .where(
+            InboundRecord.channel == channel,
+            InboundRecord.provider_message_id == inbound.provider_message_id,
+        )
+        .exists()
+    )
+    theirs = (InboundRecord.channel == channel, InboundRecord.person_id == Person.id)
+    recent = (
+        select(func.count(InboundRecord.id))
+        .where(*theirs, InboundRecord.received_at > since)
+        .scalar_subquery()
+    )
+    last = select(func.max(InboundRecord.received_at)).where(*theirs).scalar_subquery()
+    found = await session.execute(
+        select(Person, received, recent, last, Conversation)
+        .join(ChannelIdentity)
+        .outerjoin(
+            Conversation,
+            (Conversation.person_id == Person.id) & (Conversation.channel == channel),
+        )
+        .where(ChannelIdentity.kind == kind, ChannelIdentity.address == address)
+        .options(joinedload(Person.identities))
+    )
+    row = found.unique().first()
+    if row is None:
+        duplicate = await already_received(session, inbound)
+        return Sender(person=None, duplicate=duplicate, recent=0, last_received_at=None)
+    person, duplicate, count, latest, conversation = row
+    return Sender(person, bool(duplicate), int(count or 0), latest, conversation)
+
+
 async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int | None) -> None:
     """Log an inbound message; the unique key makes a concurrent duplicate fail the transaction."""
     session.add(
@@ -80,20 +135,6 @@ async def record_inbound(session: AsyncSession, inbound: Inbound, person_id: int
     await session.flush()
 
 
-async def received_since(
-    session: AsyncSession, channel: str, person_id: int, since: datetime
-) -> int:
-    """How many messages a person sent on a channel since a moment (this one included)."""
-    count = await session.scalar(
-        select(func.count(InboundRecord.id)).where(
-            InboundRecord.channel == channel,
-            InboundRecord.person_id == person_id,
-            InboundRecord.received_at > since,
-        )
-    )
-    return int(count or 0)
-
-
 async def last_received_at(session: AsyncSession, channel: str, person_id: int) -> datetime | None:
     """When a person last wrote on a channel, if ever."""
     latest: datetime | None = await session.scalar(
@@ -105,22 +146,29 @@ async def last_received_at(session: AsyncSession, channel: str, person_id: int) 
 
 
 async def load_conversation(
-    session: AsyncSession, person_id: int, channel: str, now: datetime
+    session: AsyncSession, person_id: int, channel: str, now: datetime, known_new: bool = False
 ) -> Conversation:
-    """The conversation of a person on a channel, created empty the first time."""
-    conversation = await session.scalar(
-        select(Conversation).where(
-            Conversation.person_id == person_id, Conversation.channel == channel
+    """The conversation of a person on a channel, created empty the first time (`known_new`:
+    the caller knows there is none, e.g. the person was registered in this unit of work).
+    A new one is stored by `save_state`, so its first state costs one INSERT, not an INSERT
+    and an UPDATE."""
+    conversation = None
+    if not known_new:
+        conversation = await session.scalar(
+            select(Conversation).where(
+                Conversation.person_id == person_id, Conversation.channel == channel
+            )
         )
-    )
     if conversation is None:
         conversation = Conversation(person_id=person_id, channel=channel, state={}, updated_at=now)
-        session.add(conversation)
-        await session.flush()
     return conversation
 
 
-def save_state(conversation: Conversation, state: dict[str, Any], now: datetime) -> None:
-    """Store a dialogue's new state (a fresh dict, so the JSON change is noticed)."""
+def save_state(
+    session: AsyncSession, conversation: Conversation, state: dict[str, Any], now: datetime
+) -> None:
+    """Store a dialogue's new state (a fresh dict, so the JSON change is noticed); a new
+    conversation joins the session here and is inserted by the unit of work's next flush."""
     conversation.state = dict(state)
     conversation.updated_at = now
+    session.add(conversation)  # a no-op for one loaded from this session

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from concierge.database import Base, UTCDateTime
 from concierge.errors import InvalidPhoneNumber
@@ -124,12 +124,16 @@ def normalise_address(kind: IdentityKind, raw: str, default_region: str = "IT") 
 
 
 async def find_person(session: AsyncSession, kind: IdentityKind, address: str) -> Person | None:
-    """The person owning this (already normalised) address, if any."""
-    return await session.scalar(
+    """The person owning this (already normalised) address, if any, with all their identities
+    joined in the same statement (their own `selectin` load would be a second one, on every
+    turn of a known sender)."""
+    found = await session.scalars(
         select(Person)
         .join(ChannelIdentity)
         .where(ChannelIdentity.kind == kind, ChannelIdentity.address == address)
+        .options(joinedload(Person.identities))
     )
+    return found.unique().first()
 
 
 async def find_or_register(
@@ -139,11 +143,18 @@ async def find_or_register(
     person = await find_person(session, kind, address)
     if person is not None:
         return person, False
+    return await register(session, kind, address, now), True
+
+
+async def register(
+    session: AsyncSession, kind: IdentityKind, address: str, now: datetime
+) -> Person:
+    """A new resident known by this address (the caller found nobody by it)."""
     person = Person(kind=PersonKind.RESIDENT, created_at=now)
     person.identities.append(ChannelIdentity(kind=kind, address=address))
     session.add(person)
     await session.flush()
-    return person, True
+    return person
 
 
 async def link_phone(

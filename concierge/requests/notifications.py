@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from concierge.context import DomainContext
 from concierge.i18n import format_due, t
 from concierge.messages import Channel, Choice, IdentityKind, Reply, identity_kind
-from concierge.outbox import enqueue
+from concierge.outbox import enqueue_all
 from concierge.people.person import Person
 from concierge.requests.lifecycle import RequestStatus
 from concierge.team.coordinators import coordinators_of, one_cooperative
@@ -68,13 +68,14 @@ async def tell_person(
     address = person.address_for(kind)
     if address is None or (not essential and person.stopped(kind)):
         return
-    await enqueue(
+    # One INSERT … ON CONFLICT DO NOTHING (a known key is skipped, as `enqueue` does), not a
+    # look-up of the key then an ORM insert: nobody here needs the row back (issue 20).
+    await enqueue_all(
         ctx.session,
+        [(dedupe_key, reply)],
+        ctx.now(),
         channel=channel,
         address=address,
-        reply=reply,
-        dedupe_key=dedupe_key,
-        now=ctx.now(),
         person_id=person.id,
         request_id=request_id,
         language=language_of(ctx, person),
@@ -125,9 +126,9 @@ async def tell_group(
     cooperative_id: int | None = None,
 ) -> None:
     """Queue a message to a staff group on Telegram, in the service's language."""
-    await enqueue(
-        ctx.session, channel=Channel.TELEGRAM, address=str(chat_id), reply=reply,
-        dedupe_key=dedupe_key, now=ctx.now(), cooperative_id=cooperative_id,
+    await enqueue_all(
+        ctx.session, [(dedupe_key, reply)], ctx.now(), channel=Channel.TELEGRAM,
+        address=str(chat_id), cooperative_id=cooperative_id,
     )  # fmt: skip
 
 

@@ -119,7 +119,19 @@ async def transition(
     now = ctx.now()
     request.status = target
     request.updated_at = now
-    mark_request(ctx, request.id)
+    return await _moved(ctx, request, current, target, actor, reason)
+
+
+async def _moved(
+    ctx: DomainContext,
+    request: ServiceRequest,
+    current: RequestStatus,
+    target: RequestStatus,
+    actor: Actor,
+    reason: str,
+) -> RequestEvent:
+    """The move of a request (already at `target`) recorded: its event, then what follows."""
+    now = ctx.now()
     event = RequestEvent(
         request_id=request.id,
         at=now,
@@ -131,6 +143,7 @@ async def transition(
     )
     ctx.session.add(event)
     await ctx.session.flush()
+    mark_request(ctx, request.id)
     if target in (S.CANCELLED, S.FAILED):
         await withdraw_pending_offers(ctx.session, request.id, now)
     await notify_transition(ctx, request, event)
@@ -170,16 +183,18 @@ async def create_request(
         due_kind=due_kind,
         attachments=list(attachments),
         cooperative_id=cooperative_id,
-        status=S.NEW,
+        # Born new and confirmed at once: inserted queued, with both events, rather than
+        # inserted new then updated to queued (one statement less a request: issue 20).
+        status=S.QUEUED,
         created_at=now,
         updated_at=now,
     )
+    assert is_allowed(S.NEW, S.QUEUED)
     set_committed_value(request, "offered_as", offered_as)  # read with the service: no query
     ctx.session.add(request)
-    await ctx.session.flush()
     ctx.session.add(
         RequestEvent(
-            request_id=request.id,
+            request=request,
             at=now,
             actor_kind=actor.kind,
             actor_id=actor.id,
@@ -188,9 +203,12 @@ async def create_request(
             reason="created",
         )
     )
+    await ctx.session.flush()
+    # Its events stay unloaded, as for any request whose events were not read in this unit.
+    ctx.session.expire(request, ["events"])
     mark_request(ctx, request.id, created=True)
     note_new_request(ctx, request.id)
-    await transition(ctx, request, S.QUEUED, actor, "confirmed")
+    await _moved(ctx, request, S.NEW, S.QUEUED, actor, "confirmed")
     return request
 
 

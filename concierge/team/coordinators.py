@@ -10,7 +10,7 @@ from concierge.context import DomainContext
 from concierge.database import Base
 from concierge.messages import Channel
 from concierge.people.person import Person
-from concierge.team.operators import Cooperative
+from concierge.team.operators import Cooperative, Operator
 
 
 class Coordinator(Base):
@@ -52,3 +52,22 @@ async def coordinator_for_person(session: AsyncSession, person_id: int) -> Coord
     return await session.scalar(
         select(Coordinator).where(Coordinator.person_id == person_id, Coordinator.active.is_(True))
     )
+
+
+async def staff_roles(
+    session: AsyncSession, person_id: int
+) -> tuple[Operator | None, Coordinator | None]:
+    """The person's active operator and coordinator records, either None: one statement where
+    two look-ups ran on every chat turn (most senders are residents and have neither)."""
+    row = (
+        await session.execute(
+            select(Operator, Coordinator)
+            .select_from(Person)
+            .outerjoin(Operator, (Operator.person_id == Person.id) & Operator.active.is_(True))
+            .outerjoin(
+                Coordinator, (Coordinator.person_id == Person.id) & Coordinator.active.is_(True)
+            )
+            .where(Person.id == person_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)

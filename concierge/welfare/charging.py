@@ -56,9 +56,14 @@ class Charge:
 
 
 async def _credit_enrolment(
-    ctx: DomainContext, person_id: int, service_code: str, day: date, gross: int
+    ctx: DomainContext,
+    enrolments: list[Enrolment],
+    person_id: int,
+    service_code: str,
+    day: date,
+    gross: int,
 ) -> tuple[Enrolment, str] | None:
-    for enrolment in await confirmed_enrolments(ctx, person_id):
+    for enrolment in enrolments:
         plan = plan_on(enrolment.company, day)
         if plan is None or plan.mode != PlanMode.CREDIT or not plan.covers(service_code):
             continue
@@ -76,6 +81,9 @@ class Source:
     referral: Referral | None = None
     voucher: Voucher | None = None
     credit: tuple[Enrolment, str] | None = None
+    # The person's confirmed enrolments, read when no referral or voucher pays (a quote says
+    # "not covered by your plan" from them without reading them again).
+    enrolments: tuple[Enrolment, ...] = ()
 
 
 async def paying_source(
@@ -89,10 +97,11 @@ async def paying_source(
     voucher = await usable_voucher(ctx, person_id, service_code, day)
     if voucher is not None:
         return Source(Payer.VOUCHER, voucher=voucher)
-    credit = await _credit_enrolment(ctx, person_id, service_code, day, gross)
+    enrolments = await confirmed_enrolments(ctx, person_id)
+    credit = await _credit_enrolment(ctx, enrolments, person_id, service_code, day, gross)
     if credit is not None:
-        return Source(Payer.CREDIT, credit=credit)
-    return Source(Payer.PERSON)
+        return Source(Payer.CREDIT, credit=credit, enrolments=tuple(enrolments))
+    return Source(Payer.PERSON, enrolments=tuple(enrolments))
 
 
 def _split(total: int, ctx: DomainContext, cooperative_id: int) -> dict[str, int]:

@@ -7,7 +7,6 @@ from concierge.context import DomainContext
 from concierge.errors import NotFound
 from concierge.i18n import t
 from concierge.welfare.charging import paying_source
-from concierge.welfare.enrolment import confirmed_enrolments
 from concierge.welfare.ledger import balance
 from concierge.welfare.money import show
 from concierge.welfare.prices import PriceUnit, price_of, quote
@@ -39,6 +38,6 @@ async def quote_line(
             )
         after = show(left - priced.gross_cents, language)
         return t(language, "welfare.quote.credit", price=shown, left=after)
-    if await confirmed_enrolments(ctx, person_id):
+    if source.enrolments:
         return t(language, "welfare.quote.not_covered", price=shown)
     return t(language, "welfare.quote.person", price=shown)
