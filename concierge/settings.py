@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_library: Literal["aiogram", "ptb"] = Field(
-        default="aiogram", validation_alias="TELEGRAM_LIBRARY"
+        default="ptb", validation_alias="TELEGRAM_LIBRARY"
     )
     telegram_mode: Literal["polling", "webhook"] = Field(
         default="polling", validation_alias="TELEGRAM_MODE"

@@ -1,5 +1,6 @@
-"""The two Telegram libraries behind one small interface: aiogram (the default) and
-python-telegram-bot (TELEGRAM_LIBRARY=ptb). They only move JSON and buttons; they decide nothing.
+"""The two Telegram libraries behind one small interface: python-telegram-bot (the default,
+lighter in memory) and aiogram (TELEGRAM_LIBRARY=aiogram). They only move JSON and buttons;
+they decide nothing.
 Both turn Telegram's 429 into `RetryAfter` and a chat that blocked the bot into `Undeliverable`.
 
 Each library is imported only when it is the one configured: aiogram alone takes about 120 MB
