@@ -24,6 +24,8 @@ TRAINING_SETS = (
     "intake_blind_train_c.jsonl",
     "intake_blind_train_d.jsonl",
     "intake_blind_train_e.jsonl",
+    "intake_blind_train_f.jsonl",
+    "intake_blind_train_g.jsonl",
     # The two held-out sets, spent once measured (README): trained on since issue 21's third
     # round, as the next round's held-out set comes from a writer nobody here has read.
     "intake_blind_holdout.jsonl",
