@@ -169,6 +169,22 @@ def test_dates_of_the_blind_sets() -> None:
     assert sum(score.dates for score, _ in scores) >= 0.85 * total, [m for _, m in scores]
 
 
+# The third held-out set (176 lines, 11 per service, 49 recurring), written blind by a writer
+# nobody here has read and sealed until the code of issue 21's fourth round was final; measured
+# once (README), now spent. Never in the corpus: the model that reads it here is the service's.
+HELD_OUT_C = DATA / "intake_blind_holdout_c.jsonl"
+
+
+def test_the_third_held_out_set_at_the_issues_bar() -> None:
+    """Services 90%, dates 85%, kinds of recurrence 85%: the issue's bar, on lines the service's
+    classifier never trained on (measured 92.0%, 87.5%, 96.6% when it was opened)."""
+    score, misses = score_file(HELD_OUT_C)
+    assert score.total == 176
+    assert score.services >= 0.90 * score.total, misses
+    assert score.dates >= 0.85 * score.total, misses
+    assert score.recurrences >= 0.85 * score.total, misses
+
+
 def test_the_corpus_is_built_from_the_labelled_sets() -> None:
     """The committed training corpus is what `make intake-corpus` makes of tests/data today."""
     assert CORPUS_FILE.read_text(encoding="utf-8").splitlines() == corpus_lines()
