@@ -57,6 +57,25 @@ def test_serve_with_a_broken_database_url(tmp_path: Path, url: str, message: str
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nobody@127.0.0.1:1/none",  # refused
+        "postgresql://nobody@127.0.0.1:1/none?ssl=require",  # asyncpg's TLS option, renamed
+        "sqlite:///{tmp}/a-folder",  # a folder where the file should be
+    ],
+)
+def test_jobs_with_a_database_it_cannot_reach_says_so_in_one_line(tmp_path: Path, url: str) -> None:
+    """`jobs` reads without the runtime (synchronous Core): its errors are the runtime's line."""
+    (tmp_path / "a-folder").mkdir()
+    url = url.format(tmp=tmp_path)
+    result = concierge("jobs", cwd=tmp_path, DATABASE_URL=url, **ENGLISH)
+    assert result.returncode != 0
+    assert result.stderr.startswith("Error: DATABASE_URL: cannot use"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "invalid URI query parameter" not in result.stderr
+
+
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     empty = f"sqlite:///{tmp_path}/empty.db"
     result = concierge("serve", cwd=tmp_path, DATABASE_URL=empty, **ENGLISH)

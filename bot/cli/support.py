@@ -20,7 +20,7 @@ from concierge.i18n import LANGUAGES, language_or_default, t
 from concierge.settings import Language, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:  # the ORM's modules: imported by the commands that open a runtime, only
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
     from bot.runtime import Runtime
     from concierge.context import DomainContext
@@ -164,6 +164,15 @@ def run_unit(settings: Settings, work: Callable[[DomainContext], Awaitable[T]]) 
         fail_domain(exc)
 
 
+def _connect(engine: Engine, safe_url: str) -> Connection:
+    """The engine's connection; a database that cannot be reached (refused, a wrong password,
+    a folder given as the SQLite file) is one line, as a runtime's start says it."""
+    try:
+        return engine.connect()
+    except Exception as exc:  # any driver error: the URL leads to no database
+        raise unusable(safe_url, exc) from exc
+
+
 def run_read(settings: Settings, work: Callable[[Connection], T]) -> T:
     """Run `work` on a connection to the migrated database, without the ORM: for the commands
     that only read (they start in a fraction of a runtime's time; issue 20, target 7). No
@@ -180,7 +189,7 @@ def run_read(settings: Settings, work: Callable[[Connection], T]) -> T:
             raise no_folder(exc) from exc
         safe_url = settings.url.render_as_string(hide_password=True)
         try:
-            with engine.connect() as connection:
+            with _connect(engine, safe_url) as connection:
                 try:
                     connection.execute(text("SELECT 1"))
                     outdated = behind(connection)
