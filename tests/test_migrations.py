@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -21,6 +22,9 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, metadata()))
 
 
+# SQLite cannot reflect an expression index (the receipts' per-issuer numbering): Alembic says
+# so and compares the rest; PostgreSQL compares it too.
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 async def test_models_and_migrations_agree(runtime: Runtime) -> None:
     async with runtime.engine.connect() as connection:
         assert await connection.run_sync(_differences) == []

@@ -40,14 +40,19 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             "fk_receipts_issuer_id_cooperatives", "cooperatives", ["issuer_id"], ["id"]
         )
-        batch_op.create_unique_constraint(
-            "uq_receipts_issuer_id_year_sequence", ["issuer_id", "year", "sequence"]
-        )
+    # Issuer 0 for receipts of movements with no cooperative: NULLs are never equal, so a plain
+    # unique constraint would let two of them share a number.
+    op.create_index(
+        "uq_receipts_issuer_year_sequence",
+        "receipts",
+        [sa.text("coalesce(issuer_id, 0)"), "year", "sequence"],
+        unique=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_receipts_issuer_year_sequence", table_name="receipts")
     with op.batch_alter_table("receipts", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_receipts_issuer_id_year_sequence", type_="unique")
         batch_op.drop_constraint("fk_receipts_issuer_id_cooperatives", type_="foreignkey")
         batch_op.drop_column("sequence")
         batch_op.drop_column("year")
