@@ -14,7 +14,7 @@ from concierge.messages import Channel, IdentityKind
 from concierge.people.person import find_person
 from concierge.privacy.erasure import erase_person
 from concierge.privacy.records import export_person
-from concierge.requests.request import ServiceRequest
+from concierge.requests.request import ServiceRequest, cancel_request
 from concierge.service_calendar import ServiceCalendar
 from concierge.standing.occurrences import make_occurrence
 from concierge.standing.orders import StandingOccurrence, StandingOrder, history_of
@@ -327,6 +327,25 @@ async def test_skipping_tuesday_on_a_tuesday_already_requested_says_which_day(
     ]
     await run_until(demo_domain, _at(7))
     assert [day for day, _ in await _made(demo_domain)] == [date(2026, 11, 24)]
+
+
+async def test_skipping_tuesday_after_todays_request_was_cancelled_offers_no_cancelling(
+    demo_domain: Domain,
+) -> None:
+    """Today's request already cancelled: nothing of today's is left to cancel, so the reply
+    says only which Tuesday the series skips."""
+    maria = Speaker(demo_domain, MARIA)
+    await maria.say("ogni martedì mattina ritirate le camicie")
+    await maria.tap("Confermo")
+    await run_until(demo_domain, _at(24, 11, hour=9))
+    async with demo_domain.unit() as ctx:
+        person = await find_person(ctx.session, IdentityKind.PHONE, MARIA)
+        assert person is not None
+        await cancel_request(ctx, person, 1)
+    await maria.inbox()
+    reply = (await maria.say("salta martedì"))[-1]
+    assert "già stata richiesta" not in reply and "annulla" not in reply
+    assert "martedì 1 dicembre" in reply
 
 
 async def test_skip_tuesday_on_a_tuesday_already_requested_in_english(demo_domain: Domain) -> None:

@@ -13,6 +13,8 @@ from concierge.errors import InvalidValue
 from concierge.intake.due_dates import When
 from concierge.messages import Channel
 from concierge.people.person import Person
+from concierge.requests.lifecycle import OPEN_STATUSES
+from concierge.requests.request import ServiceRequest
 from concierge.standing.occurrences import plan_next, replan
 from concierge.standing.orders import (
     LIVE_STATUSES,
@@ -135,14 +137,17 @@ async def skip_next(
 
 
 async def made_today(ctx: DomainContext, order: StandingOrder) -> StandingOccurrence | None:
-    """The series' occurrence falling today whose request is already made, if any: it is no
-    longer the series' to skip (its request is cancelled like any other)."""
+    """The series' occurrence falling today whose request is already made and still open, if
+    any: it is no longer the series' to skip (its request is cancelled like any other); one
+    already cancelled or done has nothing left to cancel."""
     today = ctx.now().astimezone(ctx.zone).date()
     return await ctx.session.scalar(
-        select(StandingOccurrence).where(
+        select(StandingOccurrence)
+        .join(ServiceRequest, ServiceRequest.id == StandingOccurrence.request_id)
+        .where(
             StandingOccurrence.order_id == order.id,
             StandingOccurrence.day == today,
-            StandingOccurrence.request_id.is_not(None),
+            ServiceRequest.status.in_(OPEN_STATUSES),
         )
     )
 
