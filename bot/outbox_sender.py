@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pacing import Paced
 from bot.runtime import Runtime
-from concierge.database import transaction
+from concierge.database import is_outage, transaction
 from concierge.messages import Channel, OutboundMessage
 from concierge.outbox import (
     OutboxStatus,
@@ -40,6 +41,14 @@ RESTED_POLL_SECONDS = 0.05
 # Once a send ended, how long a lane waits for the others on their way before recording them
 # together (group commit): one transaction for several outcomes and the next claims.
 GROUP_SECONDS = 0.05
+# A provider's Retry-After is obeyed up to a day: a larger (or absurd) one is a day.
+MAX_RETRY_AFTER_SECONDS = 86_400.0
+
+
+def _retry_in(exc: RetryAfter) -> timedelta:
+    """The provider's wait, within reason (an absurd or missing figure is the longest)."""
+    seconds = exc.seconds if math.isfinite(exc.seconds) else MAX_RETRY_AFTER_SECONDS
+    return timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS))
 
 
 class ChannelSender(Protocol):
@@ -101,24 +110,61 @@ class Lane:
         claimed, their token, and whether to look again (another sender took some first)."""
         paced = self._sender if isinstance(self._sender, Paced) else None
         resting = paced.resting() if paced is not None else ()
-        landed, self._landed = self._landed, []
         room = self._width - len(self._flying) if claim_more else 0
+        if not self._landed and not await self._anything_due(room):
+            self.rested = False  # nothing to record nor to claim: no write transaction
+            return [], "", False
+        landed, self._landed = self._landed, []
         try:
             async with transaction(self._runtime.sessions) as session:
                 now = self._runtime.clock.now()
                 kept = await self._record(session, landed, now)
-                found = await self._due(session, now, room, resting, ())
+                recording = [x.message.id for x in landed]  # sent: never taken again here
+                found = await self._due(session, now, room, resting, recording)
                 token, won = await claim_all(session, [m.id for m in found], now, self._lease)
                 # Rows left only for resting addresses: they go once those have cooled down.
                 rested = len(found) < room and bool(resting)
                 if rested:
-                    rested = bool(await self._due(session, now, 1, (), [m.id for m in found]))
+                    taken = [*recording, *(m.id for m in found)]
+                    rested = bool(await self._due(session, now, 1, (), taken))
+        except Exception as exc:
+            if is_outage(exc) or not landed:
+                self._landed = landed + self._landed  # recorded at the next round; claims kept
+            else:  # one outcome the database refuses must not hold the others, nor the lane
+                await self._record_each(landed)
+            raise
         except BaseException:
-            self._landed = landed + self._landed  # recorded at the next round; claims still kept
+            self._landed = landed + self._landed
             raise
         self.rested = rested
         self._recorded(landed, kept)
         return [m for m in found if m.id in won], token, len(won) < len(found)
+
+    async def _anything_due(self, room: int) -> bool:
+        """Whether a row waits for this lane (resting addresses too), read without a write
+        transaction: an idle lane's polls never wait for SQLite's one writer, nor hold it."""
+        if room <= 0:
+            return False
+        async with self._runtime.sessions() as session:
+            now = self._runtime.clock.now()
+            return bool(await self._due(session, now, 1, (), ()))
+
+    async def _record_each(self, landed: list[_Landed]) -> None:
+        """Record the outcomes one transaction each, after a round that failed for another
+        reason than an outage; one that fails alone is given up (its row goes again after its
+        lease, as when each send was recorded on its own), the others are kept."""
+        for index, one in enumerate(landed):
+            try:
+                async with transaction(self._runtime.sessions) as session:
+                    kept = await self._record(session, [one], self._runtime.clock.now())
+            except Exception as exc:
+                if is_outage(exc):  # the database went away: the rest at the next round
+                    self._landed = landed[index:] + self._landed
+                    return
+                log.exception("outbox row %s: its outcome cannot be recorded", one.message.id)
+                one.keeper.cancel()
+                continue
+            self._recorded([one], kept)
 
     async def _due(
         self,
@@ -132,7 +178,8 @@ class Lane:
             return []
         return await due(
             session, now, channel=self._channel, limit=limit,
-            skip={*self._flying, *taken}, resting=resting,
+            skip={*self._flying, *(x.message.id for x in self._landed), *taken},
+            resting=resting,
         )  # fmt: skip
 
     async def _record(
@@ -147,7 +194,7 @@ class Lane:
             kept[message_id] = OutboxStatus.SENT
         for failure in (x for x in landed if x.error is not None):
             exc = failure.error
-            retry_in = timedelta(seconds=exc.seconds) if isinstance(exc, RetryAfter) else None
+            retry_in = _retry_in(exc) if isinstance(exc, RetryAfter) else None
             kept[failure.message.id] = await mark_failed(
                 session, failure.message.id, now, f"{type(exc).__name__}: {exc}",
                 self._runtime.settings.outbox_max_attempts, retry_in=retry_in,

@@ -238,3 +238,58 @@ async def test_questions_come_after_alerts_and_before_replies(domain: Domain) ->
     assert [m.text for m in found] == [
         "Maria did not answer", "are you well? (again)", "are you well?", "a thank-you",
     ]  # fmt: skip
+
+
+async def test_an_outcome_the_database_refuses_holds_neither_the_others_nor_the_lane(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One failed send whose failure cannot be stored (a fault of that row, not an outage):
+    the batch's other sends stay recorded as sent, and the lane goes on with new rows."""
+    import bot.outbox_sender as outbox_sender
+
+    keys = [f"reply:sms:m{n}:0" for n in range(WIDTH)]
+    await _queue(runtime, keys)
+    provider = Provider(refused="+393330000003", gated=True)
+    real_mark_failed = outbox_sender.mark_failed
+
+    async def refusing(session: Any, message_id: int, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("this outcome cannot be stored")
+
+    monkeypatch.setattr(outbox_sender, "mark_failed", refusing)
+    sender = OutboxSender(runtime, {Channel.SMS: provider})
+    async with asyncio.timeout(20):
+        with pytest.raises(ValueError):
+            await asyncio.gather(sender.deliver_due(), provider.release_when(WIDTH))
+        rows = await _rows(runtime)
+        assert rows.pop("reply:sms:m3:0").status == OutboxStatus.SENDING, "again after its lease"
+        assert {row.text: (row.status, row.provider_id) for row in rows.values()} == {
+            key: (OutboxStatus.SENT, f"SM-{key}") for key in keys if key != "reply:sms:m3:0"
+        }
+        monkeypatch.setattr(outbox_sender, "mark_failed", real_mark_failed)
+        await _queue(runtime, ["reply:sms:later:0"], address="+393339999999")
+        provider.gate = None
+        await sender.deliver_due()
+    assert (await _rows(runtime))["reply:sms:later:0"].status == OutboxStatus.SENT
+
+
+async def test_an_absurd_retry_after_is_a_day_and_the_batch_is_recorded(runtime: Runtime) -> None:
+    from bot.outbox_sender import MAX_RETRY_AFTER_SECONDS
+    from concierge.outbox import RetryAfter
+
+    keys = [f"reply:sms:m{n}:0" for n in range(3)]
+    await _queue(runtime, keys)
+
+    class Absurd(Provider):
+        async def send(self, message: OutboundMessage) -> str | None:
+            if message.address == "+393330000001":
+                raise RetryAfter(1e12)
+            return await super().send(message)
+
+    async with asyncio.timeout(20):
+        await OutboxSender(runtime, {Channel.SMS: Absurd()}).deliver_due()
+    rows = await _rows(runtime)
+    held = rows.pop("reply:sms:m1:0")
+    assert held.status == OutboxStatus.PENDING
+    wait = held.next_attempt_at - runtime.clock.now()
+    assert 0 < wait.total_seconds() <= MAX_RETRY_AFTER_SECONDS
+    assert {row.status for row in rows.values()} == {OutboxStatus.SENT}
