@@ -36,6 +36,14 @@ def _upgrade_on(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+    # A migration may change the rota with plain SQL, past the session's watch: every process's
+    # kept copy is read again (concierge.reference), once the versions' table exists.
+    from sqlalchemy import inspect
+
+    from concierge.reference import bump
+
+    if inspect(connection).has_table("reference_versions"):
+        bump(connection)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

@@ -97,8 +97,8 @@ def _version_the_change(session: Session) -> None:
     """The new version is written last, right before the commit, after every other row: on
     PostgreSQL its lock is then held for no other statement, so two transactions changing the
     rota cannot deadlock on it."""
-    if session.info.get(_BUMPED):
-        return
+    if session.info.get(_BUMPED) or session.in_nested_transaction():
+        return  # a savepoint's release fires this too: the version goes with the outer commit
     if session.info.get(_WROTE) or (_WATCHED_TYPES and _holds_changes(session)):
         session.flush()
         bump(session.connection())

@@ -131,3 +131,33 @@ async def test_a_unit_sees_its_own_change_and_a_rollback_leaves_none(demo_domain
     with statements(demo_domain.runtime) as seen:
         assert await _first_choice(demo_domain, request_id) == "Giulia"
     assert not [s for s in seen if "FROM shifts" in s], "the rolled-back unit stored no copy"
+
+
+async def test_a_change_committed_around_a_rolled_back_savepoint_is_seen(
+    demo_domain: Domain,
+) -> None:
+    """A savepoint's release fires the session's before-commit too: the version must go with
+    the outer commit, not with a savepoint that may yet roll back."""
+    request_id = await _queued(demo_domain)
+    assert await _first_choice(demo_domain, request_id) == "Giulia"
+    async with demo_domain.unit() as ctx:
+        giulia = await ctx.session.scalar(select(Operator).order_by(Operator.id))
+        assert giulia is not None
+        giulia.paused = True
+        outer = await ctx.session.begin_nested()
+        inner = await ctx.session.begin_nested()
+        await inner.commit()
+        await outer.rollback()
+    assert await _first_choice(demo_domain, request_id) != "Giulia"
+
+
+async def test_a_migration_run_gives_the_rota_a_new_version(demo_domain: Domain) -> None:
+    """A migration may change the rota with plain SQL, past the session's watch."""
+    from concierge.migrate import upgrade
+    from concierge.reference import version
+
+    async with demo_domain.unit() as ctx:
+        before = await version(ctx.session)
+    await upgrade(demo_domain.runtime.engine)
+    async with demo_domain.unit() as ctx:
+        assert await version(ctx.session) != before

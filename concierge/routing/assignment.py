@@ -117,9 +117,12 @@ _WHOLE_OPERATOR = (
 
 async def _operator(ctx: DomainContext, operator_id: int) -> Operator | None:
     """An Operator chosen from the kept rota (from the unit's identity map when it holds it);
-    None if they were removed after this unit read the rota's version (PostgreSQL's read
-    committed lets a removal land between the two)."""
-    return await ctx.session.get(Operator, operator_id, options=_WHOLE_OPERATOR)
+    None if they were removed, deactivated or paused after this unit read the rota's version
+    (PostgreSQL's read committed lets such a change land between the two)."""
+    operator = await ctx.session.get(Operator, operator_id, options=_WHOLE_OPERATOR)
+    if operator is None or not operator.active or operator.paused:
+        return None
+    return operator
 
 
 async def eligible_operators(ctx: DomainContext, request: ServiceRequest) -> list[Operator]:
