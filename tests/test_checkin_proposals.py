@@ -154,3 +154,10 @@ async def test_the_same_ask_again_while_it_waits_files_nothing_twice(demo_domain
     # Someone else named is a new proposal, not the one waiting.
     await maria.say("Chiamate mio padre ogni mattina alle 9")
     assert [p.call_label for p in await _plans(demo_domain)] == ["mia madre", "my mum", "mio padre"]
+    # The same ask at another hour: still one proposal, now at the new hour, both words kept.
+    assert (await maria.say("chiamate mia madre ogni mattina alle 18"))[0].startswith(
+        "Hai già chiesto le telefonate di ogni giorno a mia madre (alle 18:00)"
+    )
+    mother = (await _plans(demo_domain))[0]
+    assert (mother.at_time, len(await _plans(demo_domain))) == ("18:00", 3)
+    assert mother.proposal_text.endswith("alle 18") and "alle 9" in mother.proposal_text

@@ -62,10 +62,14 @@ async def propose_checkin(
     ctx: DomainContext, person: Person, channel: Channel, text: str, language: str
 ) -> tuple[CheckinPlan, bool]:
     """A proposed daily check-in plan for the coordinators to confirm with the family, and
-    whether it is new: the same ask while the first still waits returns that one, unfiled."""
+    whether it is new: the same ask while the first still waits returns that one, unfiled,
+    taking the new hour if the ask names another (the coordinator reads both words)."""
     label, phone = named_relative(text), written_phone(ctx, text)
     waiting = await pending_proposal(ctx, person, label, phone)
-    if waiting is not None:
-        return waiting, False
     at = asked_hour(ctx, text, language)
+    if waiting is not None:
+        if at is not None and at.strftime("%H:%M") != waiting.at_time:
+            waiting.at_time = at.strftime("%H:%M")
+            waiting.proposal_text = f"{waiting.proposal_text}\n{text.strip()}"
+        return waiting, False
     return await propose_plan(ctx, person, channel, text, label, at, phone=phone), True
