@@ -29,8 +29,8 @@ DATA = Path(__file__).parent / "data"
 # Recurring asks in both sets were relabelled when recurrence came (issue 21): their date is the
 # first occurrence (the day they were written), no longer null; one question became information.
 EVALUATION_SETS = [DATA / "intake_eval.jsonl", DATA / "intake_holdout.jsonl"]
-# Written blind for issue 21 by someone who never saw the code; tuned on (the held-out twin,
-# intake_blind_holdout.jsonl, is only measured for the README, never tuned on or gated).
+# Written blind for issue 21 by someone who never saw the code; tuned on (its held-out twin,
+# intake_blind_holdout.jsonl, was only measured until the third round spent it).
 BLIND_DEV = DATA / "intake_blind_dev.jsonl"
 # Written blind for issue 21's item 5 by a second writer who never saw the code, from the brief
 # the held-out sets are written from; the classifier's main training set.
