@@ -297,19 +297,8 @@ async def claim(
     """Claim one due row for `lease`, just before sending it; its claim token, or None when
     another sender took it first. One compare-and-set UPDATE: on SQLite and PostgreSQL alike,
     of two senders racing for a row exactly one wins."""
-    token = secrets.token_hex(16)
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, _claimable(now))
-        .values(
-            status=OutboxStatus.SENDING,
-            claim_token=token,
-            claimed_until=now + lease,
-            attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return token if _count(result) == 1 else None
+    token, won = await claim_all(session, [message_id], now, lease)
+    return token if message_id in won else None
 
 
 async def claim_all(
@@ -373,15 +362,7 @@ async def mark_sent(
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, _held_by(token))
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            claimed_until=None,
-            claim_token=None,
-            last_error="",
-            provider_id=provider_id,
-            text=case((OutboxMessage.private, PRIVATE_DELIVERED), else_=OutboxMessage.text),
-        )
+        .values(_delivered(now, provider_id))
         .execution_options(synchronize_session=False)
     )
     return _count(result) == 1
@@ -401,19 +382,25 @@ async def mark_all_sent(
         .where(
             or_(*((OutboxMessage.id == i) & (OutboxMessage.claim_token == t) for i, t, _ in sent))
         )
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            claimed_until=None,
-            claim_token=None,
-            last_error="",
-            provider_id=case(provider_ids, value=OutboxMessage.id, else_=None),
-            text=case((OutboxMessage.private, PRIVATE_DELIVERED), else_=OutboxMessage.text),
-        )
+        .values(_delivered(now, case(provider_ids, value=OutboxMessage.id, else_=None)))
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
     return set(recorded)
+
+
+def _delivered(now: datetime, provider_id: Any) -> dict[str, Any]:
+    """A delivered row's columns: sent, its claim released, the provider's id; a private
+    text dropped."""
+    return {
+        "status": OutboxStatus.SENT,
+        "sent_at": now,
+        "claimed_until": None,
+        "claim_token": None,
+        "last_error": "",
+        "provider_id": provider_id,
+        "text": case((OutboxMessage.private, PRIVATE_DELIVERED), else_=OutboxMessage.text),
+    }
 
 
 def _held_by(token: str | None) -> Any:

@@ -6,12 +6,10 @@ back leaves nothing of its change behind."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.runtime import Runtime
 from concierge.messages import Channel, IdentityKind
@@ -23,25 +21,10 @@ from concierge.team.editing import remove_weekly_slot
 from concierge.team.operators import Operator
 from tests.cli_in_process import concierge
 from tests.conftest import Domain, make_settings
+from tests.sql_statements import statements
 
 MARIA = "+393402000001"
 GIULIA = "+393331000001"  # the demo's first operator: home repairs go to her first
-
-
-@contextmanager
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement run on the runtime's engine inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    engine = runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _queued(domain: Domain) -> int:

@@ -5,11 +5,9 @@ change. The time per turn is measured by benchmarks/, not here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.runtime import Runtime
 from concierge.database import transaction
@@ -19,6 +17,7 @@ from concierge.outbox import OutboxMessage
 from concierge.team.editing import add_operator
 from concierge.team.operators import active_operators
 from handlers.inbound import handle_inbound
+from tests.sql_statements import statements
 
 # The figures of this commit (benchmarks/turn_profile.py prints them); lower them as turns
 # get cheaper. The issue's aim for a routine turn is 8.
@@ -39,22 +38,6 @@ CONFIRM_STATEMENTS = 22
 # came before, their recent messages (flood control), their last one and their conversation in
 # one statement; their operator or coordinator roles in one.
 KNOWN_SENDER_STATEMENTS = 12
-
-
-@contextmanager
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement run on the runtime's engine inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    engine = runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _texts(runtime: Runtime, sender: str, text: str, sid: str) -> list[str]:
